@@ -1,0 +1,205 @@
+# MIT licence: see LICENSE.
+#
+# make            ./mta, static against musl, BearSSL, tinycdb and TRE
+# make check      install what the tests need (as root), then run them all
+# make SANITIZE=1 check   the same tests on a dynamic glibc ASan+UBSan build
+# make install DESTDIR=... PREFIX=...
+# make size       the stripped size of ./mta
+# make bench      side-by-side figures against Postfix
+#
+# The three libraries come from Debian's source packages, fetched with
+# apt-get source through a private apt state under build/apt (the system's
+# apt configuration is read, never changed).  To use libraries that are
+# already installed (Alpine: bearssl-dev tre-dev tinycdb), say
+#   make LIBS_FROM=system [DEP_CFLAGS=-I...] [DEP_LIBS='-lbearssl -ltre -lcdb']
+
+PREFIX	= /usr/local
+DESTDIR	=
+MANDIR	= $(PREFIX)/share/man
+SANITIZE =
+LIBS_FROM = debian
+V	=
+
+ifeq ($(V),)
+Q	= @
+else
+Q	=
+endif
+
+ifeq ($(SANITIZE),1)
+TC	= glibc-san
+CC	= gcc
+XCFLAGS	= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	  -fno-sanitize-recover=undefined
+XLDFLAGS = -fsanitize=address,undefined
+else
+TC	= musl
+CC	= musl-gcc
+XCFLAGS	= -Os -ffunction-sections -fdata-sections
+XLDFLAGS = -static -Wl,--gc-sections
+endif
+
+B	= build/$(TC)
+DEPDIR	= $(B)/deps
+WARN	= -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS	= -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(XCFLAGS)
+
+ifeq ($(LIBS_FROM),system)
+DEP_CFLAGS =
+DEP_LIBS = -lbearssl -ltre -lcdb
+DEP_STAMP =
+else
+DEP_CFLAGS = -I$(DEPDIR)/include
+DEP_LIBS = $(DEPDIR)/lib/libbearssl.a $(DEPDIR)/lib/libtre.a \
+	   $(DEPDIR)/lib/libcdb.a
+DEP_STAMP = $(DEPDIR)/stamp
+endif
+
+ALL_CFLAGS = $(CFLAGS) $(DEP_CFLAGS) $(CPPFLAGS)
+
+APPLET_SRC = $(wildcard applets/*.c)
+LIB_SRC	= $(wildcard lib/*.c)
+APPLET_OBJ = $(APPLET_SRC:%.c=$(B)/%.o)
+LIB_OBJ	= $(LIB_SRC:%.c=$(B)/%.o)
+HDRS	= config.h applets.h $(wildcard lib/*.h)
+APPLETS	= $(shell sed -n 's/^APPLET(\([a-z0-9]*\),.*/\1/p' applets.h)
+UNIT_SRC = $(wildcard tests/unit/*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+
+ifeq ($(SANITIZE),1)
+MTA_BIN	= $(B)/mta
+else
+MTA_BIN	= mta
+endif
+
+all: $(MTA_BIN) man/mta.conf.5
+
+config.h: config.def.h
+	$(Q)if [ -f $@ ]; then \
+		echo "note: config.def.h is newer than config.h; merge your changes" >&2; \
+		touch $@; \
+	else cp config.def.h $@; fi
+
+$(MTA_BIN): $(B)/mta.o $(APPLET_OBJ) $(LIB_OBJ) $(DEP_STAMP)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(XLDFLAGS) $(LDFLAGS) -o $@ $(B)/mta.o $(APPLET_OBJ) \
+		$(LIB_OBJ) $(DEP_LIBS)
+
+$(B)/%.o: %.c $(HDRS) $(DEP_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/unit/%: tests/unit/%.c tests/unit/t.h $(LIB_OBJ) $(HDRS)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(XLDFLAGS) -o $@ $< $(LIB_OBJ) $(DEP_LIBS)
+
+units: $(UNIT_BIN)
+
+# mta.conf(5): its parameter table is generated from config.h's rows.
+$(B)/gendoc: man/gendoc.c config.h
+	@mkdir -p $(@D)
+	$(Q)cc -std=c99 -Wall -Wextra -Werror -o $@ man/gendoc.c
+
+man/mta.conf.5: man/mta.conf.5.in $(B)/gendoc
+	$(Q)$(B)/gendoc < man/mta.conf.5.in > $@.tmp && mv $@.tmp $@
+
+# --- the three libraries, from Debian's source packages --------------------
+
+SRCDIR	= build/src
+APTDIR	= $(CURDIR)/build/apt
+APT_OPTS = -o Dir::State::Lists=$(APTDIR)/lists \
+	   -o Dir::Cache=$(APTDIR)/cache \
+	   -o Dir::Etc::SourceList=$(APTDIR)/sources.list \
+	   -o Dir::Etc::SourceParts=$(APTDIR)/sources.list.d \
+	   -o APT::Sandbox::User=root
+
+# deb-src entries made from the system's own deb entries (same mirrors).
+$(SRCDIR)/stamp:
+	$(Q)command -v apt-get >/dev/null && command -v dpkg-source >/dev/null || { \
+		echo "error: building the libraries needs apt-get and dpkg-source" \
+		     "(package dpkg-dev), or use make LIBS_FROM=system" >&2; exit 1; }
+	$(Q)rm -rf $(APTDIR) $(SRCDIR) && \
+	mkdir -p $(APTDIR)/lists/partial $(APTDIR)/cache/archives/partial \
+		 $(APTDIR)/sources.list.d $(SRCDIR)
+	$(Q)if [ -f /etc/apt/sources.list ]; then \
+		sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' /etc/apt/sources.list; \
+	fi > $(APTDIR)/sources.list
+	$(Q)for f in /etc/apt/sources.list.d/*.list; do [ -f "$$f" ] && \
+		sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$$f"; done \
+		>> $(APTDIR)/sources.list; \
+	for f in /etc/apt/sources.list.d/*.sources; do [ -f "$$f" ] && \
+		sed 's/^Types:.*/Types: deb-src/' "$$f" \
+		> $(APTDIR)/sources.list.d/$$(basename "$$f"); done; true
+	@echo "  APT     update (private state in build/apt)"
+	$(Q)apt-get $(APT_OPTS) -qq update
+	@echo "  APT     source bearssl tinycdb tre"
+	$(Q)cd $(SRCDIR) && apt-get $(APT_OPTS) -qq source bearssl tinycdb tre \
+		>/dev/null
+	$(Q)cd $(SRCDIR) && for p in bearssl tinycdb tre; do \
+		d=$$(ls -d $$p-*/ | head -n 1) && ln -sfn "$${d%/}" $$p; done
+	$(Q)touch $@
+
+$(DEPDIR)/stamp: $(SRCDIR)/stamp
+	$(Q)command -v $(CC) >/dev/null || { echo "error: $(CC) not found;" \
+		"install musl-tools (Debian) or musl-dev (Alpine)" >&2; exit 1; }
+	$(Q)rm -rf $(DEPDIR) && mkdir -p $(DEPDIR)/include $(DEPDIR)/lib \
+		$(DEPDIR)/cdb $(DEPDIR)/tre
+	@echo "  DEP     bearssl ($(TC))"
+	$(Q)$(MAKE) -s -C $(SRCDIR)/bearssl BUILD=$(CURDIR)/$(DEPDIR)/bearssl \
+		CC="$(CC)" LD="$(CC)" CFLAGS="$(XCFLAGS) -W -Wall" lib >/dev/null
+	$(Q)cp $(DEPDIR)/bearssl/libbearssl.a $(DEPDIR)/lib/ && \
+		cp $(SRCDIR)/bearssl/inc/*.h $(DEPDIR)/include/
+	@echo "  DEP     tinycdb ($(TC))"
+	$(Q)for f in cdb_init cdb_find cdb_findnext cdb_seq cdb_seek \
+		cdb_unpack cdb_make cdb_make_add cdb_make_put cdb_hash; do \
+		$(CC) $(XCFLAGS) -c -o $(DEPDIR)/cdb/$$f.o \
+			$(SRCDIR)/tinycdb/$$f.c || exit 1; done
+	$(Q)ar rcs $(DEPDIR)/lib/libcdb.a $(DEPDIR)/cdb/*.o && \
+		cp $(SRCDIR)/tinycdb/cdb.h $(DEPDIR)/include/
+	@echo "  DEP     tre ($(TC))"
+	$(Q)cd $(DEPDIR)/tre && CC="$(CC)" CFLAGS="$(XCFLAGS)" \
+		$(CURDIR)/$(SRCDIR)/tre/configure --disable-shared \
+		--enable-static --disable-nls --disable-agrep \
+		--disable-approx >/dev/null
+	$(Q)$(MAKE) -s -C $(DEPDIR)/tre/lib >/dev/null 2>&1 || \
+		$(MAKE) -C $(DEPDIR)/tre/lib
+	$(Q)cp $(DEPDIR)/tre/lib/.libs/libtre.a $(DEPDIR)/lib/ && \
+		cp $(SRCDIR)/tre/lib/tre.h $(DEPDIR)/tre/lib/tre-config.h \
+		$(DEPDIR)/include/
+	$(Q)touch $@
+
+deps: $(DEP_STAMP)
+
+# --- tests, install, size, bench ------------------------------------------
+
+check:
+	$(Q)SANITIZE=$(SANITIZE) sh tests/install-deps.sh
+	$(Q)$(MAKE) -s all units
+	$(Q)MTA=$(CURDIR)/$(MTA_BIN) UNITDIR=$(CURDIR)/$(B)/unit sh tests/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8
+	install -m 755 $(MTA_BIN) $(DESTDIR)$(PREFIX)/sbin/mta
+	for a in $(APPLETS); do \
+		ln -sf mta $(DESTDIR)$(PREFIX)/sbin/$$a; \
+		ln -sf ../sbin/mta $(DESTDIR)$(PREFIX)/bin/$$a; done
+	for m in man/*.[158]; do \
+		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+size: $(MTA_BIN)
+	$(Q)strip -o $(B)/mta.stripped $(MTA_BIN) && \
+		echo "$$(stat -c %s $(B)/mta.stripped) bytes stripped ($(MTA_BIN))"
+
+bench: all
+	$(Q)MTA=$(CURDIR)/$(MTA_BIN) sh bench/run.sh
+
+clean:
+	rm -rf build/musl build/glibc-san mta man/*.tmp
+
+distclean: clean
+	rm -rf build config.h
+
+.PHONY: all check install size bench clean distclean deps units

@@ -1,0 +1,27 @@
+/* MIT licence: see LICENSE. */
+/*
+ * applets.h - the one list of applets.
+ *
+ * APPLET(name, entry, summary): entry is NAME_main, or NONE for a program
+ * of the design that is not built yet (it says so and exits 69).  Keep the
+ * list sorted; mta.c includes it for the prototypes and for the table.
+ */
+APPLET(cleanup, NONE, "canonicalize and enqueue a message")
+APPLET(lmtp, NONE, "LMTP delivery agent")
+APPLET(local, NONE, "local mail delivery")
+APPLET(mailq, NONE, "list the mail queue")
+APPLET(master, NONE, "supervisor of the mail system processes")
+APPLET(newaliases, newaliases_main, "rebuild the alias database")
+APPLET(pickup, NONE, "pick up mail from the maildrop directory")
+APPLET(postalias, postalias_main, "alias database maintenance")
+APPLET(postcat, NONE, "show the contents of queue files")
+APPLET(postconf, postconf_main, "main.cf configuration utility")
+APPLET(postdrop, NONE, "write a message into the maildrop directory")
+APPLET(postfix, NONE, "control the mail system")
+APPLET(postmap, postmap_main, "lookup table maintenance")
+APPLET(postqueue, NONE, "queue control")
+APPLET(postsuper, NONE, "queue maintenance")
+APPLET(qmgr, NONE, "queue manager")
+APPLET(sendmail, NONE, "sendmail-compatible mail posting interface")
+APPLET(smtp, NONE, "SMTP delivery agent")
+APPLET(smtpd, NONE, "SMTP server")

@@ -1,0 +1,50 @@
+/* MIT licence: see LICENSE. */
+/*
+ * conf.h - main.cf: compiled defaults, the file, $name expansion and
+ * per-service overrides.  One row per parameter lives in config.def.h.
+ */
+#ifndef MTA_CONF_H
+#define MTA_CONF_H
+
+#include "str.h"
+
+enum conf_type { CONF_STR, CONF_RAW, CONF_INT, CONF_BOOL, CONF_TIME };
+
+enum conf_param {
+#define PARAM(name, type, def, min, max, doc) P_##name,
+#include "../config.h"
+#undef PARAM
+	P_COUNT
+};
+
+struct conf_row {
+	const char	*name;
+	enum conf_type	type;
+	const char	*def;		/* NULL: computed at run time */
+	long long	min, max;
+	const char	*doc;
+};
+
+extern const struct conf_row conf_rows[P_COUNT];
+
+/* conf_load() flags */
+#define CONF_NOCHECK	1	/* postconf: do not validate typed values */
+#define CONF_NOFILE	2	/* compiled defaults only (postconf -d) */
+
+int	conf_load(const char *, int);
+const char *conf_dir(void);
+const char *conf_file(void);
+const char *conf_str(enum conf_param);
+long long conf_int(enum conf_param);
+int	conf_bool(enum conf_param);
+long long conf_time(enum conf_param);
+const char *conf_get(const char *);
+const char *conf_raw(const char *);
+const char *conf_default(const char *);
+int	conf_isset(const char *);
+void	conf_set(const char *, const char *);
+int	conf_expand(const char *, struct str *, int);
+const struct conf_row *conf_row(const char *);
+int	conf_check(void);
+
+#endif

@@ -1,0 +1,30 @@
+#!/bin/sh
+# MIT licence: see LICENSE.
+#
+# install-deps.sh - make sure the packages the build and the tests use are
+# installed.  As root it installs the missing ones with apt-get; otherwise
+# it names them and fails.  Postfix is installed unconfigured ("No
+# configuration"), so it neither starts nor takes port 25: the tests run
+# its programs on scratch configuration directories only.
+PKGS="musl-tools dpkg-dev make gcc python3 swaks postfix postfix-cdb"
+[ "$SANITIZE" = 1 ] && PKGS="$PKGS libc6-dev"
+
+missing=
+for p in $PKGS; do
+	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
+	case $s in *" installed") ;; *) missing="$missing $p" ;; esac
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "make check: missing packages:$missing" >&2
+	echo "make check: as root, run: apt-get install$missing" >&2
+	exit 1
+fi
+echo "  APT     install$missing"
+if ! dpkg-query -W postfix >/dev/null 2>&1; then
+	echo "postfix postfix/main_mailer_type select No configuration" |
+	    debconf-set-selections
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get -qq update >/dev/null || exit 1
+apt-get -qq install -y --no-install-recommends $missing >/dev/null || exit 1

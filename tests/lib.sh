@@ -1,0 +1,63 @@
+# MIT licence: see LICENSE.
+#
+# lib.sh - helpers for the black-box tests; source it first.
+#
+# Each test runs in its own temporary root $T (config in $T/etc, exported
+# as MAIL_CONFIG), removed at exit.  Checks print "ok - NAME" or
+# "FAIL - NAME: why"; tests/run.sh counts them.
+: "${MTA:=$TOP/mta}"
+: "${TOP:=$(cd "$(dirname "$0")/.." && pwd)}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/mta-t.XXXXXX") || exit 2
+trap 'rm -rf "$T"' EXIT INT TERM
+mkdir -p "$T/etc" "$T/pf"
+: > "$T/pf/main.cf"
+MAIL_CONFIG=$T/etc
+export MAIL_CONFIG
+
+ok() { echo "ok - $1"; }
+fail() { echo "FAIL - $1: $2"; }
+
+# mta APPLET ARGS...: run the applet through the multi-call binary
+mta() { "$MTA" "$@"; }
+
+# pf COMMAND ARGS...: Debian's Postfix program with the scratch config $T/pf
+pf() { cmd=$1; shift; MAIL_CONFIG=$T/pf "/usr/sbin/$cmd" -c "$T/pf" "$@"; }
+
+have_postfix() { [ -x /usr/sbin/postmap ] && [ -x /usr/sbin/postconf ]; }
+
+# check NAME CMD...: CMD exits 0
+check() {
+	name=$1; shift
+	if "$@" >"$T/.out" 2>"$T/.err"; then ok "$name"
+	else fail "$name" "exit $? from $*: $(head -c 300 "$T/.err")"; fi
+}
+
+# check_exit NAME CODE CMD...: CMD exits CODE
+check_exit() {
+	name=$1; want=$2; shift 2
+	"$@" >"$T/.out" 2>"$T/.err"; got=$?
+	if [ "$got" = "$want" ]; then ok "$name"
+	else fail "$name" "exit $got, want $want from $*: $(head -c 300 "$T/.err")"; fi
+}
+
+# check_out NAME EXPECTED CMD...: CMD's stdout is exactly EXPECTED
+check_out() {
+	name=$1; want=$2; shift 2
+	got=$("$@" 2>"$T/.err")
+	if [ "$got" = "$want" ]; then ok "$name"
+	else fail "$name" "got [$got], want [$want] from $*"; fi
+}
+
+# check_err NAME PATTERN CMD...: CMD's stderr matches grep -E PATTERN
+check_err() {
+	name=$1; pat=$2; shift 2
+	"$@" >"$T/.out" 2>"$T/.err"
+	if grep -Eq -- "$pat" "$T/.err"; then ok "$name"
+	else fail "$name" "stderr [$(head -c 300 "$T/.err")] lacks /$pat/"; fi
+}
+
+# check_same NAME FILE1 FILE2: the two files are identical
+check_same() {
+	if cmp -s "$2" "$3"; then ok "$1"
+	else fail "$1" "$(diff "$2" "$3" | head -n 10 | tr '\n' '|')"; fi
+}

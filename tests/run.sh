@@ -1,0 +1,70 @@
+#!/bin/sh
+# MIT licence: see LICENSE.
+#
+# run.sh - run every test and end with "N passed, N failed".
+#
+# Unit binaries ($UNITDIR/*) and black-box scripts (tests/t-*.sh) print one
+# line per check: "ok - NAME" or "FAIL - NAME: why".  A script that dies
+# without printing its checks counts as one failure.  Scripts run two at a
+# time (the machine has two cores); TESTS="t-postmap.sh ..." picks some.
+cd "$(dirname "$0")/.." || exit 2
+: "${MTA:=$PWD/mta}"
+export MTA
+TOP=$PWD
+export TOP
+out=$(mktemp -d "${TMPDIR:-/tmp}/mta-tests.XXXXXX") || exit 2
+trap 'rm -rf "$out"' EXIT INT TERM
+
+runone() {
+	name=$1; shift
+	"$@" >"$out/$name.log" 2>"$out/$name.err"
+	echo $? >"$out/$name.rc"
+}
+
+list=
+if [ -n "$UNITDIR" ] && [ -d "$UNITDIR" ]; then
+	for u in "$UNITDIR"/*; do
+		[ -x "$u" ] && list="$list unit:$u"
+	done
+fi
+for t in ${TESTS:-tests/t-*.sh}; do
+	case $t in */*) ;; *) t=tests/$t ;; esac
+	[ -f "$t" ] && list="$list sh:$t"
+done
+
+# two at a time
+set -- $list
+while [ $# -gt 0 ]; do
+	pids=
+	for slot in 1 2; do
+		[ $# -gt 0 ] || break
+		item=$1; shift
+		name=$(basename "${item#*:}")
+		case $item in
+		unit:*) runone "$name" "${item#unit:}" & ;;
+		sh:*) runone "$name" sh "${item#sh:}" & ;;
+		esac
+		pids="$pids $!"
+	done
+	for p in $pids; do wait "$p"; done
+done
+
+pass=0; fail=0
+for rc in "$out"/*.rc; do
+	[ -f "$rc" ] || continue
+	name=$(basename "$rc" .rc)
+	p=$(grep -c '^ok - ' "$out/$name.log")
+	f=$(grep -c '^FAIL - ' "$out/$name.log")
+	if [ "$(cat "$rc")" != 0 ] && [ "$f" = 0 ]; then
+		echo "FAIL - $name: exited $(cat "$rc") with no failed check"
+		f=1
+	fi
+	grep '^FAIL - ' "$out/$name.log"
+	if [ "$f" != 0 ]; then
+		sed 's/^/    stderr: /' "$out/$name.err" | tail -n 15
+	fi
+	printf '%-28s %4d passed, %d failed\n' "$name" "$p" "$f"
+	pass=$((pass + p)); fail=$((fail + f))
+done
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

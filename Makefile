@@ -73,6 +73,7 @@ MTA_BIN	= mta
 endif
 
 all: $(MTA_BIN) man/mta.conf.5
+	@:
 
 config.h: config.def.h
 	$(Q)if [ -f $@ ]; then \

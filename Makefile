@@ -62,7 +62,7 @@ LIB_SRC	= $(wildcard lib/*.c)
 APPLET_OBJ = $(APPLET_SRC:%.c=$(B)/%.o)
 LIB_OBJ	= $(LIB_SRC:%.c=$(B)/%.o)
 HDRS	= config.h applets.h $(wildcard lib/*.h)
-APPLETS	= $(shell sed -n 's/^APPLET(\([a-z0-9]*\),.*/\1/p' applets.h)
+APPLETS	= $(shell sed -nE 's/^APPLET.([a-z0-9]+),.*/\1/p' applets.h)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 

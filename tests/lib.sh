@@ -25,11 +25,12 @@ pf() { cmd=$1; shift; MAIL_CONFIG=$T/pf "/usr/sbin/$cmd" -c "$T/pf" "$@"; }
 
 have_postfix() { [ -x /usr/sbin/postmap ] && [ -x /usr/sbin/postconf ]; }
 
-# check NAME CMD...: CMD exits 0
+# check NAME CMD...: CMD exits 0 (it may read $T/.out and $T/.err, the
+# output of the last check_exit, check_out or check_err)
 check() {
 	name=$1; shift
-	if "$@" >"$T/.out" 2>"$T/.err"; then ok "$name"
-	else fail "$name" "exit $? from $*: $(head -c 300 "$T/.err")"; fi
+	if "$@" >"$T/.cout" 2>"$T/.cerr"; then ok "$name"
+	else fail "$name" "exit $? from $*: $(head -c 300 "$T/.cerr")"; fi
 }
 
 # check_exit NAME CODE CMD...: CMD exits CODE

@@ -117,8 +117,8 @@ blank_or_comment(const struct str *sp)
 }
 
 /*
- * readl_next - the next logical line, continuation lines joined with one
- * space in place of the newline and the white space around it (Postfix).  Returns 1, 0 at the
+ * readl_next - the next logical line, continuation lines appended as
+ * written (only the newline goes), as Postfix's readllines() does.  Returns 1, 0 at the
  * end, -1 on a read error.  rp->lineno is where the logical line began.
  */
 int
@@ -145,13 +145,7 @@ readl_next(struct readl *rp, struct str *line)
 					return 1;
 				continue;
 			}
-			/* as Postfix: the white space around the joint
-			 * becomes one space */
-			while (line->len && (line->s[line->len - 1] == ' ' ||
-			    line->s[line->len - 1] == '\t'))
-				str_trunc(line, line->len - 1);
-			str_addc(line, ' ');
-			str_adds(line, str_skipws(rp->buf.s));
+			str_addmem(line, rp->buf.s, rp->buf.len);
 			continue;
 		}
 		if (line->len) {

@@ -109,7 +109,7 @@ test_readl(void)
 
 	n = lines(text, sizeof(text) - 1, out, ln, 8);
 	T_OK("readl: three logical lines, NUL line dropped", n == 3);
-	T_STR("readl joins continuations", out[0], "a = 1 continued more");
+	T_STR("readl joins continuations", out[0], "a = 1  continued\tmore");
 	T_OK("readl: line number of the start", ln[0] == 2);
 	T_STR("readl strips CR", out[1], "b = 2");
 	T_OK("readl: line 7", ln[1] == 7);

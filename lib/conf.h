@@ -28,8 +28,13 @@ struct conf_row {
 extern const struct conf_row conf_rows[P_COUNT];
 
 /* conf_load() flags */
-#define CONF_NOCHECK	1	/* postconf: do not validate typed values */
+#define CONF_NOCHECK	1	/* postconf: typed values unchecked */
 #define CONF_NOFILE	2	/* compiled defaults only (postconf -d) */
+#define CONF_QUIET	4	/* no "unused parameter" warnings */
+
+/* conf_list() flags */
+#define CONF_LIST_SET	1	/* only parameters set in main.cf or -o */
+#define CONF_LIST_ROWS	2	/* only compiled-in parameters */
 
 int	conf_load(const char *, int);
 const char *conf_dir(void);
@@ -42,9 +47,12 @@ const char *conf_get(const char *);
 const char *conf_raw(const char *);
 const char *conf_default(const char *);
 int	conf_isset(const char *);
+int	conf_known(const char *);
 void	conf_set(const char *, const char *);
 int	conf_expand(const char *, struct str *, int);
 const struct conf_row *conf_row(const char *);
+const char **conf_list(int);
 int	conf_check(void);
+void	conf_free(void);
 
 #endif

@@ -2,11 +2,25 @@
 /*
  * dict.h - the one lookup-table layer, addressed as type:name.
  *
- * Types: cdb (hash, btree, dbm and lmdb are synonyms with a notice),
- * regexp, cidr, static, inline, texthash, unix (passwd.byname), fail,
+ * Types: cdb (hash, btree, dbm, lmdb and sdbm are synonyms with a
+ * notice), regexp, cidr, static, inline, texthash, unix (passwd.byname,
+ * group.byname), fail,
  * and proxy:TYPE:NAME (the proxy is dropped: mta has no proxymap).
  * Results: 1 found (value in *val), 0 not found, -1 error (the text in
  * dict->err; callers treat it as a temporary failure, as Postfix does).
+ *
+ * dict_open() returns a shared, counted handle: opening the same
+ * "type:name" with the same flags twice gives the same table (pass
+ * DICT_NO_CACHE for a private one); dict_close() drops one reference.
+ * Fixed-string tables fold the lookup key to lower case when opened with
+ * DICT_FOLD; pattern tables never do.  dict_seq(d, DICT_SEQ_FIRST, ...)
+ * then DICT_SEQ_NEXT lists a table where the type allows (cdb, texthash,
+ * inline; mta's cdb can, Postfix's cannot).
+ *
+ * The writer builds NAME.cdb under a temporary name, then fsyncs and
+ * renames it into place and fsyncs the directory, so a reader sees the
+ * old table or the new one, never half of one.  Files are byte for byte
+ * what Postfix's postmap writes for the same input and flags.
  */
 #ifndef MTA_DICT_H
 #define MTA_DICT_H
@@ -21,6 +35,12 @@
 #define DICT_FIXED	0x0010	/* set by fixed-string tables */
 #define DICT_DUP_WARN	0x0020	/* writer: warn about a repeated key */
 #define DICT_DUP_REPLACE 0x0040	/* writer: a later key replaces */
+#define DICT_DUP_IGNORE	0x0080	/* writer: keep both, no message */
+#define DICT_NO_CACHE	0x0100	/* dict_open: a private handle */
+
+/* dict_seq() "how" */
+#define DICT_SEQ_FIRST	0
+#define DICT_SEQ_NEXT	1
 
 struct dict {
 	const char	*type;	/* canonical type name ("cdb") */
@@ -44,12 +64,14 @@ int	dict_seq(struct dict *, int, struct str *, struct str *);
 void	dict_close(struct dict *);
 const char *dict_types(void);
 int	dict_split(const char *, char **, char **);
+const char *dict_resolve(const char *, const char *);
 
 struct dict_writer *dict_create(const char *, int, struct str *);
 int	dict_put(struct dict_writer *, const char *, size_t,
 	    const char *, size_t);
 int	dict_commit(struct dict_writer *, struct str *);
 void	dict_abort(struct dict_writer *);
+void	dict_writer_flags(struct dict_writer *, int);
 
 /* per-type constructors, called by dict_open() */
 struct dict *dict_cdb_open(const char *, int, struct str *);

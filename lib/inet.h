@@ -2,11 +2,20 @@
 /*
  * inet.h - IPv4/IPv6 address and CIDR prefix parsing and matching, shared
  * by cidr: tables, mynetworks and the access(5) search order.
+ *
+ * Addresses are kept in network byte order in 16 bytes; an IPv4 address
+ * uses the first 4.  The family is AF_INET or AF_INET6 (<sys/socket.h>),
+ * chosen as Postfix does: a text with a ':' is IPv6.  An IPv4-mapped
+ * IPv6 address (::ffff:1.2.3.4) stays IPv6 here; callers that want
+ * Postfix's smtpd behaviour convert it with inet_addr_unmap().
  */
 #ifndef MTA_INET_H
 #define MTA_INET_H
 
 #include "str.h"
+
+#define INET_ADDR_LEN	16	/* bytes of an address buffer */
+#define INET_ADDR_STRLEN 46	/* longest formatted address, with NUL */
 
 struct inet_cidr {
 	int		family;		/* AF_INET or AF_INET6 */
@@ -15,8 +24,16 @@ struct inet_cidr {
 	int		bits;		/* prefix length */
 };
 
+/* 0 on success, -1 on bad input; addr has room for INET_ADDR_LEN bytes */
 int	inet_addr_parse(const char *, int *, unsigned char *);
+int	inet_addr_pton(const char *, int *, unsigned char *);
+int	inet_addr_unmap(int *, unsigned char *);
+void	inet_addr_format(int, const unsigned char *, struct str *);
+
+/* 0 on success, -1 with the reason in the str (which may be NULL) */
 int	inet_cidr_parse(const char *, struct inet_cidr *, struct str *);
+/* 1 when the address is inside the prefix, 0 otherwise */
 int	inet_cidr_match(const struct inet_cidr *, int, const unsigned char *);
+void	inet_cidr_format(const struct inet_cidr *, struct str *);
 
 #endif

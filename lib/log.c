@@ -79,7 +79,10 @@ emit(int pri, const char *level, const char *fmt, va_list ap, int err)
 	struct tm tm;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	n = strlen(msg);
+	/* as Postfix: control characters from input never reach a log */
+	for (n = 0; msg[n]; n++)
+		if ((unsigned char)msg[n] < 0x20 || msg[n] == 0x7f)
+			msg[n] = '?';
 	if (err >= 0 && n > 0 && msg[n - 1] == ':')
 		snprintf(msg + n, sizeof(msg) - n, " %s", strerror(err));
 	if (log_where & LOG_TO_STDERR) {

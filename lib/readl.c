@@ -7,8 +7,8 @@
  * space continues it; comment lines (first non-blank is '#') and blank
  * lines are skipped, also inside a continuation.  Hostile input is
  * reported, never crashed on: a NUL byte, a line longer than the limit
- * (the line is dropped), a CR before the LF (stripped), and invalid UTF-8
- * each get a warning naming file and line.
+ * (the line is dropped), a CR before the LF (stripped; said once per
+ * file), and invalid UTF-8 each get a warning naming file and line.
  */
 #include <string.h>
 
@@ -90,8 +90,13 @@ physical(struct readl *rp)
 	if (c == EOF && rp->buf.len == 0 && !nul && !toolong)
 		return 0;
 	rp->next++;
-	if (rp->buf.len && rp->buf.s[rp->buf.len - 1] == '\r')
+	if (rp->buf.len && rp->buf.s[rp->buf.len - 1] == '\r') {
 		str_trunc(&rp->buf, rp->buf.len - 1);
+		if (!rp->crlf)
+			warn("%s, line %d: CRLF line ending: the CR is "
+			    "ignored (said once per file)", rp->path, rp->next);
+		rp->crlf = 1;
+	}
 	if (toolong) {
 		warn("%s, line %d: line longer than %zu bytes: skipped",
 		    rp->path, rp->next, rp->max);

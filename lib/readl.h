@@ -20,6 +20,7 @@ struct readl {
 	int		flags;
 	struct str	buf;		/* look-ahead physical line */
 	int		have;		/* buf holds an unread line */
+	int		crlf;		/* a CRLF line was reported */
 };
 
 #define READL_KEEP_BLANK	1	/* master.cf-style: blank lines end */

@@ -1,0 +1,237 @@
+/* MIT licence: see LICENSE. */
+/*
+ * regexp.c - unit tests of lib/dict_regexp.c, through its constructor:
+ * rules, flags, $n substitution, IF/ENDIF, and the all-or-nothing load.
+ * The differential checks against Postfix are in tests/t-regexp.sh.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../lib/dict.h"
+#include "../../lib/str.h"
+#include "t.h"
+
+static char path[64];
+
+/* table - write text to a scratch file and open it as a regexp: table */
+static struct dict *
+table(const char *text, struct str *err)
+{
+	FILE *fp;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/mta-unit-re.XXXXXX");
+	if ((fd = mkstemp(path)) < 0 || (fp = fdopen(fd, "w")) == NULL) {
+		perror("mkstemp");
+		exit(2);
+	}
+	fputs(text, fp);
+	fclose(fp);
+	str_reset(err);
+	return dict_regexp_open(path, 0, err);
+}
+
+static void
+done(struct dict *d)
+{
+	if (d)
+		d->close(d);
+	unlink(path);
+}
+
+/* q - look key up: "=VALUE" when found, "-" when not, "!" on error */
+static const char *
+q(struct dict *d, const char *key)
+{
+	static struct str out = STR_INIT;
+	struct str val = STR_INIT;
+	int r;
+
+	if (d == NULL)
+		return "(no table)";
+	r = d->lookup(d, key, &val);
+	str_reset(&out);
+	if (r > 0) {
+		str_addc(&out, '=');
+		str_adds(&out, val.s);
+	} else
+		str_adds(&out, r == 0 ? "-" : "!");
+	str_free(&val);
+	return out.s;
+}
+
+/* lookups: table text, key, answer as q() writes it */
+static const struct {
+	const char	*name;
+	const char	*table;
+	const char	*key;
+	const char	*want;
+} cases[] = {
+	{ "plain match", "/^a$/ A\n", "a", "=A" },
+	{ "no match", "/^a$/ A\n", "b", "-" },
+	{ "case-insensitive by default", "/^a$/ A\n", "A", "=A" },
+	{ "i makes it case-sensitive", "/^a$/i A\n", "A", "-" },
+	{ "ii toggles back", "/^a$/ii A\n", "A", "=A" },
+	{ "key is not folded", "/^(.*)$/ $1\n", "MiXeD", "=MiXeD" },
+	{ "result keeps case", "/./ ResULT\n", "x", "=ResULT" },
+	{ "first match wins", "/a/ one\n/a/ two\n", "a", "=one" },
+	{ "unanchored", "/b/ B\n", "abc", "=B" },
+	{ "$1", "/^(.*)@(.*)$/ $2 $1\n", "u@d", "=d u" },
+	{ "${1} and $(1)", "/^(.)(.)$/ ${2}${1}$(2)\n", "xy", "=yxy" },
+	{ "$$", "/^(a)$/ $$$1$$\n", "a", "=$a$" },
+	{ "$01 is $1", "/^(a)$/ x$01-y\n", "a", "=xa-y" },
+	{ "$10", "/^(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)$/ $10$1\n", "abcdefghij",
+	    "=ja" },
+	{ "unmatched group is empty", "/^(a)|(b)$/ [$1][$2]\n", "b",
+	    "=[][b]" },
+	{ "empty group is empty", "/^(z*)w$/ [$1]\n", "w", "=[]" },
+	{ "negation", "!/^a/ notA\n", "b", "=notA" },
+	{ "negation no match", "!/^a/ notA\n", "abc", "-" },
+	{ "double negation", "!!/^(a)/ $1\n", "ab", "=a" },
+	{ "negation with $$", "!/^a/ $$\n", "b", "=$" },
+	{ "other delimiter", ",^a/b$, X\n", "a/b", "=X" },
+	{ "escaped delimiter", "/^a\\/b$/ X\n", "a/b", "=X" },
+	{ "x: basic syntax", "/^a+$/x X\n", "a+", "=X" },
+	{ "x: basic + not special", "/^a+$/x X\n", "aa", "-" },
+	{ "x: basic \\{\\}", "/^a\\{2\\}$/x X\n", "aa", "=X" },
+	{ "m: ^ after newline", "/^b$/m X\n", "a\nb", "=X" },
+	{ "no m: ^ only at start", "/^b$/ X\n", "a\nb", "-" },
+	{ "no m: . matches newline", "/^a.b$/ X\n", "a\nb", "=X" },
+	{ "m: . does not match newline", "/^a.b$/m X\n", "a\nb", "-" },
+	{ "trailing white space trimmed", "/a/ X  \t\n", "a", "=X" },
+	{ "inner white space kept", "/a/ X  Y\n", "a", "=X  Y" },
+	{ "tab separator", "/a/\tX\n", "a", "=X" },
+	{ "comments and blanks", "# c\n\n/a/ A\n  # c2\n", "a", "=A" },
+	{ "continued result", "/a/ X\n Y\n", "a", "=X Y" },
+	{ "if", "if /a/\n/b/ AB\nendif\n/b/ B\n", "ab", "=AB" },
+	{ "if skips", "if /a/\n/b/ AB\nendif\n/b/ B\n", "b", "=B" },
+	{ "if !", "if !/a/\n/b/ notA\nendif\n", "b", "=notA" },
+	{ "if ! skips", "if !/a/\n/b/ notA\nendif\n", "ab", "-" },
+	{ "IF upper case", "IF /a/\n/b/ AB\nENDIF\n", "ab", "=AB" },
+	{ "if/ no space", "if/a/\n/b/ AB\nendif\n", "ab", "=AB" },
+	{ "nested if", "if /a/\nif /b/\n/c/ ABC\nendif\n/c/ AC\nendif\n",
+	    "ac", "=AC" },
+	{ "nested if inner", "if /a/\nif /b/\n/c/ ABC\nendif\n/c/ AC\n"
+	    "endif\n", "abc", "=ABC" },
+	{ "if with i flag", "if /^A/i\n/./ X\nendif\n", "a", "-" },
+	{ "unclosed if guards", "if /a/\n/b/ B\n", "b", "-" },
+	{ "unclosed if works", "if /a/\n/b/ B\n", "ab", "=B" },
+	{ "stray endif ignored", "endif\n/b/ B\n", "b", "=B" },
+	{ "empty result", "/a/\n", "a", "=" },
+	/* Postfix reads a trailing backslash as the closing delimiter */
+	{ "trailing backslash", "/a\\\n", "a", "=" },
+	{ "bracket class", "/^[[:digit:]]+$/ N\n", "123", "=N" },
+	{ "alternation", "/^(foo|bar)$/ $1\n", "BAR", "=BAR" },
+};
+
+/* bad tables: text and the line the error must name */
+static const struct {
+	const char	*name;
+	const char	*table;
+	int		line;
+	const char	*why;
+} bad[] = {
+	{ "unbalanced (", "/^ok$/ OK\n/a(b/ X\n", 2, "bad regular" },
+	{ "bad range", "/^ok$/ OK\n\n# c\n/[z-a]/ X\n", 4, "bad regular" },
+	{ "bad repetition", "/^ok$/ OK\n/a{2,1}/ X\n", 2, "bad regular" },
+	{ "$2 of one group", "/^(a)$/ $2\n", 1, "out of range" },
+	{ "$1 of no group", "/^a$/ $1\n", 1, "out of range" },
+	{ "$0", "/^(a)$/ $0\n", 1, "out-of-range" },
+	{ "$x", "/^(a)$/ $x\n", 1, "non-numeric" },
+	{ "$1a", "/^(a)$/ $1a\n", 1, "non-numeric" },
+	{ "lone $", "/^(a)$/ $\n", 1, "empty name" },
+	{ "$ space", "/^(a)$/ $ 1\n", 1, "empty name" },
+	{ "${}", "/^(a)$/ ${}\n", 1, "empty name" },
+	{ "${1", "/^(a)$/ ${1\n", 1, "truncated" },
+	{ "$1 in negation", "!/^(a)$/ $1\n", 1, "negative" },
+	{ "unknown flag", "/a/q X\n", 1, "unknown regexp option \"q\"" },
+	{ "flag glued to result", "/a/iX\n", 1, "unknown regexp option" },
+	{ "no closing delimiter", "/a X\n", 1, "no closing" },
+	{ "word line", "/ok/ OK\nfoo bar\n", 2, "unrecognized" },
+	{ "if without pattern", "if\n/a/ A\nendif\n", 1, "no regexp" },
+	{ "bad if pattern", "if /(/\nendif\n", 1, "bad regular" },
+	{ "bad line after continuation", "/a/ A\n B\n/(/ X\n", 3,
+	    "bad regular" },
+	{ "continued bad pattern", "/a/ A\n/(\n  / X\n", 2, "bad regular" },
+};
+
+int
+main(void)
+{
+	struct str err = STR_INIT, want = STR_INIT, name = STR_INIT;
+	struct dict *d;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		d = table(cases[i].table, &err);
+		T_STR(cases[i].name, q(d, cases[i].key), cases[i].want);
+		done(d);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		d = table(bad[i].table, &err);
+		str_set(&name, "bad: ");
+		str_adds(&name, bad[i].name);
+		T_OK(name.s, d == NULL);
+		str_set(&want, path);
+		str_addf(&want, ", line %d: ", bad[i].line);
+		str_adds(&name, ": error names file and line");
+		T_OK(name.s, strncmp(err.s, want.s, want.len) == 0);
+		if (strncmp(err.s, want.s, want.len) != 0)
+			printf("# got \"%s\", want \"%s...\"\n", err.s, want.s);
+		str_set(&name, "bad: ");
+		str_adds(&name, bad[i].name);
+		str_adds(&name, ": reason");
+		T_OK(name.s, strstr(err.s, bad[i].why) != NULL);
+		if (strstr(err.s, bad[i].why) == NULL)
+			printf("# got \"%s\", want \"%s\"\n", err.s,
+			    bad[i].why);
+		done(d);
+	}
+
+	/* the dict itself */
+	d = table("/a/ A\n", &err);
+	T_OK("type is regexp", d && strcmp(d->type, "regexp") == 0);
+	T_OK("pattern flag set", d && (d->flags & DICT_PATTERN));
+	T_OK("file is the path", d && strcmp(d->file, path) == 0);
+	done(d);
+
+	str_reset(&err);
+	d = dict_regexp_open("/nonexistent/mta-unit.re", 0, &err);
+	T_OK("missing file: NULL", d == NULL);
+	T_OK("missing file: error names it",
+	    strstr(err.s, "/nonexistent/mta-unit.re") != NULL);
+
+	/* many lookups on one table reuse its state correctly */
+	d = table("/^(x+)(y*)$/ [$1|$2]\n/^(.)/ first $1\n", &err);
+	T_STR("reuse 1", q(d, "xxy"), "=[xx|y]");
+	T_STR("reuse 2", q(d, "x"), "=[x|]");
+	T_STR("reuse 3", q(d, "zq"), "=first z");
+	T_STR("reuse 4", q(d, ""), "-");
+	done(d);
+
+	/* a long table and a long key */
+	{
+		struct str big = STR_INIT, key = STR_INIT;
+
+		for (i = 0; i < 2000; i++)
+			str_addf(&big, "/^k%zu$/ v%zu\n", i, i);
+		d = table(big.s, &err);
+		T_STR("2000 rules: last", q(d, "k1999"), "=v1999");
+		T_STR("2000 rules: none", q(d, "k2000"), "-");
+		done(d);
+		for (i = 0; i < 100000; i++)
+			str_addc(&key, 'a');
+		d = table("/^(a*)$/ ok\n", &err);
+		T_STR("100000-byte key", q(d, key.s), "=ok");
+		done(d);
+		str_free(&big);
+		str_free(&key);
+	}
+
+	str_free(&err);
+	str_free(&want);
+	str_free(&name);
+	T_DONE();
+}

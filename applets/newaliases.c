@@ -55,8 +55,9 @@ newaliases_main(int argc, char **argv)
 	}
 	if (optind != argc)
 		die("%s", USAGE);
-	if (conf_load(confdir, 0) < 0)
+	if (conf_load(confdir, CONF_QUIET) < 0)
 		exit(1);
+	conf_log(LOG_TO_STDERR | LOG_TO_SYSLOG);
 	cp = list = xstrdup(conf_str(P_alias_database));
 	while ((spec = match_next(&cp)) != NULL)
 		if (alias_build(spec, DICT_DUP_WARN, 0) < 0)

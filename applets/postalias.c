@@ -479,8 +479,9 @@ postalias_main(int argc, char **argv)
 	}
 	if (optind >= argc || (qkey != NULL) + (dkey != NULL) + seq > 1)
 		die("%s", USAGE);
-	if (conf_load(confdir, 0) < 0)
+	if (conf_load(confdir, CONF_QUIET) < 0)
 		exit(1);
+	conf_log(LOG_TO_STDERR | LOG_TO_SYSLOG);
 	argc -= optind;
 	argv += optind;
 	if (qkey)

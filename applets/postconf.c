@@ -384,6 +384,7 @@ postconf_main(int argc, char **argv)
 	if (mode)
 		dflags |= CONF_QUIET;
 	conf_load(dir, dflags);
+	conf_log(LOG_TO_STDERR | LOG_TO_SYSLOG);
 
 	if (mode) {
 		if (argc == 0) {

@@ -491,8 +491,9 @@ postmap_main(int argc, char **argv)
 	}
 	if (i >= argc)
 		usage();
-	if (conf_load(confdir, 0) < 0)
+	if (conf_load(confdir, CONF_QUIET) < 0)
 		die("cannot read the configuration");
+	conf_log(LOG_TO_STDERR | LOG_TO_SYSLOG);
 
 	switch (o.mode) {
 	case 'q':

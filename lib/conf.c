@@ -1143,3 +1143,21 @@ conf_load(const char *dir, int flags)
 		check(1);
 	return 0;
 }
+
+/*
+ * conf_log - route messages as the configuration says (syslog_name,
+ * maillog_file); where is LOG_TO_STDERR and/or LOG_TO_SYSLOG.  A command
+ * that already writes to stderr does not also copy its messages to a
+ * maillog_file of /dev/stdout or /dev/stderr, which would mix them into
+ * its output or say them twice.
+ */
+void
+conf_log(int where)
+{
+	const char *file = conf_str(P_maillog_file);
+
+	if ((where & LOG_TO_STDERR) && (strcmp(file, "/dev/stdout") == 0 ||
+	    strcmp(file, "/dev/stderr") == 0))
+		where &= ~LOG_TO_SYSLOG;
+	log_setup(where, conf_str(P_syslog_name), file);
+}

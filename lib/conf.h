@@ -53,6 +53,7 @@ int	conf_expand(const char *, struct str *, int);
 const struct conf_row *conf_row(const char *);
 const char **conf_list(int);
 int	conf_check(void);
+void	conf_log(int);
 void	conf_free(void);
 
 #endif

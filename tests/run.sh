@@ -15,6 +15,13 @@ export TOP
 out=$(mktemp -d "${TMPDIR:-/tmp}/mta-tests.XXXXXX") || exit 2
 trap 'rm -rf "$out"' EXIT INT TERM
 
+# The sanitizer build (make SANITIZE=1 check) writes its reports here; each
+# report is a failure, whatever the exit status of the program was.
+mkdir -p "$out/san"
+ASAN_OPTIONS="log_path=$out/san/asan:detect_leaks=1:abort_on_error=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+UBSAN_OPTIONS="log_path=$out/san/ubsan:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+export ASAN_OPTIONS UBSAN_OPTIONS
+
 runone() {
 	name=$1; shift
 	"$@" >"$out/$name.log" 2>"$out/$name.err"
@@ -65,6 +72,12 @@ for rc in "$out"/*.rc; do
 	fi
 	printf '%-28s %4d passed, %d failed\n' "$name" "$p" "$f"
 	pass=$((pass + p)); fail=$((fail + f))
+done
+for r in "$out"/san/*; do
+	[ -f "$r" ] || continue
+	echo "FAIL - sanitizer report $(basename "$r"):"
+	sed 's/^/    /' "$r" | head -n 25
+	fail=$((fail + 1))
 done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

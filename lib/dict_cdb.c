@@ -40,6 +40,19 @@ struct cdbdict {
 	unsigned	seqpos;
 };
 
+/*
+ * The keys written so far, so that finding a duplicate costs one probe:
+ * tinycdb's own check (cdb_make_put with INSERT or REPLACE) scans a hash
+ * chain per key, quadratic on large tables.  tinycdb is still asked to
+ * REPLACE when a duplicate must replace, so the file stays byte-identical
+ * to what Postfix writes.
+ */
+struct seen {
+	unsigned	hash;
+	unsigned	len;
+	char		*key;		/* NULL: free slot */
+};
+
 struct dict_writer {
 	struct cdb_make	cm;
 	int		fd;
@@ -49,6 +62,8 @@ struct dict_writer {
 	char		*tmp;		/* NAME.cdb.PID.tmp until commit */
 	struct str	key;		/* scratch: folded, NUL-terminated */
 	struct str	val;
+	struct seen	*seen;		/* keys written so far */
+	size_t		nseen, capseen;
 };
 
 /* the NUL forms a table may use: both unless told */
@@ -241,6 +256,44 @@ fail:
 	return NULL;
 }
 
+/* seen_add - remember a key; 1 when it was there already */
+static int
+seen_add(struct dict_writer *w, const char *key, unsigned len)
+{
+	unsigned h = cdb_hash(key, len);
+	struct seen *old;
+	size_t i, n;
+
+	if (2 * (w->nseen + 1) > w->capseen) {
+		old = w->seen;
+		n = w->capseen;
+		w->capseen = n ? 2 * n : 1024;
+		w->seen = xcalloc(w->capseen, sizeof(*w->seen));
+		w->nseen = 0;
+		for (i = 0; i < n; i++)
+			if (old[i].key) {
+				size_t j = old[i].hash & (w->capseen - 1);
+
+				while (w->seen[j].key)
+					j = (j + 1) & (w->capseen - 1);
+				w->seen[j] = old[i];
+				w->nseen++;
+			}
+		free(old);
+	}
+	for (i = h & (w->capseen - 1); w->seen[i].key;
+	    i = (i + 1) & (w->capseen - 1))
+		if (w->seen[i].hash == h && w->seen[i].len == len &&
+		    memcmp(w->seen[i].key, key, len) == 0)
+			return 1;
+	w->seen[i].hash = h;
+	w->seen[i].len = len;
+	w->seen[i].key = xmalloc(len ? len : 1);
+	memcpy(w->seen[i].key, key, len);
+	w->nseen++;
+	return 0;
+}
+
 /*
  * dict_put - add one entry.  0 added, 1 the key was there already
  * (handled as the flags say), -1 error (a write error, or a duplicate
@@ -251,7 +304,7 @@ dict_put(struct dict_writer *w, const char *key, size_t klen,
     const char *val, size_t vlen)
 {
 	enum cdb_put_mode mode;
-	int r;
+	int r, dup;
 
 	str_setmem(&w->key, key, klen);
 	if (w->flags & DICT_FOLD)
@@ -266,14 +319,18 @@ dict_put(struct dict_writer *w, const char *key, size_t klen,
 		error("%s: entry too large: \"%.100s\"", w->name, w->key.s);
 		return -1;
 	}
-	if (w->flags & DICT_DUP_IGNORE)
+	dup = seen_add(w, w->key.s, (unsigned)w->key.len);
+	if (!dup || (w->flags & DICT_DUP_IGNORE))
 		mode = CDB_PUT_ADD;
 	else if (w->flags & DICT_DUP_REPLACE)
 		mode = CDB_PUT_REPLACE;
 	else
 		mode = CDB_PUT_INSERT;
-	r = cdb_make_put(&w->cm, w->key.s, (unsigned)w->key.len, w->val.s,
-	    (unsigned)w->val.len, mode);
+	if (mode == CDB_PUT_INSERT)
+		r = 1;		/* first one wins: tinycdb would say the same */
+	else
+		r = cdb_make_put(&w->cm, w->key.s, (unsigned)w->key.len,
+		    w->val.s, (unsigned)w->val.len, mode);
 	if (r < 0) {
 		error("write %s: %s", w->tmp, strerror(errno));
 		return -1;
@@ -303,6 +360,11 @@ dict_writer_flags(struct dict_writer *w, int flags)
 static void
 writer_free(struct dict_writer *w)
 {
+	size_t i;
+
+	for (i = 0; i < w->capseen; i++)
+		free(w->seen[i].key);
+	free(w->seen);
 	str_free(&w->key);
 	str_free(&w->val);
 	free(w->name);

@@ -70,21 +70,29 @@ utf8_ok(const unsigned char *s, size_t n)
 static int
 physical(struct readl *rp)
 {
+	char chunk[256];
+	size_t n = 0;
 	int c;
 	int nul = 0, toolong = 0;
 
+	/* bytes go through a small chunk: one append per 256, not per byte */
 	str_reset(&rp->buf);
-	while ((c = getc(rp->fp)) != EOF && c != '\n') {
+	while ((c = getc_unlocked(rp->fp)) != EOF && c != '\n') {
 		if (c == 0) {
 			nul = 1;
 			continue;
 		}
-		if (rp->buf.len >= rp->max) {
+		if (rp->buf.len + n >= rp->max) {
 			toolong = 1;
 			continue;
 		}
-		str_addc(&rp->buf, c);
+		chunk[n++] = (char)c;
+		if (n == sizeof(chunk)) {
+			str_addmem(&rp->buf, chunk, n);
+			n = 0;
+		}
 	}
+	str_addmem(&rp->buf, chunk, n);
 	if (ferror(rp->fp))
 		return -1;
 	if (c == EOF && rp->buf.len == 0 && !nul && !toolong)

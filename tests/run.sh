@@ -70,7 +70,7 @@ for rc in "$out"/*.rc; do
 	if [ "$f" != 0 ]; then
 		sed 's/^/    stderr: /' "$out/$name.err" | tail -n 15
 	fi
-	printf '%-28s %4d passed, %d failed\n' "$name" "$p" "$f"
+	printf '  %-26s %5d ok %3d failing\n' "$name" "$p" "$f"
 	pass=$((pass + p)); fail=$((fail + f))
 done
 for r in "$out"/san/*; do

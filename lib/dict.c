@@ -219,7 +219,8 @@ int
 dict_seq(struct dict *d, int how, struct str *key, struct str *val)
 {
 	if (d->seq == NULL) {
-		str_set(&d->err, "sequence operation is not supported");
+		str_reset(&d->err);
+		str_addf(&d->err, "%s tables cannot be listed", d->type);
 		return -1;
 	}
 	str_reset(key);

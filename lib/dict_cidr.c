@@ -181,16 +181,6 @@ cidr_lookup(struct dict *d, const char *key, struct str *val)
 	return 0;
 }
 
-static int
-cidr_seq(struct dict *d, int how, struct str *key, struct str *val)
-{
-	(void)how;
-	(void)key;
-	(void)val;
-	str_set(&d->err, "cidr tables cannot be listed");
-	return -1;
-}
-
 static void
 cidr_close(struct dict *d)
 {
@@ -267,7 +257,6 @@ dict_cidr_open(const char *name, int flags, struct str *err)
 	    sizeof(*d));
 	d->file = xstrdup(name);
 	d->lookup = cidr_lookup;
-	d->seq = cidr_seq;
 	d->close = cidr_close;
 	d->priv = tp;
 	return d;

@@ -435,16 +435,6 @@ regexp_lookup(struct dict *d, const char *key, struct str *val)
 	return 0;
 }
 
-static int
-regexp_seq(struct dict *d, int how, struct str *key, struct str *val)
-{
-	(void)how;
-	(void)key;
-	(void)val;
-	str_set(&d->err, "regexp tables cannot be listed");
-	return -1;
-}
-
 static void
 regexp_close(struct dict *d)
 {
@@ -511,7 +501,6 @@ dict_regexp_open(const char *name, int flags, struct str *err)
 	    sizeof(*d));
 	d->file = xstrdup(name);
 	d->lookup = regexp_lookup;
-	d->seq = regexp_seq;
 	d->close = regexp_close;
 	d->priv = tp;
 	return d;

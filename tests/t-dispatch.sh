@@ -44,3 +44,15 @@ case $MTA in
 		"$T/inst/usr/sbin/postconf" -h -d mail_version >/dev/null'
 	;;
 esac
+
+# Documentation: a man page per built applet, and mta.conf(5) lists every
+# parameter that postconf -d knows, from the same rows.
+for a in $("$MTA" --help | sed -n 's/^  \([a-z0-9]*\) .*/\1/p'); do
+	case $("$MTA" --help | grep "^  $a ") in *"not built yet"*) continue ;; esac
+	check "$a has a man page" sh -c 'ls "$TOP"/man/"$1".[158] >/dev/null' sh "$a"
+done
+"$MTA" postconf -d | sed 's/ =.*//' > "$T/params"
+sed -n '/^\.TP/{n;s/^\.B \([^ ]*\) .*/\1/p;}' "$TOP/man/mta.conf.5" |
+    sed 's/\\-/-/g' > "$T/documented"
+check_same "mta.conf(5) documents exactly the parameters of postconf -d" \
+    "$T/params" "$T/documented"

@@ -62,3 +62,36 @@ check_same() {
 	if cmp -s "$2" "$3"; then ok "$1"
 	else fail "$1" "$(diff "$2" "$3" | head -n 10 | tr '\n' '|')"; fi
 }
+
+# free_port: print a TCP port on 127.0.0.1 that nothing listens on now
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_port PORT [SECONDS]: wait until something listens on 127.0.0.1:PORT
+wait_port() {
+	python3 - "$1" "${2:-10}" <<'PY'
+import socket, sys, time
+end = time.time() + float(sys.argv[2])
+while time.time() < end:
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.5).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1)
+PY
+}
+
+# stop_pid PID...: end processes this test started (TERM, then KILL)
+stop_pid() {
+	for p in "$@"; do kill "$p" 2>/dev/null; done
+	for p in "$@"; do
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		kill -9 "$p" 2>/dev/null
+	done
+	return 0
+}

@@ -163,8 +163,8 @@ $(DEPDIR)/stamp: $(SRCDIR)/stamp
 		$(CURDIR)/$(SRCDIR)/tre/configure --disable-shared \
 		--enable-static --disable-nls --disable-agrep \
 		--disable-approx >/dev/null
-	$(Q)$(MAKE) -s -C $(DEPDIR)/tre/lib >/dev/null 2>&1 || \
-		$(MAKE) -C $(DEPDIR)/tre/lib
+	$(Q)$(MAKE) -s -C $(DEPDIR)/tre/lib DEPDIR=.deps >/dev/null 2>&1 || \
+		$(MAKE) -C $(DEPDIR)/tre/lib DEPDIR=.deps
 	$(Q)cp $(DEPDIR)/tre/lib/.libs/libtre.a $(DEPDIR)/lib/ && \
 		cp $(SRCDIR)/tre/lib/tre.h $(DEPDIR)/tre/lib/tre-config.h \
 		$(DEPDIR)/include/
@@ -194,13 +194,22 @@ size: $(MTA_BIN)
 	$(Q)strip -o $(B)/mta.stripped $(MTA_BIN) && \
 		echo "$$(stat -c %s $(B)/mta.stripped) bytes stripped ($(MTA_BIN))"
 
+# a working MTA in a throwaway directory on 127.0.0.1:2525 (foreground)
+demo: all
+	$(Q)MTA=$(CURDIR)/$(MTA_BIN) sh tests/demo.sh
+
 bench: all
 	$(Q)MTA=$(CURDIR)/$(MTA_BIN) sh bench/run.sh
 
+# clean keeps the three libraries (build/*/deps): they take a minute to
+# rebuild and do not change with this tree; distclean removes them too.
 clean:
-	rm -rf build/musl build/glibc-san mta man/*.tmp
+	rm -rf build/musl/lib build/musl/applets build/musl/unit \
+		build/musl/*.o build/musl/gendoc build/glibc-san/lib \
+		build/glibc-san/applets build/glibc-san/unit build/glibc-san/*.o \
+		build/glibc-san/mta build/glibc-san/gendoc mta man/*.tmp
 
-distclean: clean
-	rm -rf build config.h
+distclean:
+	rm -rf build mta config.h man/*.tmp
 
-.PHONY: all check install size bench clean distclean deps units
+.PHONY: all check install size bench demo clean distclean deps units

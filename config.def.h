@@ -90,6 +90,10 @@
 #endif
 PARAM(2bounce_notice_recipient, STR, "postmaster", 0, 0,
     "Who gets a copy of undeliverable bounces (notify_classes 2bounce).")
+PARAM(access_map_defer_code, INT, "450", 400, 599,
+    "The reply code of DEFER in access(5) tables.")
+PARAM(access_map_reject_code, INT, "554", 400, 599,
+    "The reply code of REJECT in access(5) tables.")
 PARAM(alias_database, STR, "hash:" ALIAS_FILE, 0, 0,
     "The alias databases that newaliases and sendmail -bi rebuild.")
 PARAM(alias_maps, STR, "hash:" ALIAS_FILE, 0, 0,
@@ -168,6 +172,9 @@ PARAM(default_privs, STR, "nobody", 0, 0,
     "The account that deliveries to files and commands from aliases run as.")
 PARAM(default_process_limit, INT, "100", 1, PMAX,
     "The most processes one master.cf service may run at once.")
+PARAM(default_rbl_reply, RAW, "$rbl_code Service unavailable; $rbl_class "
+    "[$rbl_what] blocked using $rbl_domain${rbl_reason?; $rbl_reason}", 0, 0,
+    "The reply template of reject_rbl_client and friends.")
 PARAM(default_recipient_limit, INT, "20000", 1, PMAX,
     "The most in-memory recipients one transport may hold in the queue "
     "manager.")
@@ -246,6 +253,8 @@ PARAM(inet_protocols, STR, "all", 0, 0,
     "The address families used: all, ipv4, ipv6.")
 PARAM(initial_destination_concurrency, INT, "5", 1, PMAX,
     "Parallel deliveries to a destination before it has proved itself.")
+PARAM(invalid_hostname_reject_code, INT, "501", 400, 599,
+    "The reply code of reject_invalid_helo_hostname.")
 PARAM(ipc_timeout, TIME, "3600s", 1, 0,
     "How long a process waits for another over a local socket.")
 PARAM(line_length_limit, INT, "2048", 512, PMAX,
@@ -291,6 +300,8 @@ PARAM(mailq_path, STR, MAILQ_PATH, 0, 0,
     "Where the mailq command is installed.")
 PARAM(manpage_directory, STR, MANPAGE_DIR, 0, 0,
     "Where the manual pages are installed.")
+PARAM(maps_rbl_reject_code, INT, "554", 400, 599,
+    "The reply code ($rbl_code) when a client is in a DNS blocklist.")
 PARAM(masquerade_classes, STR, "envelope_sender, header_sender, "
     "header_recipient", 0, 0,
     "Which addresses masquerade_domains rewrites.")
@@ -316,6 +327,8 @@ PARAM(mime_header_checks, STR, "$header_checks", 0, 0,
     "Tables of patterns matched against MIME headers.")
 PARAM(minimal_backoff_time, TIME, "300s", 1, 0,
     "The shortest wait before another attempt to deliver deferred mail.")
+PARAM(multi_recipient_bounce_reject_code, INT, "550", 400, 599,
+    "The reply code of reject_multi_recipient_bounce.")
 PARAM(mydestination, STR, "$myhostname, localhost.$mydomain, localhost", 0, 0,
     "The domains delivered locally.")
 PARAM(mydomain, STR, NULL, 0, 0,
@@ -335,6 +348,8 @@ PARAM(nested_header_checks, STR, "$header_checks", 0, 0,
     "Tables of patterns matched against headers of attached messages.")
 PARAM(newaliases_path, STR, NEWALIASES_PATH, 0, 0,
     "Where the newaliases command is installed.")
+PARAM(non_fqdn_reject_code, INT, "504", 400, 599,
+    "The reply code of the reject_non_fqdn_* restrictions.")
 PARAM(notify_classes, STR, "resource, software", 0, 0,
     "Which problems are reported to the postmaster: bounce, 2bounce, delay, "
     "policy, protocol, resource, software.")
@@ -346,6 +361,8 @@ PARAM(parent_domain_matches_subdomains, STR, "debug_peer_list,"
     "The lists where a domain name also matches its subdomains.")
 PARAM(permit_mx_backup_networks, STR, "", 0, 0,
     "Networks of primary MX hosts for which permit_mx_backup relays.")
+PARAM(plaintext_reject_code, INT, "450", 400, 599,
+    "The reply code of reject_plaintext_session.")
 PARAM(process_id, STR, NULL, 0, 0,
     "The process ID of the running program (read-only).")
 PARAM(process_name, STR, NULL, 0, 0,
@@ -364,6 +381,8 @@ PARAM(queue_minfree, INT, "0", 0, PMAX,
     "Bytes of queue file system space that must stay free to accept mail.")
 PARAM(queue_run_delay, TIME, "300s", 1, 0,
     "How often the deferred queue is scanned.")
+PARAM(rbl_reply_maps, STR, "", 0, 0,
+    "Tables of reply templates by DNS blocklist domain.")
 PARAM(readme_directory, STR, "no", 0, 0,
     "Where the README files are installed (no: not installed).")
 PARAM(receive_override_options, STR, "", 0, 0,
@@ -380,6 +399,8 @@ PARAM(recipient_delimiter, STR, "", 0, 0,
     "The characters that separate a user name from an extension (user+ext).")
 PARAM(reject_code, INT, "554", 400, 599,
     "The reply code of a REJECT restriction.")
+PARAM(reject_tempfail_action, STR, "defer_if_permit", 0, 0,
+    "What reject_unknown_* checks do on DNS failure: defer_if_permit, defer.")
 PARAM(relay_domains, STR, "", 0, 0,
     "Remote domains this host relays mail to (as a backup MX or gateway).")
 PARAM(relay_domains_reject_code, INT, "554", 400, 599,
@@ -415,6 +436,10 @@ PARAM(sendmail_path, STR, SENDMAIL_PATH, 0, 0,
 PARAM(sendmail_relay, STR, "", 0, 0,
     "mta only: when set, sendmail relays straight to this host[:port] when "
     "there is no writable queue.")
+PARAM(service_name, STR, "", 0, 0,
+    "The master.cf service name of a daemon, set by master (read-only).")
+PARAM(service_throttle_time, TIME, "60s", 0, 0,
+    "How long master waits before it restarts a service that failed.")
 PARAM(setgid_group, STR, SETGID_GROUP, 0, 0,
     "The group of the maildrop directory (mta uses no set-gid program).")
 PARAM(show_user_unknown_table_name, BOOL, "yes", 0, 0,
@@ -555,6 +580,8 @@ PARAM(smtpd_forbid_bare_newline, STR, "no", 0, 0,
     "Reject (yes) or log (normalize) bare LF in SMTP commands and data.")
 PARAM(smtpd_forbid_bare_newline_exclusions, STR, "$mynetworks", 0, 0,
     "Clients exempt from smtpd_forbid_bare_newline.")
+PARAM(smtpd_forbid_bare_newline_reject_code, INT, "550", 400, 599,
+    "The reply code when smtpd_forbid_bare_newline = reject refuses a client.")
 PARAM(smtpd_forbid_unauth_pipelining, BOOL, "no", 0, 0,
     "Disconnect clients that pipeline commands before EHLO allows it.")
 PARAM(smtpd_hard_error_limit, INT, "${stress?{1}:{20}}", 1, PMAX,
@@ -679,8 +706,13 @@ PARAM(undisclosed_recipients_header, STR, "", 0, 0,
     "The header added to mail without a recipient header (empty: none).")
 PARAM(unknown_address_reject_code, INT, "450", 400, 599,
     "The reply code when a sender or recipient domain does not resolve.")
+PARAM(unknown_address_tempfail_action, STR, "$reject_tempfail_action",
+    0, 0, "What reject_unknown_*_domain does on a DNS failure.")
 PARAM(unknown_client_reject_code, INT, "450", 400, 599,
     "The reply code of reject_unknown_client_hostname.")
+PARAM(unknown_helo_hostname_tempfail_action, STR,
+    "$reject_tempfail_action", 0, 0,
+    "What reject_unknown_helo_hostname does on a DNS failure.")
 PARAM(unknown_hostname_reject_code, INT, "450", 400, 599,
     "The reply code of reject_unknown_helo_hostname.")
 PARAM(unknown_local_recipient_reject_code, INT, "550", 400, 599,
@@ -689,6 +721,8 @@ PARAM(unknown_relay_recipient_reject_code, INT, "550", 400, 599,
     "The reply code for a recipient not in relay_recipient_maps.")
 PARAM(unknown_virtual_alias_reject_code, INT, "550", 400, 599,
     "The reply code for a recipient not in virtual_alias_maps.")
+PARAM(unknown_virtual_mailbox_reject_code, INT, "550", 400, 599,
+    "The reply code for a recipient not in virtual_mailbox_maps.")
 PARAM(unverified_recipient_reject_code, INT, "450", 400, 599,
     "The reply code of reject_unverified_recipient.")
 PARAM(virtual_alias_address_length_limit, INT, "1000", 1, PMAX,
@@ -699,6 +733,8 @@ PARAM(virtual_alias_expansion_limit, INT, "1000", 1, PMAX,
     "The most addresses one virtual alias may expand to.")
 PARAM(virtual_alias_maps, STR, "$virtual_maps", 0, 0,
     "Tables that rewrite recipient addresses to other addresses (cleanup).")
+PARAM(virtual_alias_recursion_limit, INT, "1000", 1, PMAX,
+    "The most levels of nested virtual alias expansion.")
 PARAM(virtual_mailbox_base, STR, "", 0, 0,
     "The directory under which virtual_mailbox_maps paths live.")
 PARAM(virtual_mailbox_domains, STR, "$virtual_mailbox_maps", 0, 0,

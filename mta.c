@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "config.h"
 #include "lib/log.h"
@@ -60,6 +63,10 @@ static int
 run(const struct applet *a, int argc, char **argv)
 {
 	log_init(a->name);
+#ifdef __linux__
+	/* ps -C smtpd and pgrep smtpd find the process under its role */
+	(void)prctl(PR_SET_NAME, a->name, 0, 0, 0);
+#endif
 	if (a->entry == NONE) {
 		fprintf(stderr, "%s: this program is not built yet in mta "
 		    "%s\n", a->name, MTA_VERSION);

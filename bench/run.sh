@@ -56,3 +56,4 @@ bench "postmap -q one key" \
 bench "postconf (all parameters)" \
     "MAIL_CONFIG=$T/mta $MTA postconf" \
     "/usr/sbin/postconf -c $T/pf"
+sh "$(dirname "$0")/smtp.sh"

@@ -85,7 +85,13 @@ emit(int pri, const char *level, const char *fmt, va_list ap, int err)
 			msg[n] = '?';
 	if (err >= 0 && n > 0 && msg[n - 1] == ':')
 		snprintf(msg + n, sizeof(msg) - n, " %s", strerror(err));
-	if (log_where & LOG_TO_STDERR) {
+	/*
+	 * A command's stderr gets warnings and errors; its informational
+	 * lines go to the mail log only (cron mails whatever a job prints),
+	 * unless stderr is the only destination.
+	 */
+	if ((log_where & LOG_TO_STDERR) && (*level ||
+	    !(log_where & LOG_TO_SYSLOG))) {
 		n = (size_t)snprintf(line, sizeof(line), "%s: %s%s\n",
 		    log_applet, level, msg);
 		if (n >= sizeof(line))

@@ -22,6 +22,7 @@
 #define MTA_QUEUE_H
 
 #include <stddef.h>
+#include <sys/time.h>
 #include <sys/types.h>
 
 #include "str.h"
@@ -61,5 +62,96 @@
 #define Q_PRIVATE	"private"	/* unix sockets of internal services */
 #define Q_PUBLIC	"public"	/* unix sockets anyone may use */
 #define Q_PID		"pid"		/* master.pid and its lock */
+
+struct io;
+
+/* limits */
+#define QUEUE_ID_MAX	32		/* longest queue id, with its NUL */
+#define QUEUE_PART_MAX	4096		/* content pieces longer are split */
+#define QUEUE_REC_MAX	(1024 * 1024)	/* longest record a reader takes */
+
+/*
+ * The REC_SIZE record: four fixed-width fields, so the writer can put a
+ * placeholder first and fill it in at commit without moving anything.
+ */
+#define QUEUE_SIZE_FMT	"%15lld %15lld %15lld %15lld"
+#define QUEUE_SIZE_LEN	63		/* bytes of the formatted fields */
+
+#define QUEUE_F_SMTPUTF8 1		/* REC_SIZE flags: SMTPUTF8 mail */
+#define QUEUE_F_8BITMIME 2		/* ... declared 8BITMIME */
+
+struct queue_size {
+	long long	size;	/* content bytes, one LF per line */
+	long long	mesg;	/* offset of the REC_MESG record */
+	long long	nrcpt;	/* recipients (REC_RCPT and REC_DONE) */
+	long long	flags;	/* QUEUE_F_* */
+};
+
+/* a queue file being written (cleanup) */
+struct queue_writer {
+	int		fd;
+	char		*dir;		/* $queue_directory/QUEUE */
+	char		*tmp;		/* the file until commit */
+	char		*final;		/* commit into this directory */
+	char		id[QUEUE_ID_MAX];
+	struct timeval	ctime;		/* creation time, in the id */
+	long long	off;		/* offset of the next record */
+	long long	size_off;	/* offset of REC_SIZE */
+	struct str	buf;		/* records not yet written */
+	int		err;		/* errno of the first failure */
+};
+
+/* a queue file being read (qmgr, postcat, mailq, delivery agents) */
+struct queue_reader {
+	int		fd;
+	char		*qdir, *qname;
+	char		id[QUEUE_ID_MAX];
+	struct queue_size size;		/* from REC_SIZE */
+	long long	off;		/* offset of the next record */
+	int		end;		/* REC_END was read */
+	int		corrupt;	/* the last failure was the format */
+	struct str	err;		/* why the last call failed */
+	struct io	*io;
+};
+
+/* queue_get() and queue_io_get() results */
+#define QUEUE_REC	1	/* a record */
+#define QUEUE_EOF	0	/* clean end (after REC_END; or stream EOF) */
+#define QUEUE_IOERR	-1	/* read error */
+#define QUEUE_BAD	-2	/* malformed or truncated */
+
+/* queue_open() flags */
+#define QUEUE_RDONLY	0
+#define QUEUE_RDWR	1	/* queue_mark_done() will be used */
+
+void	queue_make_id(char *, size_t, const struct timeval *,
+	    unsigned long long, int);
+int	queue_id_ok(const char *);
+int	queue_dirs(const char *, const char *, int, struct str *);
+
+void	queue_rec(struct str *, int, const void *, size_t);
+void	queue_rec_line(struct str *, const void *, size_t);
+int	queue_io_get(struct io *, int *, struct str *, size_t);
+
+struct queue_writer *queue_create(const char *, const char *, int,
+	    struct str *);
+long long queue_put(struct queue_writer *, int, const void *, size_t);
+long long queue_puts(struct queue_writer *, int, const char *);
+long long queue_putf(struct queue_writer *, int, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+long long queue_put_line(struct queue_writer *, const void *, size_t);
+int	queue_commit(struct queue_writer *, const struct queue_size *,
+	    struct str *);
+void	queue_abort(struct queue_writer *);
+void	queue_target(struct queue_writer *, const char *, const char *);
+int	queue_patch(struct queue_writer *, long long, int);
+
+struct queue_reader *queue_open(const char *, const char *, const char *,
+	    int, struct str *);
+int	queue_get(struct queue_reader *, int *, struct str *, long long *);
+int	queue_mark_done(struct queue_reader *, long long);
+void	queue_close(struct queue_reader *);
+int	queue_quarantine(const char *, const char *, const char *,
+	    const char *);
 
 #endif

@@ -9,6 +9,7 @@
 : "${TOP:=$(cd "$(dirname "$0")/.." && pwd)}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/mta-t.XXXXXX") || exit 2
 trap 'rm -rf "$T"' EXIT INT TERM
+chmod 755 "$T"	# daemons started as root run as mail_owner and read $T/etc
 mkdir -p "$T/etc" "$T/pf"
 : > "$T/pf/main.cf"
 MAIL_CONFIG=$T/etc

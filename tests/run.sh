@@ -18,6 +18,7 @@ trap 'rm -rf "$out"' EXIT INT TERM
 # The sanitizer build (make SANITIZE=1 check) writes its reports here; each
 # report is a failure, whatever the exit status of the program was.
 mkdir -p "$out/san"
+chmod 1777 "$out/san"	# tests that switch to nobody report here too
 ASAN_OPTIONS="log_path=$out/san/asan:detect_leaks=1:abort_on_error=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 UBSAN_OPTIONS="log_path=$out/san/ubsan:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 export ASAN_OPTIONS UBSAN_OPTIONS

@@ -1,0 +1,892 @@
+/* MIT licence: see LICENSE. */
+/*
+ * cleanup.c - canonicalize and enqueue one message: the one writer of
+ * queue files.
+ *
+ * Run by master as a unix service (private/cleanup), or by submit.c on a
+ * socketpair when master is not running; either way one stream on fds 0
+ * and 1, then exit.  Runs as mail_owner (or as the user that started
+ * it).  Man page: cleanup(8); the records: mta-queue(5).
+ *
+ * Input: the records of queue.h (envelope, REC_MESG, content, REC_XTRA,
+ * REC_END).  Processing, as Postfix's cleanup: envelope addresses are
+ * qualified and rewritten (rewrite.c: canonical, masquerading, virtual
+ * aliases); the primary headers are read as logical headers (with their
+ * continuation lines), matched against header_checks, counted
+ * (hopcount_limit), their addresses rewritten in the local context;
+ * Return-Path:, Bcc: and Content-Length: are dropped; Received: (with the
+ * queue id) goes first, and Message-Id:, Date: and From: are added when
+ * missing to local mail (always_add_missing_headers: to all).  Body lines
+ * are matched against body_checks.  The answer, one line, comes only at
+ * the end: "0 QUEUEID" after the file is durably in incoming/ (or hold/),
+ * "4 X.Y.Z text" or "5 X.Y.Z text" with nothing queued.  A stream that
+ * ends without REC_END queues nothing and gets no answer.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/alias.h"
+#include "../lib/conf.h"
+#include "../lib/hdr.h"
+#include "../lib/io.h"
+#include "../lib/log.h"
+#include "../lib/maps.h"
+#include "../lib/queue.h"
+#include "../lib/rewrite.h"
+#include "../lib/str.h"
+#include "../lib/x.h"
+
+#define ENV_REC_MAX	65536	/* longest envelope or content record */
+#define LOG_TEXT_MAX	200	/* as Postfix: "%.200s" of a header */
+
+/* headers seen, for the ones added when missing */
+#define SEEN_DATE	1
+#define SEEN_FROM	2
+#define SEEN_MSGID	4
+#define SEEN_TO		8
+
+struct rcpt {
+	char	*addr;		/* as received */
+	char	*orcpt;		/* DSN ORCPT, or NULL */
+	char	*notify;	/* DSN NOTIFY, or NULL */
+};
+
+struct cleanup {
+	struct io	in, out;
+	struct rewrite	*rw;
+	struct maps	*hchecks, *bchecks;
+	struct queue_writer *w;
+	const char	*qdir;
+	struct str	tmp, tmp2, line, hdr, reason;
+	char		*sender;	/* as rewritten */
+	char		*arrival;	/* REC_TIME, or NULL */
+	char		**attr;		/* "name=value" as received */
+	size_t		nattr;
+	struct rcpt	*rcpt;
+	size_t		nrcpt, nenv;	/* all; from the envelope */
+	char		*orcpt, *notify;	/* for the next REC_RCPT */
+	char		**done;		/* recipients written, for duplicates */
+	long long	*out_off;
+	size_t		nout;
+	char		*redirect;
+	int		code;		/* 0, or 4/5 once the message failed */
+	int		local;		/* local submission (no smtpd client) */
+	int		hdr_local;	/* rewrite header addresses */
+	int		extract;	/* sendmail -t */
+	int		filter;		/* header/body checks still apply */
+	int		hold, discard;
+	int		in_hdr;		/* reading the primary headers */
+	int		hdr_trunc;	/* the header went over the limit */
+	int		seen, hops, part;
+	long long	size, body_off, mesg_off;
+};
+
+static const char *
+attr(struct cleanup *c, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < c->nattr; i++)
+		if (strncmp(c->attr[i], name, n) == 0 && c->attr[i][n] == '=')
+			return c->attr[i] + n + 1;
+	return NULL;
+}
+
+/* fail - the message fails with code (4 or 5) and "X.Y.Z text" */
+static void
+fail(struct cleanup *c, int code, const char *text)
+{
+	if (c->code)
+		return;
+	c->code = code;
+	str_set(&c->reason, text);
+	c->filter = 0;
+}
+
+static const char *
+qid(struct cleanup *c)
+{
+	return c->w ? c->w->id : "NOQUEUE";
+}
+
+/* Postfix's cleanup_act_log() line */
+static void
+act_log(struct cleanup *c, const char *action, const char *class,
+    const char *what, const char *text)
+{
+	const char *cn = attr(c, "client_name"), *ca = attr(c,
+	    "client_address"), *proto = attr(c, "protocol"),
+	    *helo = attr(c, "helo_name");
+	struct str l;
+
+	str_init(&l);
+	str_addf(&l, "%s: %s: %s %.*s", qid(c), action, class,
+	    LOG_TEXT_MAX, what);
+	if (ca)
+		str_addf(&l, " from %s[%s];", cn ? cn : "unknown", ca);
+	else
+		str_adds(&l, " from local;");
+	str_addf(&l, " from=<%s>", c->sender ? c->sender : "");
+	if (c->nrcpt)
+		str_addf(&l, " to=<%s>", c->rcpt[0].addr);
+	if (proto)
+		str_addf(&l, " proto=%s", proto);
+	if (helo)
+		str_addf(&l, " helo=<%s>", helo);
+	if (text && *text)
+		str_addf(&l, ": %s", text);
+	info("%s", l.s);
+	str_free(&l);
+}
+
+/*
+ * action - apply a header_checks or body_checks result to text; returns
+ * 0 keep it, 1 drop it, 2 replace it with c->tmp2
+ */
+static int
+action(struct cleanup *c, const char *class, const char *text,
+    const char *val, const char *mapname)
+{
+	const char *arg;
+	size_t n;
+
+	n = strcspn(val, " \t");
+	for (arg = val + n; *arg == ' ' || *arg == '\t'; arg++)
+		;
+#define IS(s) (n == strlen(s) && strncasecmp(val, s, n) == 0)
+	if (IS("REJECT")) {
+		str_reset(&c->tmp2);
+		if (*arg == 0)
+			str_adds(&c->tmp2, "5.7.1 message content rejected");
+		else if ((arg[0] == '4' || arg[0] == '5') && arg[1] == '.')
+			str_adds(&c->tmp2, arg);
+		else
+			str_addf(&c->tmp2, "5.7.1 %s", arg);
+		act_log(c, "reject", class, text, c->tmp2.s);
+		fail(c, c->tmp2.s[0] == '4' ? 4 : 5, c->tmp2.s);
+		return 0;
+	}
+	if (IS("WARN")) {
+		act_log(c, "warning", class, text, arg);
+		return 0;
+	}
+	if (IS("DISCARD")) {
+		act_log(c, "discard", class, text, arg);
+		c->discard = 1;
+		c->filter = 0;
+		return 0;
+	}
+	if (IS("HOLD")) {
+		if (!c->hold && !c->discard) {
+			act_log(c, "hold", class, text, arg);
+			c->hold = 1;
+		}
+		return 0;
+	}
+	if (IS("PREPEND") || IS("REPLACE")) {
+		if (*arg == 0 || (strcmp(class, "header") == 0 &&
+		    arg[strcspn(arg, ": \t")] != ':')) {
+			warn("bad %s text \"%s\" in %s map", IS("PREPEND") ?
+			    "PREPEND" : "REPLACE", arg, mapname);
+			return 0;
+		}
+		act_log(c, IS("PREPEND") ? "prepend" : "replace", class,
+		    text, arg);
+		if (IS("PREPEND")) {
+			queue_put_line(c->w, arg, strlen(arg));
+			return 0;
+		}
+		str_set(&c->tmp2, arg);
+		return 2;
+	}
+	if (IS("REDIRECT")) {
+		if (strchr(arg, '@') == NULL) {
+			warn("bad REDIRECT target \"%s\" in %s map -- need "
+			    "user@domain", arg, mapname);
+			return 0;
+		}
+		free(c->redirect);
+		c->redirect = xstrdup(arg);
+		act_log(c, "redirect", class, text, arg);
+		c->filter = 0;
+		return 0;
+	}
+	if (IS("IGNORE"))
+		return 1;
+	if (IS("DUNNO") || IS("OK"))
+		return 0;
+	warn("unknown command in %s map: %s", mapname, val);
+	return 0;
+#undef IS
+}
+
+static int
+check(struct cleanup *c, struct maps *m, const char *class, const char *text)
+{
+	const char *val;
+	int r;
+
+	if (m == NULL || !c->filter || c->w == NULL)
+		return 0;
+	if ((r = maps_find(m, text, MAPS_FULL, &val)) < 0) {
+		warn("%s: %s map lookup problem: %s", qid(c), m->title,
+		    m->err.s);
+		fail(c, 4, "4.3.0 content filter lookup error");
+		return 0;
+	}
+	return r > 0 ? action(c, class, text, val, m->title) : 0;
+}
+
+static void
+put_line(struct cleanup *c, const char *s)
+{
+	c->size += (long long)strlen(s) + 1;
+	queue_put_line(c->w, s, strlen(s));
+}
+
+static void
+received(struct cleanup *c)
+{
+	const char *ca = attr(c, "client_address"), *cn = attr(c,
+	    "client_name"), *helo = attr(c, "helo_name"), *uid = attr(c,
+	    "uid"), *proto = attr(c, "protocol");
+	const char *host = conf_str(P_myhostname), *name = conf_str(P_mail_name);
+
+	str_reset(&c->tmp);
+	if (ca) {
+		if (!cn)
+			cn = "unknown";
+		str_addf(&c->tmp, "Received: from %s (%s [%s%s])",
+		    helo ? helo : cn, cn, strchr(ca, ':') ? "IPv6:" : "", ca);
+		put_line(c, c->tmp.s);
+		str_reset(&c->tmp);
+		str_addf(&c->tmp, "\tby %s (%s) with %s id %s", host, name,
+		    proto ? proto : "SMTP", c->w->id);
+		if (c->nrcpt == 1) {
+			put_line(c, c->tmp.s);
+			str_reset(&c->tmp);
+			str_addf(&c->tmp, "\tfor <%s>", c->rcpt[0].addr);
+		}
+		str_addc(&c->tmp, ';');
+		put_line(c, c->tmp.s);
+		str_set(&c->tmp, "\t");
+	} else {
+		str_addf(&c->tmp, "Received: by %s (%s", host, name);
+		if (uid)
+			str_addf(&c->tmp, ", from userid %s", uid);
+		str_adds(&c->tmp, ")");
+		put_line(c, c->tmp.s);
+		str_reset(&c->tmp);
+		str_addf(&c->tmp, "\tid %s; ", c->w->id);
+	}
+	hdr_date(c->w->ctime.tv_sec, &c->tmp);
+	put_line(c, c->tmp.s);
+	c->hops = 1;
+}
+
+/* write one recipient, unless it is a duplicate */
+static void
+put_rcpt(struct cleanup *c, const char *addr, const struct rcpt *r)
+{
+	size_t i;
+
+	for (i = 0; i < c->nout && (long long)i < conf_int(
+	    P_duplicate_filter_limit); i++)
+		if (strcasecmp(c->done[i], addr) == 0)
+			return;
+	if (r && r->orcpt)
+		queue_puts(c->w, REC_ORCPT, r->orcpt);
+	if (r && r->notify)
+		queue_puts(c->w, REC_NOTIFY, r->notify);
+	c->done = xreallocarray(c->done, c->nout + 1, sizeof(*c->done));
+	c->out_off = xreallocarray(c->out_off, c->nout + 1,
+	    sizeof(*c->out_off));
+	c->out_off[c->nout] = queue_puts(c->w, REC_RCPT, addr);
+	c->done[c->nout++] = xstrdup(addr);
+}
+
+/* envelope recipient: qualify, canonical, virtual; then write */
+static void
+recipient(struct cleanup *c, const char *addr, const struct rcpt *r)
+{
+	char **list;
+	size_t i;
+
+	rewrite_qualify(c->rw, addr, &c->tmp);
+	if (rewrite_addr(c->rw, RW_ENV_RCPT, c->tmp.s, &c->tmp2) < 0) {
+		warn("%s: %s", qid(c), rewrite_error(c->rw));
+		fail(c, 4, "4.3.0 address rewriting error");
+		return;
+	}
+	if ((list = rewrite_virtual(c->rw, c->tmp2.s, &c->tmp)) == NULL) {
+		warn("%s: %s -- message not accepted", qid(c), c->tmp.s);
+		fail(c, 4, "4.3.0 virtual alias expansion error");
+		return;
+	}
+	for (i = 0; list[i]; i++)
+		put_rcpt(c, list[i], r);
+	alias_list_free(list);
+}
+
+/* REC_MESG: create the file, write the envelope and Received: */
+static void
+begin(struct cleanup *c)
+{
+	struct str err;
+	size_t i;
+
+	str_init(&err);
+	c->w = queue_create(c->qdir, Q_INCOMING,
+	    conf_bool(P_enable_long_queue_ids), &err);
+	if (c->w == NULL) {
+		warn("%s", err.s);
+		fail(c, 4, "4.3.0 queue file write error");
+		str_free(&err);
+		return;
+	}
+	str_free(&err);
+	if (c->arrival)
+		queue_puts(c->w, REC_TIME, c->arrival);
+	else
+		queue_putf(c->w, REC_TIME, "%ld.%06ld",
+		    (long)c->w->ctime.tv_sec, (long)c->w->ctime.tv_usec);
+	if (c->sender == NULL)
+		c->sender = xstrdup("");
+	if (*c->sender) {
+		rewrite_qualify(c->rw, c->sender, &c->tmp);
+		if (rewrite_addr(c->rw, RW_ENV_SENDER, c->tmp.s,
+		    &c->tmp2) < 0) {
+			warn("%s: %s", qid(c), rewrite_error(c->rw));
+			fail(c, 4, "4.3.0 address rewriting error");
+			return;
+		}
+		free(c->sender);
+		c->sender = xstrdup(c->tmp2.s);
+	}
+	queue_puts(c->w, REC_FROM, c->sender);
+	for (i = 0; i < c->nattr; i++)
+		queue_puts(c->w, REC_ATTR, c->attr[i]);
+	c->nenv = c->nrcpt;
+	for (i = 0; i < c->nrcpt && !c->code; i++)
+		recipient(c, c->rcpt[i].addr, &c->rcpt[i]);
+	c->mesg_off = queue_put(c->w, REC_MESG, "", 0);
+	received(c);
+	c->in_hdr = 1;
+}
+
+static void
+extract_one(void *ctx, const char *addr)
+{
+	struct cleanup *c = ctx;
+
+	c->rcpt = xreallocarray(c->rcpt, c->nrcpt + 1, sizeof(*c->rcpt));
+	memset(&c->rcpt[c->nrcpt], 0, sizeof(*c->rcpt));
+	c->rcpt[c->nrcpt++].addr = xstrdup(addr);
+}
+
+/* write a logical header, one line record per physical line */
+static void
+put_header(struct cleanup *c, const char *h)
+{
+	const char *nl;
+
+	while ((nl = strchr(h, '\n')) != NULL) {
+		c->size += (long long)(nl - h) + 1;
+		queue_put_line(c->w, h, (size_t)(nl - h));
+		h = nl + 1;
+	}
+	put_line(c, h);
+}
+
+/* one complete logical header (lines joined with '\n') */
+static void
+header(struct cleanup *c)
+{
+	const struct hdr *hd;
+	struct str *h = &c->hdr;
+	const char *v;
+	size_t n;
+	int r, class;
+
+	if (c->code || c->w == NULL)
+		return;
+	r = check(c, c->hchecks, "header", h->s);
+	if (r == 1 || c->code)
+		return;
+	if (r == 2)
+		str_set(h, c->tmp2.s);
+	n = strcspn(h->s, ":");
+	v = h->s + n + (h->s[n] == ':');
+	if (strncasecmp(h->s, "received:", 9) == 0 &&
+	    ++c->hops >= conf_int(P_hopcount_limit))
+		fail(c, 5, "5.4.6 too many hops");
+	if (strncasecmp(h->s, "message-id:", 11) == 0) {
+		c->seen |= SEEN_MSGID;
+		info("%s: message-id=%s", qid(c), str_skipws(v));
+	}
+	if (strncasecmp(h->s, "date:", 5) == 0)
+		c->seen |= SEEN_DATE;
+	if (strncasecmp(h->s, "from:", 5) == 0)
+		c->seen |= SEEN_FROM;
+	if (strncasecmp(h->s, "to:", 3) == 0 || strncasecmp(h->s, "cc:",
+	    3) == 0)
+		c->seen |= SEEN_TO;
+	if ((hd = hdr_find(h->s)) == NULL) {
+		put_header(c, h->s);
+		return;
+	}
+	if (c->extract && (hd->flags & H_EXTRACT))
+		rewrite_header_addrs(v, extract_one, c);
+	if (hd->flags & H_DROP)
+		return;
+	class = hd->flags & H_SENDER ? RW_HDR_SENDER :
+	    hd->flags & H_RCPT ? RW_HDR_RCPT : 0;
+	if (class && c->hdr_local) {
+		r = rewrite_header(c->rw, class, 1, v, &c->tmp);
+		if (r < 0) {
+			warn("%s: %s", qid(c), rewrite_error(c->rw));
+			fail(c, 4, "4.3.0 address rewriting error");
+			return;
+		}
+		if (r > 0) {
+			str_setmem(&c->tmp2, h->s, (size_t)(v - h->s));
+			str_adds(&c->tmp2, c->tmp.s);
+			put_header(c, c->tmp2.s);
+			return;
+		}
+	}
+	put_header(c, h->s);
+}
+
+/* the primary headers ended: add what is missing */
+static void
+headers_done(struct cleanup *c)
+{
+	char stamp[32];
+	struct tm tm;
+	time_t t;
+	int add = c->local || conf_bool(P_always_add_missing_headers);
+	const char *fn;
+
+	c->in_hdr = 0;
+	c->body_off = c->size;
+	if (c->code || c->w == NULL)
+		return;
+	t = c->w->ctime.tv_sec;
+	if (add && !(c->seen & SEEN_MSGID)) {
+		gmtime_r(&t, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
+		str_reset(&c->tmp);
+		str_addf(&c->tmp, "Message-Id: <%s.%s@%s>", stamp, c->w->id,
+		    conf_str(P_myhostname));
+		put_line(c, c->tmp.s);
+		info("%s: message-id=<%s.%s@%s>", c->w->id, stamp, c->w->id,
+		    conf_str(P_myhostname));
+	} else if (!(c->seen & SEEN_MSGID)) {
+		info("%s: message-id=<>", c->w->id);
+	}
+	if (add && !(c->seen & SEEN_DATE)) {
+		str_set(&c->tmp, "Date: ");
+		hdr_date(t, &c->tmp);
+		put_line(c, c->tmp.s);
+	}
+	if (add && !(c->seen & SEEN_FROM)) {
+		str_set(&c->tmp, "From: ");
+		str_adds(&c->tmp, *c->sender ? c->sender : "MAILER-DAEMON");
+		if (*c->sender && (fn = attr(c, "full_name")) && *fn)
+			str_addf(&c->tmp, " (%s)", fn);
+		put_line(c, c->tmp.s);
+	}
+	if (add && !(c->seen & SEEN_TO) &&
+	    *conf_str(P_undisclosed_recipients_header))
+		put_line(c, conf_str(P_undisclosed_recipients_header));
+}
+
+/* one content record (REC_LINE or REC_PART) */
+static void
+content(struct cleanup *c, int type, struct str *d)
+{
+	int cont = c->part, r;
+	const char *p;
+	size_t n;
+
+	c->part = type == REC_PART;
+	c->size += (long long)d->len + (type == REC_LINE);
+	if (conf_int(P_message_size_limit) > 0 &&
+	    c->size > conf_int(P_message_size_limit))
+		fail(c, 5, "5.3.4 Message size exceeds fixed limit");
+	if (c->code || c->w == NULL)
+		return;
+	if (c->in_hdr) {
+		/* a physical line: a new header, a continuation, or the end */
+		if (!cont) {
+			int is_cont = (d->s[0] == ' ' || d->s[0] == '\t') &&
+			    c->hdr.len > 0;
+			n = 0;
+			for (p = d->s; *p > ' ' && *p < 127 && *p != ':'; p++)
+				n++;
+			if (!is_cont && c->hdr.len > 0) {
+				header(c);
+				str_reset(&c->hdr);
+				c->hdr_trunc = 0;
+			}
+			if (!is_cont && (n == 0 || *p != ':')) {
+				headers_done(c);
+				goto body;
+			}
+			if (is_cont && !c->hdr_trunc)
+				str_addc(&c->hdr, '\n');
+		}
+		if (!c->hdr_trunc) {
+			if ((long long)(c->hdr.len + d->len) >
+			    conf_int(P_header_size_limit)) {
+				c->hdr_trunc = 1;
+				warn("%s: header too long, truncated", qid(c));
+			} else {
+				str_addmem(&c->hdr, d->s, d->len);
+			}
+		}
+		return;
+	}
+body:
+	if (c->code || c->w == NULL)
+		return;
+	if (!cont && c->bchecks && (conf_int(P_body_checks_size_limit) == 0 ||
+	    c->size - c->body_off <= conf_int(P_body_checks_size_limit))) {
+		r = check(c, c->bchecks, "body", d->s);
+		if (r == 1 || c->code)
+			return;
+		if (r == 2)
+			str_set(d, c->tmp2.s);
+	}
+	for (p = d->s, n = d->len; n > QUEUE_PART_MAX; n -= QUEUE_PART_MAX) {
+		queue_put(c->w, REC_PART, p, QUEUE_PART_MAX);
+		p += QUEUE_PART_MAX;
+	}
+	queue_put(c->w, type, p, n);
+}
+
+/* REC_XTRA: the content ended */
+static void
+end_content(struct cleanup *c)
+{
+	size_t i;
+
+	if (c->in_hdr) {
+		if (c->hdr.len > 0 && !c->code)
+			header(c);
+		headers_done(c);
+	}
+	if (c->code || c->w == NULL)
+		return;
+	queue_put(c->w, REC_XTRA, "", 0);
+	if (c->extract) {
+		/* the recipients that the headers gave */
+		for (i = c->nenv; i < c->nrcpt && !c->code; i++)
+			recipient(c, c->rcpt[i].addr, NULL);
+	}
+	if (c->redirect && !c->code) {
+		for (i = 0; i < c->nout; i++)
+			queue_patch(c->w, c->out_off[i], REC_DONE);
+		rewrite_qualify(c->rw, c->redirect, &c->tmp);
+		queue_puts(c->w, REC_RCPT, c->tmp.s);
+		c->nout++;
+	}
+	if (c->nout == 0)
+		fail(c, 5, "5.1.0 no recipients specified");
+}
+
+static void
+commit(struct cleanup *c)
+{
+	struct queue_size sz;
+	struct str err;
+
+	if (c->w->err) {
+		warn("%s: write queue file: %s", c->w->id,
+		    strerror(c->w->err));
+		fail(c, 4, "4.3.0 queue file write error");
+		return;
+	}
+	queue_put(c->w, REC_END, "", 0);
+	memset(&sz, 0, sizeof(sz));
+	sz.size = c->size;
+	sz.mesg = c->mesg_off;
+	sz.nrcpt = (long long)c->nout;
+	if (c->hold)
+		queue_target(c->w, c->qdir, Q_HOLD);
+	str_init(&err);
+	str_set(&c->tmp, c->w->id);
+	if (queue_commit(c->w, &sz, &err) < 0) {
+		c->w = NULL;
+		warn("%s", err.s);
+		fail(c, 4, "4.3.0 queue file write error");
+	}
+	c->w = NULL;
+	str_free(&err);
+}
+
+/* wake qmgr: one byte to public/qmgr, never waiting */
+static void
+wake_qmgr(const char *qdir)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s/qmgr",
+	    qdir, Q_PUBLIC) >= sizeof(sun.sun_path) ||
+	    stat(sun.sun_path, &st) < 0)
+		return;
+	if (S_ISFIFO(st.st_mode)) {
+		fd = open(sun.sun_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	} else if (S_ISSOCK(st.st_mode)) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sun,
+		    sizeof(sun)) < 0 && errno != EINPROGRESS) {
+			close(fd);
+			fd = -1;
+		}
+	} else
+		return;
+	if (fd < 0)
+		return;
+	if (send(fd, "I", 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+	    write(fd, "I", 1) < 0)
+		(void)0;
+	close(fd);
+}
+
+/* one envelope record before REC_MESG */
+static void
+envelope(struct cleanup *c, int type, struct str *d)
+{
+	struct rcpt *r;
+
+	switch (type) {
+	case REC_TIME:
+		free(c->arrival);
+		c->arrival = xstrdup(d->s);
+		break;
+	case REC_FROM:
+		free(c->sender);
+		c->sender = xstrdup(d->s);
+		break;
+	case REC_ATTR:
+		if (strchr(d->s, '=') == NULL || memchr(d->s, 0, d->len)) {
+			fail(c, 4, "4.3.0 internal protocol error");
+			break;
+		}
+		/* smtpd's HOLD result (an access table said so) */
+		if (strncmp(d->s, "hold=", 5) == 0 && !c->discard)
+			c->hold = 1;
+		c->attr = xreallocarray(c->attr, c->nattr + 1,
+		    sizeof(*c->attr));
+		c->attr[c->nattr++] = xstrdup(d->s);
+		break;
+	case REC_ORCPT:
+		free(c->orcpt);
+		c->orcpt = xstrdup(d->s);
+		break;
+	case REC_NOTIFY:
+		free(c->notify);
+		c->notify = xstrdup(d->s);
+		break;
+	case REC_RCPT:
+		c->rcpt = xreallocarray(c->rcpt, c->nrcpt + 1,
+		    sizeof(*c->rcpt));
+		r = &c->rcpt[c->nrcpt++];
+		r->addr = xstrdup(d->s);
+		r->orcpt = c->orcpt;
+		r->notify = c->notify;
+		c->orcpt = c->notify = NULL;
+		break;
+	default:
+		fail(c, 4, "4.3.0 internal protocol error");
+	}
+}
+
+static void
+setup(struct cleanup *c)
+{
+	const char *ctx;
+
+	c->local = attr(c, "client_address") == NULL;
+	ctx = attr(c, "rewrite_context");
+	c->hdr_local = ctx ? strcmp(ctx, "remote") != 0 : 1;
+	ctx = attr(c, "extract_recipients");
+	c->extract = ctx && strcmp(ctx, "yes") == 0;
+	c->filter = 1;
+}
+
+static void
+cleanup_free(struct cleanup *c)
+{
+	size_t i;
+
+	if (c->w)
+		queue_abort(c->w);
+	for (i = 0; i < c->nattr; i++)
+		free(c->attr[i]);
+	for (i = 0; i < c->nrcpt; i++) {
+		free(c->rcpt[i].addr);
+		free(c->rcpt[i].orcpt);
+		free(c->rcpt[i].notify);
+	}
+	for (i = 0; i < c->nout; i++)
+		free(c->done[i]);
+	free(c->attr);
+	free(c->rcpt);
+	free(c->done);
+	free(c->out_off);
+	free(c->sender);
+	free(c->arrival);
+	free(c->redirect);
+	free(c->orcpt);
+	free(c->notify);
+	str_free(&c->tmp);
+	str_free(&c->tmp2);
+	str_free(&c->line);
+	str_free(&c->hdr);
+	str_free(&c->reason);
+	rewrite_free(c->rw);
+	maps_close(c->hchecks);
+	maps_close(c->bchecks);
+	io_free(&c->in);
+	io_free(&c->out);
+}
+
+/* serve one stream; the exit status says how it went */
+static int
+serve(struct cleanup *c)
+{
+	enum { ENV, CONTENT, XTRA } phase = ENV;
+	long long envsize = 0;
+	int type, r, ended = 0;
+
+	while ((r = queue_io_get(&c->in, &type, &c->line, ENV_REC_MAX)) ==
+	    QUEUE_REC) {
+		if (type == REC_END) {
+			ended = 1;
+			break;
+		}
+		if (phase == ENV && type == REC_MESG) {
+			phase = CONTENT;
+			setup(c);
+			if (!c->code)
+				begin(c);
+		} else if (phase == ENV) {
+			envsize += (long long)c->line.len + 16;
+			if (conf_int(P_message_size_limit) > 0 && envsize >
+			    conf_int(P_message_size_limit))
+				fail(c, 5, "5.3.4 Message size exceeds fixed "
+				    "limit");
+			if (!c->code)
+				envelope(c, type, &c->line);
+		} else if (phase == CONTENT && (type == REC_LINE ||
+		    type == REC_PART)) {
+			content(c, type, &c->line);
+		} else if (phase == CONTENT && type == REC_XTRA) {
+			phase = XTRA;
+			end_content(c);
+		} else if (phase != XTRA) {
+			fail(c, 4, "4.3.0 internal protocol error");
+		}
+	}
+	if (!ended) {
+		/* the client went away or spoke nonsense: queue nothing */
+		if (r == QUEUE_BAD)
+			warn("%s: bad record in input stream; message not "
+			    "accepted", qid(c));
+		return EX_PROTOCOL;
+	}
+	if (phase != XTRA)
+		fail(c, 4, "4.3.0 internal protocol error");
+	if (!c->code && c->discard) {
+		str_set(&c->tmp, c->w->id);
+		queue_abort(c->w);
+		c->w = NULL;
+		io_printf(&c->out, "0 %s\n", c->tmp.s);
+		return io_flush(&c->out) < 0 ? EX_IOERR : 0;
+	}
+	if (!c->code)
+		commit(c);
+	if (c->code) {
+		io_printf(&c->out, "%d %s\n", c->code, c->reason.s);
+		return io_flush(&c->out) < 0 ? EX_IOERR : 0;
+	}
+	io_printf(&c->out, "0 %s\n", c->tmp.s);
+	wake_qmgr(c->qdir);
+	return io_flush(&c->out) < 0 ? EX_IOERR : 0;
+}
+
+/* cleanup_main - cleanup(8) */
+int
+cleanup_main(int argc, char **argv)
+{
+	struct cleanup c;
+	const char *confdir = NULL, *v;
+	char **over = NULL, *eq;
+	size_t nover = 0, i;
+	int ch, status;
+
+	while ((ch = getopt(argc, argv, "c:o:tuvzS")) != -1) {
+		switch (ch) {
+		case 'c':
+			confdir = optarg;
+			break;
+		case 'o':
+			over = xreallocarray(over, nover + 1, sizeof(*over));
+			over[nover++] = optarg;
+			break;
+		case 't': case 'u': case 'v': case 'z': case 'S':
+			break;	/* master's flags: nothing to do here */
+		default:
+			die_status(EX_USAGE, "usage: cleanup [-c config_dir] "
+			    "[-o name=value]");
+		}
+	}
+	if (conf_load(confdir, CONF_QUIET) < 0)
+		die_status(EX_CONFIG, "cannot load the configuration");
+	for (i = 0; i < nover; i++) {
+		if ((eq = strchr(over[i], '=')) == NULL)
+			die_status(EX_USAGE, "-o %s: need name=value",
+			    over[i]);
+		*eq = 0;
+		conf_set(over[i], eq + 1);
+		*eq = '=';
+	}
+	free(over);
+	conf_log(LOG_TO_SYSLOG);
+	memset(&c, 0, sizeof(c));
+	str_init(&c.tmp);
+	str_init(&c.tmp2);
+	str_init(&c.line);
+	str_init(&c.hdr);
+	str_init(&c.reason);
+	io_init(&c.in, 0, (int)conf_time(P_ipc_timeout));
+	io_init(&c.out, 1, (int)conf_time(P_ipc_timeout));
+	c.qdir = conf_str(P_queue_directory);
+	c.rw = rewrite_init();
+	if (*(v = conf_str(P_header_checks)))
+		c.hchecks = maps_open("header_checks", v, 0);
+	if (*(v = conf_str(P_body_checks)))
+		c.bchecks = maps_open("body_checks", v, 0);
+	status = serve(&c);
+	cleanup_free(&c);
+	return status;
+}

@@ -1,0 +1,834 @@
+/* MIT licence: see LICENSE. */
+/*
+ * master.c - the supervisor of the mail system.
+ *
+ * Started by `postfix start` (or by hand, or by an init system with -d),
+ * as root or as an ordinary user.  master reads main.cf and the service
+ * table (master.cf, or the compiled default), takes the lock on
+ * $queue_directory/pid/master.pid, binds every listener itself, and
+ * then runs services inetd-style: for each connection it accepts, a
+ * child gets the socket on fd 0 and fd 1, drops to mail_owner (all but
+ * local) and re-executes this binary as the service's program.  pickup
+ * and qmgr are daemons instead: started at boot, restarted when they
+ * exit, given their listening socket or fifo on fd 0, and woken every
+ * "wakeup" seconds with a 'W' trigger on it.  master itself keeps root,
+ * so that a reload can bind new privileged ports.  Man page: master(8).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../config.h"
+#include "../lib/conf.h"
+#include "../lib/log.h"
+#include "../lib/priv.h"
+#include "../lib/queue.h"
+#include "../lib/str.h"
+#include "../lib/svc.h"
+#include "../lib/x.h"
+
+#define USAGE	"usage: master [-dDistvw] [-c config_dir] [-e exit_time]"
+
+/* a service of the running table */
+struct service {
+	struct svc s;		/* its master.cf line */
+	int	*fd;		/* its listeners */
+	size_t	nfd;
+	char	*key;		/* what the listeners are bound to */
+	int	daemon;		/* pickup, qmgr: one process, always */
+	int	nproc;		/* running processes */
+	int	maxproc;	/* 0: no limit */
+	int	gone;		/* removed by a reload, waits for its kids */
+	long long throttle_until; /* ms: no new process before */
+	long long next_wake;	/* ms: next 'W' trigger; 0: none */
+	long long limit_said;	/* ms: last "process limit" warning */
+};
+
+/* the settings of this master */
+static struct master {
+	char	*confdir;	/* -c, $MAIL_CONFIG or CONFIG_DIR */
+	char	*mcf;		/* $confdir/master.cf */
+	char	*qdir;		/* queue_directory */
+	char	*self;		/* argv[0]: exec fallback */
+	char	*pidfile;
+	int	pidfd;
+	int	root;		/* started as root */
+	uid_t	uid;		/* mail_owner, when root */
+	gid_t	gid;
+	long long throttle;	/* service_throttle_time, ms */
+	int	limit;		/* default_process_limit */
+	int	foreground;	/* -d, -i: do not detach */
+	int	keep_stderr;	/* -s, -i: children keep stderr */
+	int	ready[2];	/* -w: the child says it is up */
+	int	maxfd;		/* highest descriptor master opened */
+	char	**env;		/* the children's environment */
+} m;
+
+static struct service **svcs;	/* the running table */
+static size_t nsvcs;
+static struct child {
+	pid_t	pid;
+	struct service *svc;
+	long long start;	/* ms, monotonic */
+	int	termed;		/* master asked it to stop */
+} *kids;
+static size_t nkids;
+
+
+static int sigpipe[2] = { -1, -1 };
+static volatile sig_atomic_t got_hup, got_term, got_int, got_chld;
+
+static void
+onsig(int sig)
+{
+	int saved = errno;
+	char c = (char)sig;
+
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else if (sig == SIGTERM)
+		got_term = 1;
+	else if (sig == SIGINT || sig == SIGQUIT)
+		got_int = 1;
+	else if (sig == SIGCHLD)
+		got_chld = 1;
+	if (write(sigpipe[1], &c, 1) < 0)
+		(void)0;
+	errno = saved;
+}
+
+static void
+signals(void)
+{
+	struct sigaction sa;
+
+	if (pipe(sigpipe) < 0)
+		die("pipe:");
+	fcntl(sigpipe[0], F_SETFL, O_NONBLOCK);
+	fcntl(sigpipe[1], F_SETFL, O_NONBLOCK);
+	fcntl(sigpipe[0], F_SETFD, FD_CLOEXEC);
+	fcntl(sigpipe[1], F_SETFD, FD_CLOEXEC);
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = onsig;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sa.sa_flags = 0;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* a monotonic clock in milliseconds */
+static long long
+master_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* configuration ---------------------------------------------------------- */
+
+/* where messages go once master runs: stderr only in the foreground */
+static void
+setup_log(void)
+{
+	if (m.foreground && *conf_str(P_maillog_file) == 0)
+		conf_log(LOG_TO_STDERR);
+	else
+		conf_log(LOG_TO_SYSLOG);
+}
+
+/* read main.cf and the owner's ids; the caller checked it in a child */
+static void
+load_main(void)
+{
+	const char *owner;
+
+	conf_load(m.confdir, CONF_QUIET);
+	free(m.qdir);
+	m.qdir = xstrdup(conf_str(P_queue_directory));
+	m.throttle = conf_time(P_service_throttle_time) * 1000;
+	m.limit = (int)conf_int(P_default_process_limit);
+	if (m.root) {
+		owner = conf_str(P_mail_owner);
+		if (priv_user(owner, &m.uid, &m.gid) < 0)
+			die("file %s: parameter mail_owner: unknown user "
+			    "name value: %s", conf_file(), owner);
+		if (m.uid == 0)
+			die("file %s: parameter mail_owner: user %s has "
+			    "privileged user ID: 0", conf_file(), owner);
+	}
+	svc_env_free(m.env);
+	m.env = svc_env(m.confdir);
+}
+
+/*
+ * check_config - load main.cf and master.cf in a throw-away child, so
+ * that a reload with a broken file logs why and keeps the running
+ * configuration instead of ending master (conf_load dies on errors).
+ */
+static int
+check_config(void)
+{
+	struct svc_table t;
+	pid_t pid;
+	int st;
+
+	if ((pid = fork()) < 0) {
+		warn("fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		conf_load(m.confdir, CONF_QUIET);
+		m.mcf = xasprintf("%s/master.cf", m.confdir);
+		_exit(svc_load(m.mcf, &t, 0) < 0 ? 1 : 0);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* children --------------------------------------------------------------- */
+
+static void
+child_exec(struct service *sv, int conn)
+{
+	struct str arg = STR_INIT;
+	char **argv;
+	int i, n = 0, devnull;
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	if ((devnull = open("/dev/null", O_RDWR)) < 0)
+		_exit(EX_OSERR);
+	/* a daemon gets its listener, a session its connection */
+	if (conn >= 0) {
+		dup2(conn, 0);
+		dup2(conn, 1);
+	} else {
+		dup2(sv->nfd ? sv->fd[0] : devnull, 0);
+		dup2(devnull, 1);
+	}
+	if (!m.keep_stderr)
+		dup2(devnull, 2);
+	/* all of master's descriptors are close-on-exec; this is for
+	 * those a library may have opened without */
+	for (i = 3; i <= m.maxfd + 2 || i < 64; i++)
+		close(i);
+
+	if (m.root && strcmp(sv->s.command, "local") != 0 &&
+	    priv_drop_to(m.uid, m.gid) < 0) {
+		warn("%s: cannot drop privileges: %s", sv->s.command,
+		    strerror(errno));
+		_exit(EX_OSERR);
+	}
+	argv = xcalloc((size_t)sv->s.argc + 6, sizeof(*argv));
+	argv[n++] = sv->s.command;
+	argv[n++] = "-c";
+	argv[n++] = m.confdir;
+	argv[n++] = "-o";
+	str_addf(&arg, "service_name=%s", sv->s.name);
+	argv[n++] = arg.s;
+	for (i = 0; i < sv->s.argc; i++)
+		argv[n++] = sv->s.argv[i];
+	argv[n] = NULL;
+	svc_exec_self(m.self, argv, m.env);
+	warn("%s: cannot execute the mta binary: %s", sv->s.command,
+	    strerror(errno));
+	_exit(EX_OSERR);
+}
+
+/* run one process of sv with conn (-1 for a daemon) */
+static void
+master_spawn(struct service *sv, int conn)
+{
+	pid_t pid;
+
+	if ((pid = fork()) < 0) {
+		warn("fork: %s", strerror(errno));
+		sv->throttle_until = master_now() + m.throttle;
+		return;
+	}
+	if (pid == 0)
+		child_exec(sv, conn);
+	kids = xreallocarray(kids, nkids + 1, sizeof(*kids));
+	kids[nkids].pid = pid;
+	kids[nkids].svc = sv;
+	kids[nkids].start = master_now();
+	kids[nkids].termed = 0;
+	nkids++;
+	sv->nproc++;
+}
+
+/* listeners -------------------------------------------------------------- */
+
+static int
+listen_service(struct service *sv)
+{
+	size_t i;
+
+	if (svc_listen(&sv->s, m.qdir, m.uid, m.gid, &sv->fd, &sv->nfd) < 0)
+		return -1;
+	for (i = 0; i < sv->nfd; i++)
+		if (sv->fd[i] > m.maxfd)
+			m.maxfd = sv->fd[i];
+	return 0;
+}
+
+static void
+unbind(struct service *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->nfd; i++)
+		close(sv->fd[i]);
+	free(sv->fd);
+	sv->fd = NULL;
+	sv->nfd = 0;
+}
+
+/*
+ * wake - the "wakeup" timer of a service: a 'W' request on its own fifo
+ * or unix socket, as any other client would send it (a session service
+ * gets a process for it, as in Postfix).
+ */
+static void
+wake(struct service *sv)
+{
+	char *path;
+
+	if (sv->nfd == 0 || sv->s.type == SVC_INET)
+		return;
+	if (sv->s.type == SVC_FIFO) {
+		if (write(sv->fd[0], "W", 1) < 0 && errno != EAGAIN)
+			warn("wakeup %s: %s", sv->s.name, strerror(errno));
+		return;
+	}
+	path = svc_path(m.qdir, &sv->s);
+	if (svc_trigger_path(path, "W") < 0 && errno != EAGAIN)
+		warn("wakeup %s: %s", path, strerror(errno));
+	free(path);
+}
+
+/* whether master listens for sv now: its process limit and throttle */
+static int
+wants(struct service *sv, long long now)
+{
+	if (sv->daemon || sv->gone || sv->nfd == 0)
+		return 0;
+	if (sv->throttle_until > now)
+		return 0;
+	if (sv->maxproc > 0 && sv->nproc >= sv->maxproc) {
+		if (now - sv->limit_said > 60000 || sv->limit_said == 0) {
+			warn("service \"%s\" (%s) has reached its process "
+			    "limit \"%d\": new clients may experience "
+			    "noticeable delays", sv->s.name, sv->s.type ==
+			    SVC_INET ? sv->s.port : svc_type_name(sv->s.type),
+			    sv->maxproc);
+			sv->limit_said = now;
+		}
+		return 0;
+	}
+	return 1;
+}
+
+/* take - a connection on a listener of sv: one process for it */
+static void
+take(struct service *sv, int fd)
+{
+	int conn;
+
+	/* accept4 is not POSIX; master has no threads to race with */
+	if ((conn = accept(fd, NULL, NULL)) < 0) {
+		if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			warn("accept %s: %s", sv->s.name, strerror(errno));
+		return;
+	}
+	fcntl(conn, F_SETFD, FD_CLOEXEC);
+	/* BSD accept() passes the listener's O_NONBLOCK on */
+	fcntl(conn, F_SETFL, fcntl(conn, F_GETFL) & ~O_NONBLOCK);
+	master_spawn(sv, conn);
+	close(conn);
+}
+
+static void
+signal_kids(struct service *only, int sig)
+{
+	size_t i;
+
+	for (i = 0; i < nkids; i++)
+		if (only == NULL || kids[i].svc == only) {
+			kids[i].termed = 1;
+			kill(kids[i].pid, sig);
+		}
+}
+
+static void
+drop_service(struct service *sv)
+{
+	size_t i;
+
+	for (i = 0; i < nsvcs; i++)
+		if (svcs[i] == sv) {
+			memmove(&svcs[i], &svcs[i + 1],
+			    (nsvcs - i - 1) * sizeof(*svcs));
+			nsvcs--;
+			break;
+		}
+	unbind(sv);
+	svc_free(&sv->s);
+	free(sv->key);
+	free(sv);
+}
+
+static void
+reap(void)
+{
+	struct child c;
+	struct service *sv;
+	long long now;
+	size_t i;
+	pid_t pid;
+	int st, bad;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (i = 0; i < nkids && kids[i].pid != pid; i++)
+			;
+		if (i == nkids)
+			continue;
+		c = kids[i];
+		kids[i] = kids[--nkids];
+		sv = c.svc;
+		sv->nproc--;
+		now = master_now();
+		bad = 0;
+		if (WIFEXITED(st) && WEXITSTATUS(st) != 0) {
+			warn("process %s pid %ld exit status %d",
+			    sv->s.command, (long)pid, WEXITSTATUS(st));
+			bad = 1;
+		} else if (WIFSIGNALED(st) && !(c.termed &&
+		    WTERMSIG(st) == SIGTERM)) {
+			warn("process %s pid %ld killed by signal %d",
+			    sv->s.command, (long)pid, WTERMSIG(st));
+			bad = 1;
+		}
+		/* a daemon that ends at once would be restarted in a loop */
+		if ((bad || (sv->daemon && !c.termed)) &&
+		    now - c.start < 1000 && !sv->gone) {
+			warn("%s: bad command startup -- throttling",
+			    sv->s.command);
+			sv->throttle_until = now + m.throttle;
+		}
+		if (sv->gone && sv->nproc == 0)
+			drop_service(sv);
+	}
+}
+
+/* reload ----------------------------------------------------------------- */
+
+static int
+same_service(const struct service *sv, const struct svc *s)
+{
+	return sv->s.type == s->type && strcmp(sv->s.name, s->name) == 0;
+}
+
+/*
+ * install - make the table t the running one.  A service that is still
+ * there with the same listener keeps its sockets and its processes; a
+ * removed one loses its listeners now and its record when its last
+ * process ends; a new one is bound (at start a failure is fatal, at a
+ * reload it is logged and the service left out).
+ */
+static void
+install(struct svc_table *t, int boot)
+{
+	struct service *sv;
+	char *key;
+	size_t i, j;
+	int *taken;
+
+	taken = xcalloc(t->n ? t->n : 1, sizeof(*taken));
+	for (i = 0; i < nsvcs; i++) {
+		sv = svcs[i];
+		if (sv->gone)
+			continue;
+		for (j = 0; j < t->n; j++) {
+			if (taken[j] || !same_service(sv, &t->v[j]))
+				continue;
+			key = svc_key(&t->v[j], m.qdir);
+			if (strcmp(key, sv->key) == 0) {
+				taken[j] = 1;
+				svc_free(&sv->s);
+				sv->s = t->v[j];
+				memset(&t->v[j], 0, sizeof(t->v[j]));
+			}
+			free(key);
+			break;
+		}
+		if (j == t->n || !taken[j]) {
+			/* sessions end on their own; a daemon is told to */
+			sv->gone = 1;
+			unbind(sv);
+			if (sv->daemon)
+				signal_kids(sv, SIGTERM);
+		}
+	}
+	for (j = 0; j < t->n; j++) {
+		if (taken[j])
+			continue;
+		sv = xcalloc(1, sizeof(*sv));
+		sv->s = t->v[j];
+		memset(&t->v[j], 0, sizeof(t->v[j]));
+		sv->daemon = svc_is_daemon(&sv->s);
+		sv->key = svc_key(&sv->s, m.qdir);
+		if (listen_service(sv) < 0) {
+			if (boot)
+				die("cannot start service %s/%s",
+				    sv->s.name, svc_type_name(sv->s.type));
+			error("service %s/%s not started", sv->s.name,
+			    svc_type_name(sv->s.type));
+			svc_free(&sv->s);
+			free(sv->key);
+			free(sv);
+			continue;
+		}
+		svcs = xreallocarray(svcs, nsvcs + 1, sizeof(*svcs));
+		svcs[nsvcs++] = sv;
+	}
+	for (i = 0; i < nsvcs; i++) {
+		sv = svcs[i];
+		sv->maxproc = sv->daemon ? 1 : sv->s.maxproc < 0 ? m.limit :
+		    sv->s.maxproc;
+		sv->next_wake = sv->s.wakeup ? master_now() +
+		    sv->s.wakeup * 1000LL : 0;
+	}
+	/* drop the gone services that have no process left */
+	for (i = nsvcs; i-- > 0;)
+		if (svcs[i]->gone && svcs[i]->nproc == 0)
+			drop_service(svcs[i]);
+	free(taken);
+	svc_table_free(t);
+}
+
+static void
+reload(void)
+{
+	struct svc_table t;
+	size_t i;
+
+	if (check_config() < 0) {
+		error("reload: configuration errors: the running "
+		    "configuration stays in effect");
+		return;
+	}
+	load_main();
+	setup_log();
+	if (svc_load(m.mcf, &t, 0) < 0) {
+		svc_table_free(&t);
+		return;
+	}
+	info("reload -- version %s, configuration %s", MTA_VERSION,
+	    m.confdir);
+	install(&t, 0);
+	/* long-running daemons restart to see the new configuration */
+	for (i = 0; i < nsvcs; i++)
+		if (svcs[i]->daemon && !svcs[i]->gone)
+			signal_kids(svcs[i], SIGTERM);
+}
+
+/* start and stop --------------------------------------------------------- */
+
+/* the queue directories, for a master started without postfix start */
+static void
+queue(void)
+{
+	struct str err = STR_INIT;
+
+	if (queue_dirs(m.qdir, m.root ? conf_str(P_mail_owner) : NULL, 1,
+	    &err) < 0)
+		die("queue directory %s: %s", m.qdir, err.s);
+	str_free(&err);
+}
+
+static void
+pid_lock(void)
+{
+	m.pidfile = xasprintf("%s/pid/master.pid", m.qdir);
+	if ((m.pidfd = svc_lock(m.pidfile)) < 0) {
+		if (errno == EAGAIN || errno == EACCES)
+			die("the mail system is already running: PID: %ld "
+			    "(lock file %s)", svc_master_pid(m.qdir),
+			    m.pidfile);
+		die("lock file %s:", m.pidfile);
+	}
+	if (m.pidfd > m.maxfd)
+		m.maxfd = m.pidfd;
+}
+
+static void
+stop(int sig)
+{
+	long long end;
+	size_t i;
+
+	info("terminating on signal %d", sig == SIGKILL ? SIGINT : SIGTERM);
+	for (i = 0; i < nsvcs; i++)
+		unbind(svcs[i]);
+	signal_kids(NULL, sig);
+	/* give sessions a moment to end, so the pid file goes last */
+	end = master_now() + (sig == SIGKILL ? 0 : 3000);
+	while (nkids && master_now() < end) {
+		got_chld = 0;
+		reap();
+		if (nkids)
+			usleep(20000);
+	}
+	if (nkids)
+		signal_kids(NULL, SIGKILL);
+	unlink(m.pidfile);
+	exit(0);
+}
+
+/*
+ * detach - go to the background: the parent waits for the child's word
+ * (-w) that the lock is held and the listeners are bound, or returns at
+ * once.  The caller of -w gets exit 0 or 1.
+ */
+static void
+detach(int wait_ready)
+{
+	pid_t pid;
+	char c;
+	ssize_t n;
+
+	if (pipe(m.ready) < 0)
+		die("pipe:");
+	if ((pid = fork()) < 0)
+		die("fork:");
+	if (pid > 0) {
+		close(m.ready[1]);
+		if (!wait_ready)
+			exit(0);
+		while ((n = read(m.ready[0], &c, 1)) < 0 && errno == EINTR)
+			;
+		exit(n == 1 ? 0 : 1);
+	}
+	close(m.ready[0]);
+	fcntl(m.ready[1], F_SETFD, FD_CLOEXEC);
+	setsid();
+}
+
+static void
+ready(void)
+{
+	int devnull;
+
+	if (m.ready[1] >= 0) {
+		if (write(m.ready[1], "", 1) < 0)
+			(void)0;
+		close(m.ready[1]);
+		m.ready[1] = -1;
+	}
+	if (!m.foreground && (devnull = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		if (devnull > 2)
+			close(devnull);
+	}
+}
+
+/* the loop --------------------------------------------------------------- */
+
+static void
+timers(long long now, long long *next)
+{
+	struct service *sv;
+	size_t i;
+
+	for (i = 0; i < nsvcs; i++) {
+		sv = svcs[i];
+		if (sv->gone)
+			continue;
+		if (sv->daemon && sv->nproc == 0) {
+			if (now >= sv->throttle_until)
+				master_spawn(sv, -1);
+			else if (sv->throttle_until < *next)
+				*next = sv->throttle_until;
+		} else if (!sv->daemon && sv->throttle_until > now &&
+		    sv->throttle_until < *next) {
+			*next = sv->throttle_until;
+		}
+		if (sv->s.wakeup && sv->next_wake) {
+			if (now >= sv->next_wake) {
+				wake(sv);
+				sv->next_wake = now + sv->s.wakeup * 1000LL;
+			}
+			if (sv->next_wake < *next)
+				*next = sv->next_wake;
+		}
+	}
+}
+
+static void
+loop(void)
+{
+	struct pollfd *pfd = NULL;
+	struct service **who = NULL;
+	size_t i, j, n, cap = 0;
+	long long now, next;
+	char buf[64];
+	int r, timeout;
+
+	for (;;) {
+		now = master_now();
+		next = now + 3600 * 1000LL;
+		timers(now, &next);
+		for (n = 1, i = 0; i < nsvcs; i++)
+			n += svcs[i]->nfd;
+		if (n > cap) {
+			cap = n;
+			pfd = xreallocarray(pfd, cap, sizeof(*pfd));
+			who = xreallocarray(who, cap, sizeof(*who));
+		}
+		pfd[0].fd = sigpipe[0];
+		pfd[0].events = POLLIN;
+		for (n = 1, i = 0; i < nsvcs; i++) {
+			if (!wants(svcs[i], now))
+				continue;
+			for (j = 0; j < svcs[i]->nfd; j++, n++) {
+				pfd[n].fd = svcs[i]->fd[j];
+				pfd[n].events = POLLIN;
+				who[n] = svcs[i];
+			}
+		}
+		timeout = (int)(next - now);
+		if (timeout < 0)
+			timeout = 0;
+		r = poll(pfd, n, timeout);
+		if (r < 0 && errno != EINTR)
+			die("poll:");
+		while (read(sigpipe[0], buf, sizeof(buf)) > 0)
+			;
+		if (got_int)
+			stop(SIGKILL);
+		if (got_term)
+			stop(SIGTERM);
+		if (got_chld) {
+			got_chld = 0;
+			reap();
+		}
+		if (got_hup) {
+			got_hup = 0;
+			reload();
+			continue;
+		}
+		if (r <= 0)
+			continue;
+		for (i = 1; i < n; i++)
+			if (pfd[i].revents & (POLLIN | POLLERR | POLLHUP))
+				take(who[i], pfd[i].fd);
+	}
+}
+
+/* master_main - the master(8) command */
+int
+master_main(int argc, char **argv)
+{
+	struct svc_table t;
+	const char *dir = NULL;
+	int c, test = 0, wait_ready = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.ready[0] = m.ready[1] = -1;
+	m.pidfd = -1;
+	while ((c = getopt(argc, argv, "c:dDe:istvw")) != -1) {
+		switch (c) {
+		case 'c':
+			dir = optarg;
+			break;
+		case 'd':
+		case 'i':
+			m.foreground = 1;
+			if (c == 'i')
+				m.keep_stderr = 1;
+			break;
+		case 's':
+			m.keep_stderr = 1;
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'w':
+			wait_ready = 1;
+			break;
+		case 'D':
+		case 'e':
+		case 'v':
+			break;
+		default:
+			die_status(EX_USAGE, "%s", USAGE);
+		}
+	}
+	if (optind < argc)
+		die_status(EX_USAGE, "%s", USAGE);
+	m.root = geteuid() == 0;
+	m.self = argc > 0 ? argv[0] : NULL;
+	if (dir == NULL && (dir = getenv("MAIL_CONFIG")) == NULL)
+		dir = CONFIG_DIR;
+	m.confdir = xstrdup(dir);
+	m.mcf = xasprintf("%s/master.cf", m.confdir);
+	load_main();
+	if (test)
+		return svc_master_pid(m.qdir) > 0 ? 1 : 0;
+	/* messages go to the terminal until master is ready */
+	conf_log(LOG_TO_STDERR | LOG_TO_SYSLOG);
+	if (svc_load(m.mcf, &t, 0) < 0)
+		die("%s: configuration errors", m.mcf);
+	if (svc_master_pid(m.qdir) > 0)
+		die("the mail system is already running: PID: %ld",
+		    svc_master_pid(m.qdir));
+	if (!m.foreground)
+		detach(wait_ready);
+	queue();
+	pid_lock();
+	signals();
+	if (sigpipe[1] > m.maxfd)
+		m.maxfd = sigpipe[1];
+	install(&t, 1);
+	info("daemon started -- version %s, configuration %s", MTA_VERSION,
+	    m.confdir);
+	ready();
+	setup_log();
+	loop();
+	return 0;
+}

@@ -1,0 +1,30 @@
+/* MIT licence: see LICENSE. */
+/*
+ * dns.h - the few DNS questions smtpd's restrictions ask (A, AAAA, MX,
+ * TXT, PTR) through the C library resolver (res_query), with Postfix's
+ * three outcomes.  Runs inside smtpd, unprivileged.  Man page: access(5).
+ */
+#ifndef MTA_DNS_H
+#define MTA_DNS_H
+
+#include "str.h"
+
+#define DNS_OK		0	/* records found */
+#define DNS_NOTFOUND	1	/* NXDOMAIN, or the name has no such records */
+#define DNS_RETRY	2	/* no definite answer now (SERVFAIL, timeout) */
+
+/* RR types (<arpa/nameser.h> values) */
+#define DNS_T_A		1
+#define DNS_T_MX	15
+#define DNS_T_TXT	16
+#define DNS_T_AAAA	28
+#define DNS_T_PTR	12
+
+int	dns_query(const char *, int, struct str *);
+int	dns_mailhost(const char *);
+const char *dns_strstatus(int);
+
+/* tests: answer instead of the resolver (NULL: the resolver) */
+extern int (*dns_query_hook)(const char *, int, struct str *);
+
+#endif

@@ -1,0 +1,87 @@
+/* MIT licence: see LICENSE. */
+/*
+ * priv.c - giving up root.
+ *
+ * master runs as root (when started so) and drops to mail_owner in each
+ * child before it re-executes the binary; a daemon started by hand as
+ * root drops the same way with priv_drop().  Started as an ordinary user,
+ * there is nothing to drop: everything runs as that user.  The drop is
+ * setgroups, setgid, setuid, in that order (after setuid the others are
+ * no longer allowed), and is checked: a process that could get root back
+ * is a fatal error.  Man page: master(8).
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "priv.h"
+
+/*
+ * priv_user - the uid and gid of a user name, as getpwnam says.  0 on
+ * success, -1 (errno 0) for an unknown user, -1 with errno on a lookup
+ * failure.
+ */
+int
+priv_user(const char *name, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	if ((pw = getpwnam(name)) == NULL)
+		return -1;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+/*
+ * priv_drop_to - become uid:gid with no supplementary groups, for good.
+ * Not root: nothing to do when already uid:gid, else -1 (EPERM).  0 on
+ * success, -1 with errno.
+ */
+int
+priv_drop_to(uid_t uid, gid_t gid)
+{
+	if (geteuid() != 0) {
+		if (getuid() == uid && geteuid() == uid)
+			return 0;
+		errno = EPERM;
+		return -1;
+	}
+	if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
+		return -1;
+	/* paranoia, as Postfix: the saved set-user-ID must be gone too */
+	if (uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * priv_drop - as root, become the user named (mail_owner): a missing
+ * user or a failed drop is fatal.  Not root: nothing happens, the
+ * process goes on as the user who started it.
+ */
+void
+priv_drop(const char *user)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (geteuid() != 0)
+		return;
+	if (priv_user(user, &uid, &gid) < 0) {
+		if (errno)
+			die("getpwnam %s:", user);
+		die("unknown mail_owner user name: %s", user);
+	}
+	if (uid == 0)
+		die("mail_owner %s has user ID 0: refusing to run as root",
+		    user);
+	if (priv_drop_to(uid, gid) < 0)
+		die("cannot become %s (uid %ld gid %ld):", user, (long)uid,
+		    (long)gid);
+}

@@ -1,0 +1,15 @@
+/* MIT licence: see LICENSE. */
+/*
+ * priv.h - giving up root: the mail_owner account of the daemons, and
+ * the recipient's account for local delivery.  Man page: master(8).
+ */
+#ifndef MTA_PRIV_H
+#define MTA_PRIV_H
+
+#include <sys/types.h>
+
+int	priv_user(const char *, uid_t *, gid_t *);
+int	priv_drop_to(uid_t, gid_t);
+void	priv_drop(const char *);
+
+#endif

@@ -1,0 +1,763 @@
+/* MIT licence: see LICENSE. */
+/*
+ * queue.c - queue directories, queue ids, and the one record format of
+ * queue files, maildrop files and the cleanup stream.
+ *
+ * Used by cleanup (the one writer of queue files), qmgr and the delivery
+ * agents (readers; queue_mark_done), pickup, postcat, mailq, postsuper,
+ * and by `postfix start` / `set-permissions` (queue_dirs, as root).  No
+ * privileges of its own: files get the caller's owner.
+ * Man page: mta-queue(5).
+ *
+ * THE FORMAT.  A file is a sequence of records, each one line:
+ *
+ *	TYPE LEN ' ' DATA '\n'
+ *
+ * TYPE is one byte (queue.h), LEN the decimal length of DATA (no sign,
+ * no leading zeros but "0", at most 7 digits: QUEUE_REC_MAX), DATA any
+ * bytes, NUL and CR included; the '\n' after DATA is a check byte, so a
+ * torn or shifted file is caught at the first bad record.  A queue file
+ * holds, in this order:
+ *
+ *	V "1"		format version, always first (offset 0)
+ *	Z fields	REC_SIZE, always second: QUEUE_SIZE_FMT, fixed width
+ *			("%15lld %15lld %15lld %15lld"): content size in
+ *			bytes (each line counted with one LF), offset of the
+ *			REC_MESG record, number of recipients, flags
+ *			(QUEUE_F_*).  Written as zeros first and filled in
+ *			with one pwrite at commit, so mailq and qmgr read the
+ *			figures without scanning the file.
+ *	T "SEC.USEC"	arrival time
+ *	S sender	envelope sender, "" for <>
+ *	A name=value	attributes, any number (see mta-queue(5))
+ *	O / N		ORCPT and NOTIFY of the recipient that follows
+ *	R address	a recipient still to deliver; its type byte becomes
+ *			D when it is done (queue_mark_done: one pwrite and
+ *			an fsync, so the byte is either state, never torn)
+ *	M ""		the content starts
+ *	L / P		content: a whole line without its line end (L), or
+ *			a piece of a line that goes on in the next record
+ *			(P); pieces are at most QUEUE_PART_MAX bytes
+ *	X ""		the content ended
+ *	W, D, R ...	records after the content (delay warning time,
+ *			recipients added later)
+ *	E ""		the file is complete; nothing may follow
+ *
+ * A maildrop file and the cleanup stream use the same records without V
+ * and Z: the submitter sends T?, S, A*, (O? N? R)*, M, L/P*, X, E.
+ *
+ * WRITING.  queue_create() makes a temporary ".N.PID.M" name in the queue
+ * directory (readers skip dot names), takes the queue id from the time
+ * and the new file's inode as Postfix's mail_queue_enter() does, and
+ * writes V and the Z placeholder.  queue_commit() fills Z, fsyncs the
+ * file, renames it to its queue id and fsyncs the directory: the mail is
+ * accepted only after all of that (DESIGN.md, law 1).  queue_abort()
+ * unlinks the temporary file.  Two live files never share an inode on one
+ * file system, so two ids never collide.
+ *
+ * READING.  queue_open() checks V and reads Z; queue_get() returns the
+ * records with their offsets.  A bad record, or an end of file before E,
+ * is QUEUE_BAD: the caller logs and moves the file with
+ * queue_quarantine() to corrupt/, and the rest of the queue flows on.
+ */
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "log.h"
+#include "queue.h"
+#include "str.h"
+#include "x.h"
+
+#define WRITE_CHUNK	65536	/* buffered records are written past this */
+
+/* Postfix's safe alphabet (safe_ultostr.c): no vowels, 52 characters */
+static const char safe_chars[] =
+    "0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz";
+
+static size_t
+safe_ultostr(char *buf, size_t size, unsigned long long v, unsigned base,
+    size_t pad)
+{
+	char tmp[64];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = safe_chars[v % base];
+		v /= base;
+	} while (v && n < sizeof(tmp));
+	while (n < pad && n < sizeof(tmp))
+		tmp[n++] = '0';
+	for (i = 0; i < n && i + 1 < size; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[i] = 0;
+	return i;
+}
+
+/*
+ * queue_make_id - a queue id from a time and an inode number.  Short
+ * form (enable_long_queue_ids=no): five hex digits of microseconds, then
+ * the inode in hex.  Long form: seconds in base 52 (at least six
+ * digits), microseconds in base 52 (four), 'z', the inode in base 51 (so
+ * it holds no 'z').  Both are Postfix's.
+ */
+void
+queue_make_id(char *buf, size_t size, const struct timeval *tv,
+    unsigned long long ino, int longform)
+{
+	size_t n;
+
+	if (!longform) {
+		snprintf(buf, size, "%05X%llX",
+		    (unsigned)tv->tv_usec & 0xfffff, ino);
+		return;
+	}
+	n = safe_ultostr(buf, size, (unsigned long long)tv->tv_sec, 52, 6);
+	n += safe_ultostr(buf + n, size - n,
+	    (unsigned long long)tv->tv_usec, 52, 4);
+	if (n + 1 < size)
+		buf[n++] = 'z';
+	safe_ultostr(buf + n, size - n, ino, 51, 1);
+}
+
+/* queue_id_ok - a name that can be a queue id (no '/', no dot file) */
+int
+queue_id_ok(const char *id)
+{
+	size_t n;
+
+	for (n = 0; id[n]; n++)
+		if (!((id[n] >= '0' && id[n] <= '9') ||
+		    (id[n] >= 'A' && id[n] <= 'Z') ||
+		    (id[n] >= 'a' && id[n] <= 'z')))
+			return 0;
+	return n > 0 && n < QUEUE_ID_MAX;
+}
+
+/* the queue directories, their modes, and who owns them when root */
+static const struct {
+	const char	*name;
+	mode_t		mode;
+	int		mail_owner;
+} qdirs[] = {
+	/* any user drops a file; nobody lists or reads another's */
+	{ Q_MAILDROP,	01733, 1 },
+	{ Q_INCOMING,	0700, 1 },
+	{ Q_ACTIVE,	0700, 1 },
+	{ Q_DEFERRED,	0700, 1 },
+	{ Q_HOLD,	0700, 1 },
+	{ Q_CORRUPT,	0700, 1 },
+	{ Q_DEFER,	0700, 1 },
+	{ Q_BOUNCE,	0700, 1 },
+	{ Q_PRIVATE,	0700, 1 },
+	/* users must reach public/pickup and public/qmgr, not list them */
+	{ Q_PUBLIC,	0711, 1 },
+	{ Q_PID,	0755, 0 },
+};
+
+/*
+ * queue_dirs - check, or with create make and fix, the queue directory
+ * and its subdirectories: modes as above, owned by owner (mail_owner)
+ * when run as root (pid/ and the top stay root's).  Returns 0, or -1
+ * with what is wrong in err (all problems, one per line, when checking).
+ */
+int
+queue_dirs(const char *qdir, const char *owner, int create, struct str *err)
+{
+	struct passwd *pw = NULL;
+	struct stat st;
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	char *path;
+	size_t i;
+	int bad = 0, mine;
+
+	if (uid == 0 && owner && *owner) {
+		if ((pw = getpwnam(owner)) == NULL) {
+			str_addf(err, "mail_owner %s: no such user", owner);
+			return -1;
+		}
+	}
+	if (stat(qdir, &st) < 0) {
+		if (!create || errno != ENOENT || mkdir(qdir, 0755) < 0) {
+			str_addf(err, "queue_directory %s: %s", qdir,
+			    strerror(errno));
+			return -1;
+		}
+	} else if (!S_ISDIR(st.st_mode)) {
+		str_addf(err, "queue_directory %s: not a directory", qdir);
+		return -1;
+	}
+	for (i = 0; i < sizeof(qdirs) / sizeof(qdirs[0]); i++) {
+		path = xasprintf("%s/%s", qdir, qdirs[i].name);
+		mine = pw && qdirs[i].mail_owner;
+		if (stat(path, &st) < 0) {
+			if (!create || errno != ENOENT ||
+			    mkdir(path, 0700) < 0 || stat(path, &st) < 0) {
+				str_addf(err, "%s%s: %s", bad++ ? "\n" : "",
+				    path, strerror(errno));
+				free(path);
+				continue;
+			}
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			str_addf(err, "%s%s: not a directory",
+			    bad++ ? "\n" : "", path);
+		} else if (create) {
+			if ((mine && (st.st_uid != pw->pw_uid ||
+			    st.st_gid != pw->pw_gid) &&
+			    chown(path, pw->pw_uid, pw->pw_gid) < 0) ||
+			    ((st.st_mode & 07777) != qdirs[i].mode &&
+			    chmod(path, qdirs[i].mode) < 0))
+				str_addf(err, "%s%s: %s", bad++ ? "\n" : "",
+				    path, strerror(errno));
+		} else {
+			if ((st.st_mode & 07777) != qdirs[i].mode)
+				str_addf(err, "%s%s: mode %04o, want %04o",
+				    bad++ ? "\n" : "", path,
+				    (unsigned)(st.st_mode & 07777),
+				    (unsigned)qdirs[i].mode);
+			if (mine && st.st_uid != pw->pw_uid)
+				str_addf(err, "%s%s: not owned by %s",
+				    bad++ ? "\n" : "", path, owner);
+			else if (!pw && st.st_uid != uid && uid != 0)
+				str_addf(err, "%s%s: not owned by uid %ld",
+				    bad++ ? "\n" : "", path, (long)uid);
+		}
+		free(path);
+	}
+	(void)gid;
+	return bad ? -1 : 0;
+}
+
+/* records ---------------------------------------------------------------- */
+
+/* queue_rec - append one record to buf */
+void
+queue_rec(struct str *buf, int type, const void *data, size_t len)
+{
+	str_addf(buf, "%c%zu ", type, len);
+	str_addmem(buf, data, len);
+	str_addc(buf, '\n');
+}
+
+/*
+ * queue_rec_line - append one content line (without its line end) as
+ * REC_PART pieces of QUEUE_PART_MAX bytes and a last REC_LINE
+ */
+void
+queue_rec_line(struct str *buf, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > QUEUE_PART_MAX) {
+		queue_rec(buf, REC_PART, p, QUEUE_PART_MAX);
+		p += QUEUE_PART_MAX;
+		len -= QUEUE_PART_MAX;
+	}
+	queue_rec(buf, REC_LINE, p, len);
+}
+
+static int
+known_type(int c)
+{
+	return c && strchr("VZTSAONRDMLPXWE", c) != NULL;
+}
+
+/*
+ * queue_io_get - the next record from a stream: QUEUE_REC with its type
+ * and data (at most max bytes), QUEUE_EOF at a clean end of input
+ * (between records), QUEUE_IOERR, or QUEUE_BAD for a malformed or cut
+ * record.  *nread (may be NULL) gets the bytes the record took.
+ */
+static int
+io_get(struct io *io, int *type, struct str *data, size_t max,
+    long long *nread)
+{
+	unsigned char c;
+	char chunk[4096];
+	size_t len = 0, ndig = 0, want;
+	ssize_t n;
+
+	*nread = 0;
+	str_reset(data);
+	if ((n = io_read(io, &c, 1)) <= 0)
+		return n == 0 ? QUEUE_EOF : QUEUE_IOERR;
+	if (!known_type(c))
+		return QUEUE_BAD;
+	*type = c;
+	for (;;) {
+		if ((n = io_read(io, &c, 1)) <= 0)
+			return n == 0 ? QUEUE_BAD : QUEUE_IOERR;
+		if (c == ' ')
+			break;
+		if (c < '0' || c > '9' || ndig++ > 7 ||
+		    (ndig == 2 && len == 0))
+			return QUEUE_BAD;
+		len = len * 10 + (c - '0');
+	}
+	if (ndig == 0 || len > max || len > QUEUE_REC_MAX)
+		return QUEUE_BAD;
+	*nread = 1 + (long long)ndig + 1 + (long long)len + 1;
+	while (len > 0) {
+		want = len < sizeof(chunk) ? len : sizeof(chunk);
+		if ((n = io_read(io, chunk, want)) <= 0)
+			return n == 0 ? QUEUE_BAD : QUEUE_IOERR;
+		str_addmem(data, chunk, (size_t)n);
+		len -= (size_t)n;
+	}
+	if ((n = io_read(io, &c, 1)) <= 0)
+		return n == 0 ? QUEUE_BAD : QUEUE_IOERR;
+	return c == '\n' ? QUEUE_REC : QUEUE_BAD;
+}
+
+/* queue_io_get - the next record of a stream (cleanup input, maildrop) */
+int
+queue_io_get(struct io *io, int *type, struct str *data, size_t max)
+{
+	long long n;
+
+	return io_get(io, type, data, max, &n);
+}
+
+/* writer ----------------------------------------------------------------- */
+
+static int
+fsync_dir(const char *dir)
+{
+	int fd, r;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	r = fsync(fd);
+	close(fd);
+	return r;
+}
+
+static int
+flush_buf(struct queue_writer *w)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (!w->err && off < w->buf.len) {
+		n = write(w->fd, w->buf.s + off, w->buf.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			w->err = n < 0 ? errno : EIO;
+		else
+			off += (size_t)n;
+	}
+	str_reset(&w->buf);
+	return w->err ? -1 : 0;
+}
+
+/*
+ * queue_create - a new queue file in $qdir/qname with its id (long form
+ * when longids), V and the REC_SIZE placeholder written.  NULL with the
+ * reason in err.
+ */
+struct queue_writer *
+queue_create(const char *qdir, const char *qname, int longids,
+    struct str *err)
+{
+	static unsigned seq;
+	struct queue_writer *w;
+	struct stat st;
+	char zero[QUEUE_SIZE_LEN + 1];
+
+	w = xcalloc(1, sizeof(*w));
+	w->dir = xasprintf("%s/%s", qdir, qname);
+	str_init(&w->buf);
+	gettimeofday(&w->ctime, NULL);
+	w->tmp = xasprintf("%s/.%ld.%ld.%u", w->dir, (long)w->ctime.tv_usec,
+	    (long)getpid(), seq++);
+	w->fd = open(w->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	if (w->fd < 0 || fstat(w->fd, &st) < 0) {
+		str_addf(err, "create file %s: %s", w->tmp, strerror(errno));
+		if (w->fd >= 0) {
+			close(w->fd);
+			unlink(w->tmp);
+		}
+		str_free(&w->buf);
+		free(w->tmp);
+		free(w->dir);
+		free(w);
+		return NULL;
+	}
+	queue_make_id(w->id, sizeof(w->id), &w->ctime,
+	    (unsigned long long)st.st_ino, longids);
+	queue_puts(w, REC_VERSION, "1");
+	snprintf(zero, sizeof(zero), QUEUE_SIZE_FMT, 0LL, 0LL, 0LL, 0LL);
+	w->size_off = queue_put(w, REC_SIZE, zero, QUEUE_SIZE_LEN);
+	return w;
+}
+
+/* queue_put - add a record; returns its offset in the file */
+long long
+queue_put(struct queue_writer *w, int type, const void *data, size_t len)
+{
+	long long at = w->off;
+	size_t before = w->buf.len;
+
+	queue_rec(&w->buf, type, data, len);
+	w->off += (long long)(w->buf.len - before);
+	if (w->buf.len >= WRITE_CHUNK)
+		flush_buf(w);
+	return at;
+}
+
+/* queue_puts - add a record from a C string */
+long long
+queue_puts(struct queue_writer *w, int type, const char *s)
+{
+	return queue_put(w, type, s, strlen(s));
+}
+
+/* queue_putf - add a record from a format */
+long long
+queue_putf(struct queue_writer *w, int type, const char *fmt, ...)
+{
+	struct str s;
+	va_list ap;
+	long long at;
+
+	str_init(&s);
+	va_start(ap, fmt);
+	str_vaddf(&s, fmt, ap);
+	va_end(ap);
+	at = queue_put(w, type, s.s, s.len);
+	str_free(&s);
+	return at;
+}
+
+/* queue_put_line - add a content line, split into REC_PART pieces */
+long long
+queue_put_line(struct queue_writer *w, const void *data, size_t len)
+{
+	long long at = w->off;
+	size_t before = w->buf.len;
+
+	queue_rec_line(&w->buf, data, len);
+	w->off += (long long)(w->buf.len - before);
+	if (w->buf.len >= WRITE_CHUNK)
+		flush_buf(w);
+	return at;
+}
+
+static void
+writer_free(struct queue_writer *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	str_free(&w->buf);
+	free(w->tmp);
+	free(w->dir);
+	free(w->final);
+	free(w);
+}
+
+/*
+ * queue_commit - fill in REC_SIZE from sz, make the file durable and give
+ * it its queue id (w->id).  The caller has written REC_END.  0 on
+ * success; -1 with the reason in err, and nothing is left behind.  The
+ * writer is freed either way.
+ */
+int
+queue_commit(struct queue_writer *w, const struct queue_size *sz,
+    struct str *err)
+{
+	char fields[QUEUE_SIZE_LEN + 1], *path = NULL;
+	long long at;
+	ssize_t n;
+
+	if (flush_buf(w) < 0)
+		goto fail;
+	snprintf(fields, sizeof(fields), QUEUE_SIZE_FMT, sz->size, sz->mesg,
+	    sz->nrcpt, sz->flags);
+	/* the fields start after "Z63 " */
+	at = w->size_off + 4;
+	n = pwrite(w->fd, fields, QUEUE_SIZE_LEN, (off_t)at);
+	if (n != QUEUE_SIZE_LEN) {
+		w->err = n < 0 ? errno : EIO;
+		goto fail;
+	}
+	if (fsync(w->fd) < 0) {
+		w->err = errno;
+		goto fail;
+	}
+	path = xasprintf("%s/%s", w->final ? w->final : w->dir, w->id);
+	if (rename(w->tmp, path) < 0) {
+		w->err = errno;
+		goto fail;
+	}
+	if (fsync_dir(w->final ? w->final : w->dir) < 0) {
+		/* renamed but not known durable: take it back */
+		w->err = errno;
+		if (rename(path, w->tmp) < 0)
+			unlink(path);
+		goto fail;
+	}
+	free(path);
+	writer_free(w);
+	return 0;
+fail:
+	str_addf(err, "%s: write queue file %s: %s", w->id, w->tmp,
+	    strerror(w->err ? w->err : EIO));
+	unlink(w->tmp);
+	free(path);
+	writer_free(w);
+	return -1;
+}
+
+/*
+ * queue_target - commit into $qdir/qname instead of the queue the file
+ * was created in (cleanup's HOLD action); same file system
+ */
+void
+queue_target(struct queue_writer *w, const char *qdir, const char *qname)
+{
+	free(w->final);
+	w->final = xasprintf("%s/%s", qdir, qname);
+}
+
+/*
+ * queue_patch - change the type byte of the record at off, written
+ * earlier (a recipient that a REDIRECT replaced); 0, or -1 (w->err)
+ */
+int
+queue_patch(struct queue_writer *w, long long off, int type)
+{
+	char c = (char)type;
+
+	if (flush_buf(w) < 0)
+		return -1;
+	if (pwrite(w->fd, &c, 1, (off_t)off) != 1) {
+		w->err = errno ? errno : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* queue_abort - forget a queue file being written */
+void
+queue_abort(struct queue_writer *w)
+{
+	if (w == NULL)
+		return;
+	unlink(w->tmp);
+	writer_free(w);
+}
+
+/* reader ----------------------------------------------------------------- */
+
+static int
+parse_size(const char *s, struct queue_size *sz)
+{
+	long long v[4];
+	char *end;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		while (*s == ' ')
+			s++;
+		errno = 0;
+		v[i] = strtoll(s, &end, 10);
+		if (end == s || errno || v[i] < 0)
+			return -1;
+		s = end;
+	}
+	if (*s)
+		return -1;
+	sz->size = v[0];
+	sz->mesg = v[1];
+	sz->nrcpt = v[2];
+	sz->flags = v[3];
+	return 0;
+}
+
+/*
+ * queue_open - open $qdir/qname/id for reading (QUEUE_RDWR: also for
+ * queue_mark_done), check V and read Z into r->size.  NULL with the
+ * reason in err; errno is ENOENT when the file is gone, EINVAL when it
+ * is corrupt (the caller quarantines it).
+ */
+struct queue_reader *
+queue_open(const char *qdir, const char *qname, const char *id, int flags,
+    struct str *err)
+{
+	struct queue_reader *r;
+	struct str data;
+	char *path;
+	int fd, type, res, e;
+
+	if (!queue_id_ok(id)) {
+		str_addf(err, "bad queue id \"%s\"", id);
+		errno = EINVAL;
+		return NULL;
+	}
+	path = xasprintf("%s/%s/%s", qdir, qname, id);
+	fd = open(path, (flags & QUEUE_RDWR ? O_RDWR : O_RDONLY) |
+	    O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		e = errno;
+		str_addf(err, "open %s: %s", path, strerror(e));
+		free(path);
+		errno = e;
+		return NULL;
+	}
+	free(path);
+	r = xcalloc(1, sizeof(*r));
+	r->fd = fd;
+	r->qdir = xstrdup(qdir);
+	r->qname = xstrdup(qname);
+	str_copy(r->id, id, sizeof(r->id));
+	str_init(&r->err);
+	r->io = xmalloc(sizeof(*r->io));
+	io_init(r->io, fd, 0);
+	str_init(&data);
+	res = queue_get(r, &type, &data, NULL);
+	if (res == QUEUE_REC && (type != REC_VERSION || strcmp(data.s, "1")))
+		res = QUEUE_BAD;
+	if (res == QUEUE_REC) {
+		res = queue_get(r, &type, &data, NULL);
+		if (res == QUEUE_REC && (type != REC_SIZE ||
+		    data.len != QUEUE_SIZE_LEN ||
+		    parse_size(data.s, &r->size) < 0))
+			res = QUEUE_BAD;
+	}
+	str_free(&data);
+	if (res != QUEUE_REC) {
+		if (res != QUEUE_IOERR)
+			str_set(&r->err, "bad queue file header");
+		str_addf(err, "%s: %s", id, r->err.s);
+		e = res == QUEUE_IOERR ? EIO : EINVAL;
+		queue_close(r);
+		errno = e;
+		return NULL;
+	}
+	return r;
+}
+
+/*
+ * queue_get - the next record: QUEUE_REC with its type, data and offset
+ * (off may be NULL), QUEUE_EOF after REC_END, QUEUE_IOERR, or QUEUE_BAD
+ * (r->corrupt set, r->err says what) for a malformed or truncated file.
+ */
+int
+queue_get(struct queue_reader *r, int *type, struct str *data,
+    long long *off)
+{
+	long long n;
+	int res;
+
+	str_reset(&r->err);
+	if (r->end)
+		return QUEUE_EOF;
+	if (off)
+		*off = r->off;
+	res = io_get(r->io, type, data, QUEUE_REC_MAX, &n);
+	switch (res) {
+	case QUEUE_REC:
+		r->off += n;
+		if (*type == REC_END)
+			r->end = 1;
+		return res;
+	case QUEUE_EOF:
+		r->corrupt = 1;
+		str_set(&r->err, "truncated queue file: no end record");
+		return QUEUE_BAD;
+	case QUEUE_BAD:
+		r->corrupt = 1;
+		str_addf(&r->err, "corrupt queue file record at offset %lld",
+		    r->off);
+		return res;
+	default:
+		str_addf(&r->err, "read queue file: %s",
+		    strerror(r->io->err ? r->io->err : EIO));
+		return res;
+	}
+}
+
+/*
+ * queue_mark_done - turn the REC_RCPT record at off into REC_DONE and
+ * fsync: the recipient is never delivered again.  0, or -1 (r->err).
+ */
+int
+queue_mark_done(struct queue_reader *r, long long off)
+{
+	char c;
+
+	str_reset(&r->err);
+	if (pread(r->fd, &c, 1, (off_t)off) != 1 ||
+	    (c != REC_RCPT && c != REC_DONE)) {
+		str_addf(&r->err, "no recipient record at offset %lld", off);
+		return -1;
+	}
+	c = REC_DONE;
+	if (pwrite(r->fd, &c, 1, (off_t)off) != 1 || fsync(r->fd) < 0) {
+		str_addf(&r->err, "update queue file: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* queue_close - close a queue file opened by queue_open() */
+void
+queue_close(struct queue_reader *r)
+{
+	if (r == NULL)
+		return;
+	close(r->fd);
+	io_free(r->io);
+	free(r->io);
+	str_free(&r->err);
+	free(r->qdir);
+	free(r->qname);
+	free(r);
+}
+
+/*
+ * queue_quarantine - move $qdir/qname/id to corrupt/ with a log line
+ * naming why; 0, or -1 (logged too)
+ */
+int
+queue_quarantine(const char *qdir, const char *qname, const char *id,
+    const char *why)
+{
+	char *from, *to, *cdir;
+	int r = 0;
+
+	if (!queue_id_ok(id))
+		return -1;
+	from = xasprintf("%s/%s/%s", qdir, qname, id);
+	cdir = xasprintf("%s/%s", qdir, Q_CORRUPT);
+	to = xasprintf("%s/%s", cdir, id);
+	if (rename(from, to) < 0) {
+		warn("%s: cannot move %s to %s: %s", id, from, to,
+		    strerror(errno));
+		r = -1;
+	} else {
+		warn("%s: %s: moved to %s", id, why ? why : "corrupt file",
+		    Q_CORRUPT);
+		fsync_dir(cdir);
+	}
+	free(from);
+	free(to);
+	free(cdir);
+	return r;
+}

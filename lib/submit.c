@@ -1,0 +1,433 @@
+/* MIT licence: see LICENSE. */
+/*
+ * submit.c - hand one message to the queue: through cleanup, or as a
+ * maildrop file.
+ *
+ * Used by smtpd and pickup (as mail_owner), and by sendmail and postdrop
+ * (as the submitting user).  Needs no privileges: cleanup's socket is
+ * private/cleanup, which only mail_owner can reach; maildrop is mode
+ * 1733, where anyone may create a file and nobody may list the others.
+ * Man pages: cleanup(8), mta-queue(5).
+ *
+ * The records are queue.c's.  The caller's envelope records go out as
+ * given; the first content line brings REC_MESG, submit_close() adds
+ * REC_XTRA and REC_END.  Everything goes through one io buffer, written
+ * in whole chunks.  A long line is split into REC_PART pieces.
+ *
+ * SUBMIT_CLEANUP connects to $queue_directory/private/cleanup.  When
+ * nothing listens there (no master), the binary re-executes itself as
+ * cleanup on a socketpair (fds 0 and 1, as master's unix services get
+ * their connection), so smtpd and sendmail work without master.  The
+ * answer is one line: "0 QUEUEID", "4 X.Y.Z text" or "5 X.Y.Z text".
+ *
+ * SUBMIT_MAILDROP writes $queue_directory/maildrop/.NAME (O_EXCL, 0644,
+ * NAME 24 random hex digits), and at close fsyncs it, renames it to NAME
+ * and fsyncs the directory: pickup, which skips dot names, never sees a
+ * file being written.
+ */
+#define _GNU_SOURCE	/* syncfs() */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "../config.h"
+#include "conf.h"
+#include "io.h"
+#include "log.h"
+#include "queue.h"
+#include "str.h"
+#include "submit.h"
+#include "svc.h"
+#include "x.h"
+
+#define FLUSH_AT	65536	/* bytes buffered before a write */
+#define ANSWER_MAX	1024	/* longest answer line from cleanup */
+
+struct submit {
+	int		how;		/* SUBMIT_CLEANUP or SUBMIT_MAILDROP */
+	int		fd;
+	pid_t		pid;		/* the cleanup we started, or 0 */
+	struct io	io;
+	char		*tmp;		/* maildrop: the file being written */
+	char		*path;		/* ... and its final name */
+	char		*name;
+	char		*dir;
+	int		mesg;		/* REC_MESG was sent */
+};
+
+/* writes that cannot kill the caller with SIGPIPE */
+static ssize_t
+sock_write(struct io *io, const void *buf, size_t n)
+{
+	return send(io->fd, buf, n, MSG_NOSIGNAL);
+}
+
+static int
+connect_cleanup(const char *qdir, struct str *err)
+{
+	struct sockaddr_un sun;
+	char *path;
+	int fd;
+
+	/* master.cf decides: public/cleanup (Postfix's default) or private */
+	if ((path = svc_locate(qdir, "cleanup")) == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (str_copy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		str_addf(err, "%s: path too long", path);
+		free(path);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	free(path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		str_addf(err, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		int e = errno;
+
+		close(fd);
+		if (e != ENOENT && e != ECONNREFUSED)
+			str_addf(err, "connect to %s: %s", sun.sun_path,
+			    strerror(e));
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * start_cleanup - run this binary as cleanup on one end of a socketpair;
+ * returns our end, -1 with err
+ */
+static int
+start_cleanup(pid_t *pid, struct str *err)
+{
+	const char *paths[3];
+	char *alt1, *alt2, *argv[4];
+	int sv[2], i;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		str_addf(err, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	alt1 = xasprintf("%s/mta", conf_str(P_daemon_directory));
+	alt2 = xasprintf("%s/mta", conf_str(P_command_directory));
+	paths[0] = "/proc/self/exe";
+	paths[1] = alt1;
+	paths[2] = alt2;
+	argv[0] = "cleanup";
+	argv[1] = "-c";
+	argv[2] = (char *)conf_dir();
+	argv[3] = NULL;
+	switch (*pid = fork()) {
+	case -1:
+		str_addf(err, "fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		free(alt1);
+		free(alt2);
+		return -1;
+	case 0:
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0)
+			_exit(EX_OSERR);
+		for (i = 0; i < 3; i++)
+			execv(paths[i], argv);
+		_exit(EX_OSERR);
+	}
+	close(sv[1]);
+	free(alt1);
+	free(alt2);
+	return sv[0];
+}
+
+static int
+random_name(char *buf, size_t size)
+{
+	unsigned char r[12];
+	size_t i, got = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	while (got < sizeof(r)) {
+		n = read(fd, r + got, sizeof(r) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	for (i = 0; i < sizeof(r) && 2 * i + 2 < size; i++)
+		snprintf(buf + 2 * i, 3, "%02x", r[i]);
+	return 0;
+}
+
+static int
+open_maildrop(struct submit *s, struct str *err)
+{
+	char name[2 * 12 + 1];
+	int tries;
+
+	s->dir = xasprintf("%s/%s", conf_str(P_queue_directory), Q_MAILDROP);
+	for (tries = 0; tries < 10; tries++) {
+		if (random_name(name, sizeof(name)) < 0) {
+			str_addf(err, "/dev/urandom: %s", strerror(errno));
+			return -1;
+		}
+		free(s->tmp);
+		free(s->path);
+		free(s->name);
+		s->name = xstrdup(name);
+		s->tmp = xasprintf("%s/.%s", s->dir, name);
+		s->path = xasprintf("%s/%s", s->dir, name);
+		/*
+		 * 0644, not 0600: pickup runs as mail_owner, not root.  Other
+		 * users still cannot read the file: maildrop (1733) cannot be
+		 * listed, and the name holds 96 random bits.  Nobody else can
+		 * write it, and the sticky bit keeps them from removing it.
+		 */
+		s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+		    O_NOFOLLOW, 0644);
+		if (s->fd >= 0 && fchmod(s->fd, 0644) == 0)
+			return 0;
+		if (s->fd >= 0) {
+			close(s->fd);
+			unlink(s->tmp);
+			s->fd = -1;
+			errno = EPERM;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	str_addf(err, "create file %s: %s", s->tmp, strerror(errno));
+	return -1;
+}
+
+static void
+submit_free(struct submit *s)
+{
+	int status;
+
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->pid > 0)
+		while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
+			;
+	io_free(&s->io);
+	free(s->tmp);
+	free(s->path);
+	free(s->name);
+	free(s->dir);
+	free(s);
+}
+
+/*
+ * submit_open - start a submission (SUBMIT_CLEANUP or SUBMIT_MAILDROP),
+ * with the configuration already loaded.  NULL with the reason in err
+ * (a temporary failure: the caller says 451 4.3.0 or EX_TEMPFAIL).
+ */
+struct submit *
+submit_open(int how, struct str *err)
+{
+	struct submit *s;
+
+	s = xcalloc(1, sizeof(*s));
+	s->how = how;
+	s->fd = -1;
+	io_init(&s->io, -1, 0);
+	if (how == SUBMIT_MAILDROP) {
+		if (open_maildrop(s, err) < 0)
+			goto fail;
+		s->io.fd = s->fd;
+		return s;
+	}
+	if (how != SUBMIT_CLEANUP)
+		bug("submit_open: bad mode %d", how);
+	s->fd = connect_cleanup(conf_str(P_queue_directory), err);
+	if (s->fd < 0 && (errno == ENOENT || errno == ECONNREFUSED))
+		s->fd = start_cleanup(&s->pid, err);
+	if (s->fd < 0)
+		goto fail;
+	s->io.fd = s->fd;
+	s->io.timeout = (int)conf_time(P_ipc_timeout);
+	s->io.wr = sock_write;
+	return s;
+fail:
+	submit_free(s);
+	return NULL;
+}
+
+static void
+maybe_flush(struct submit *s)
+{
+	if (s->io.wbuf.len >= FLUSH_AT)
+		io_flush(&s->io);
+}
+
+/* submit_rec - send one envelope record (queue.h types) */
+void
+submit_rec(struct submit *s, int type, const char *data, size_t len)
+{
+	if (type == REC_MESG) {
+		if (s->mesg)
+			return;
+		s->mesg = 1;
+	}
+	queue_rec(&s->io.wbuf, type, data, len);
+	maybe_flush(s);
+}
+
+/* submit_recs - send one envelope record from a C string */
+void
+submit_recs(struct submit *s, int type, const char *data)
+{
+	submit_rec(s, type, data, strlen(data));
+}
+
+/* submit_line - send one content line, without its line end */
+void
+submit_line(struct submit *s, const char *data, size_t len)
+{
+	if (!s->mesg)
+		submit_rec(s, REC_MESG, "", 0);
+	queue_rec_line(&s->io.wbuf, data, len);
+	maybe_flush(s);
+}
+
+static int
+answer(struct submit *s, struct str *out)
+{
+	struct str line;
+	ssize_t n;
+	int code = 4;
+
+	str_init(&line);
+	n = io_getline(&s->io, &line, ANSWER_MAX);
+	if (n > 0 && line.s[line.len - 1] == '\n')
+		str_trunc(&line, line.len - 1);
+	if (n > 2 && (line.s[0] == '0' || line.s[0] == '4' ||
+	    line.s[0] == '5') && line.s[1] == ' ' && line.len > 2) {
+		code = line.s[0] - '0';
+		str_set(out, line.s + 2);
+	} else {
+		str_set(out, "4.3.0 queue file write error");
+		if (n == IO_ERR)
+			warn("read answer from cleanup: %s",
+			    strerror(s->io.err));
+		else
+			warn("no answer from cleanup");
+	}
+	str_free(&line);
+	return code;
+}
+
+static int sync_dir(const char *, int);
+
+/*
+ * submit_close - finish the message.  Returns 0 with the queue id (or,
+ * for maildrop, the file name) in out; 4 or 5 with "X.Y.Z text" in out,
+ * and then nothing was queued.  Frees s.
+ */
+int
+submit_close(struct submit *s, struct str *out)
+{
+	int code = 4;
+
+	str_reset(out);
+	if (!s->mesg)
+		submit_rec(s, REC_MESG, "", 0);
+	queue_rec(&s->io.wbuf, REC_XTRA, "", 0);
+	queue_rec(&s->io.wbuf, REC_END, "", 0);
+	if (io_flush(&s->io) < 0) {
+		warn("%s: %s", s->how == SUBMIT_MAILDROP ? s->tmp :
+		    "send to cleanup", strerror(s->io.err));
+		str_set(out, "4.3.0 queue file write error");
+		goto out;
+	}
+	if (s->how == SUBMIT_CLEANUP) {
+		code = answer(s, out);
+		goto out;
+	}
+	if (fsync(s->fd) < 0 || rename(s->tmp, s->path) < 0) {
+		warn("%s: %s", s->tmp, strerror(errno));
+		str_set(out, "4.3.0 queue file write error");
+		goto out;
+	}
+	/*
+	 * The rename must be on disk too.  maildrop (mode 1733) cannot be
+	 * opened for reading by an ordinary user, so when fsync of the
+	 * directory is not possible, the file system is synced through the
+	 * file (Linux syncfs), or everything is (sync).
+	 */
+	if (sync_dir(s->dir, s->fd) < 0) {
+		warn("%s: fsync: %s", s->dir, strerror(errno));
+		unlink(s->path);
+		str_set(out, "4.3.0 queue file write error");
+		goto out;
+	}
+	str_set(out, s->name);
+	code = 0;
+out:
+	if (code != 0 && s->how == SUBMIT_MAILDROP)
+		unlink(s->tmp);
+	submit_free(s);
+	return code;
+}
+
+/* sync_dir - make a rename in dir durable; fd is a file in that dir */
+static int
+sync_dir(const char *dir, int fd)
+{
+	int dfd, r;
+
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		r = fsync(dfd);
+		close(dfd);
+		return r;
+	}
+	if (errno != EACCES)
+		return -1;
+#ifdef __linux__
+	return syncfs(fd);
+#else
+	(void)fd;
+	sync();
+	return 0;
+#endif
+}
+
+/*
+ * submit_abort - give up: cleanup sees the stream end without REC_END
+ * and queues nothing; a maildrop file is removed.  Frees s.
+ */
+void
+submit_abort(struct submit *s)
+{
+	if (s == NULL)
+		return;
+	if (s->how == SUBMIT_MAILDROP)
+		unlink(s->tmp);
+	submit_free(s);
+}

@@ -1,0 +1,79 @@
+/* MIT licence: see LICENSE. */
+/*
+ * svc.h - the service table (master.cf) as mta reads it, the compiled
+ * default table, and triggers: the one-byte wake-up requests that master,
+ * cleanup, postdrop and `postfix flush` send to pickup and qmgr.
+ * Man pages: master(5), master(8).
+ */
+#ifndef MTA_SVC_H
+#define MTA_SVC_H
+
+#include <sys/types.h>
+
+#include "str.h"
+
+#define SVC_BACKLOG	100	/* listen() queue, Postfix's inet default */
+
+/* column 2 */
+#define SVC_INET	1
+#define SVC_UNIX	2
+#define SVC_FIFO	3
+
+/* trigger requests, as Postfix's qmgr and pickup know them */
+#define SVC_TRIG_WAKEUP		'W'	/* look for work */
+#define SVC_TRIG_INCOMING	'I'	/* scan incoming */
+#define SVC_TRIG_DEFERRED	'D'	/* scan deferred */
+#define SVC_TRIG_ALL		'A'	/* scan every queue */
+#define SVC_TRIG_FLUSH_DEAD	'F'	/* forget unreachable destinations */
+
+struct svc {
+	char	*name;		/* column 1 as written */
+	char	*host;		/* inet: the host of host:port, or NULL */
+	char	*port;		/* inet: the port or service name */
+	int	type;		/* SVC_* */
+	int	private;	/* column 3: under private/ (1) or public/ */
+	int	unpriv;		/* column 4 */
+	int	chroot;		/* column 5: read, not used by mta */
+	int	wakeup;		/* column 6: seconds, 0 for none */
+	int	maxproc;	/* column 7: -1 for default_process_limit */
+	char	*command;	/* column 8: the program */
+	char	**argv;		/* the program's arguments after its name;
+				 * -o name=value as two words; NULL-ended */
+	int	argc;
+	int	line;		/* where it starts in its file */
+};
+
+struct svc_table {
+	struct svc *v;
+	size_t	n;
+	char	*path;		/* the file, or "(default master.cf)" */
+};
+
+/* svc_load() flags */
+#define SVC_KEEP_ALL	1	/* keep services mta does not provide */
+
+int	svc_parse(const char *, struct svc *, struct str *);
+int	svc_load(const char *, struct svc_table *, int);
+void	svc_defaults(struct svc_table *);
+void	svc_free(struct svc *);
+void	svc_table_free(struct svc_table *);
+int	svc_provided(const char *);
+int	svc_is_daemon(const struct svc *);
+const char *svc_type_name(int);
+char	*svc_path(const char *, const struct svc *);
+char	*svc_locate(const char *, const char *);
+int	svc_trigger(const char *, const char *, const char *);
+int	svc_trigger_path(const char *, const char *);
+int	svc_trigger_read(int, char *, size_t, int);
+void	svc_exec_self(const char *, char **, char **);
+long	svc_master_pid(const char *);
+int	svc_lock(const char *);
+char	**svc_env(const char *);
+void	svc_env_free(char **);
+char	*svc_key(const struct svc *, const char *);
+int	svc_listen(const struct svc *, const char *, uid_t, gid_t, int **,
+	    size_t *);
+
+extern const char svc_default_text[];
+
+#endif

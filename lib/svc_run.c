@@ -1,0 +1,544 @@
+/* MIT licence: see LICENSE. */
+/*
+ * svc_run.c - the running side of the service table: binding listeners
+ * (master, as root before it gives children away), triggers (one-byte
+ * wake-up requests that master, cleanup, postdrop and `postfix flush`
+ * send to pickup and qmgr, and that those read on their fd 0), the lock
+ * on master.pid, and re-executing the binary.  Man page: master(8).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "str.h"
+#include "svc.h"
+#include "x.h"
+
+/*
+ * svc_trigger_path - send the request bytes to the fifo or unix socket
+ * at path.  Never blocks: a busy daemon finds the bytes later.  0 on
+ * success, -1 with errno (EAGAIN: the daemon is far behind).
+ */
+int
+svc_trigger_path(const char *path, const char *req)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	size_t len = strlen(req);
+	int fd = -1, r = -1, saved;
+
+	if (stat(path, &st) < 0)
+		return -1;
+	if (S_ISFIFO(st.st_mode)) {
+		if ((fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+			goto out;
+	} else if (S_ISSOCK(st.st_mode)) {
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		if (str_copy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+		    sizeof(sun.sun_path)) {
+			errno = ENAMETOOLONG;
+			goto out;
+		}
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+		    SOCK_NONBLOCK, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sun,
+		    sizeof(sun)) < 0)
+			goto out;
+	} else {
+		errno = ENOTSOCK;
+		goto out;
+	}
+	if (write(fd, req, len) == (ssize_t)len)
+		r = 0;
+out:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	errno = saved;
+	return r;
+}
+
+/*
+ * svc_locate - the socket or fifo of the service NAME: public/NAME when
+ * it exists (Postfix's master.cf puts cleanup, pickup and qmgr there),
+ * else private/NAME when it exists, else NULL.  Allocated.
+ */
+char *
+svc_locate(const char *qdir, const char *name)
+{
+	struct stat st;
+	char *path;
+
+	path = xasprintf("%s/public/%s", qdir, name);
+	if (stat(path, &st) == 0)
+		return path;
+	free(path);
+	path = xasprintf("%s/private/%s", qdir, name);
+	if (stat(path, &st) == 0)
+		return path;
+	free(path);
+	return NULL;
+}
+
+/*
+ * svc_trigger - send the request bytes (SVC_TRIG_*) to the daemon NAME:
+ * to $queue_directory/public/NAME, else private/NAME.  A daemon that is
+ * not running finds its work when master starts it.  0 on success, -1
+ * with errno.
+ */
+int
+svc_trigger(const char *qdir, const char *name, const char *req)
+{
+	char *path;
+	int r, saved;
+
+	if ((path = svc_locate(qdir, name)) == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	r = svc_trigger_path(path, req);
+	saved = errno;
+	free(path);
+	errno = saved;
+	return r;
+}
+
+/*
+ * svc_trigger_read - for pickup and qmgr: wait up to timeout seconds (-1:
+ * forever) for requests on fd, their fd 0 from master (a listening unix
+ * socket or a fifo), and put up to len request bytes in buf.  Returns
+ * the number of bytes, 0 on timeout (or a connection without bytes), -1
+ * on an error.  Interrupted by a signal: 0, so the caller looks at its
+ * flags.
+ */
+int
+svc_trigger_read(int fd, char *buf, size_t len, int timeout)
+{
+	struct pollfd pfd;
+	struct stat st;
+	ssize_t n;
+	int c;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if ((n = poll(&pfd, 1, timeout < 0 ? -1 : timeout * 1000)) <= 0)
+		return n < 0 && errno != EINTR ? -1 : 0;
+	if (S_ISFIFO(st.st_mode)) {
+		n = read(fd, buf, len);
+		return n < 0 ? (errno == EAGAIN || errno == EINTR ? 0 : -1) :
+		    (int)n;
+	}
+	if ((c = accept(fd, NULL, NULL)) < 0)
+		return errno == EAGAIN || errno == EINTR ||
+		    errno == ECONNABORTED ? 0 : -1;
+	fcntl(c, F_SETFD, FD_CLOEXEC);
+	/* the client wrote before it connected fully: a short wait is enough */
+	pfd.fd = c;
+	pfd.events = POLLIN;
+	n = 0;
+	if (poll(&pfd, 1, 1000) > 0 && (n = read(c, buf, len)) < 0)
+		n = 0;
+	close(c);
+	return (int)n;
+}
+
+/*
+ * svc_exec_self - run this binary again with argv (argv[0] picks the
+ * applet) and envp: the file /proc/self/exe names (so that ps shows
+ * "mta", not "exe"), else /proc/self/exe itself (the binary was replaced
+ * or removed), else fallback (the path master was started as), else
+ * $daemon_directory/mta.  Returns only on failure.
+ */
+void
+svc_exec_self(const char *fallback, char **argv, char **envp)
+{
+	char self[4096], *path;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0 && (size_t)n < sizeof(self) - 1) {
+		self[n] = 0;
+		execve(self, argv, envp);
+	}
+	execve("/proc/self/exe", argv, envp);
+	if (fallback && strchr(fallback, '/'))
+		execve(fallback, argv, envp);
+	path = xasprintf("%s/mta", conf_str(P_daemon_directory));
+	execve(path, argv, envp);
+	free(path);
+}
+
+/*
+ * svc_lock - create and lock master's pid file at path (its directory
+ * too) and write our pid in it, in Postfix's shape (ten columns and a
+ * newline).  The lock lives as long as the process.  Returns the
+ * descriptor, or -1 with errno (EAGAIN or EACCES: another holds it).
+ */
+int
+svc_lock(const char *path)
+{
+	struct flock fl;
+	char *dir, *slash, buf[32];
+	int fd, n, saved;
+
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = 0;
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			free(dir);
+			return -1;
+		}
+	}
+	free(dir);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+		return -1;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	n = snprintf(buf, sizeof(buf), "%10ld\n", (long)getpid());
+	if (fcntl(fd, F_SETLK, &fl) < 0 || ftruncate(fd, 0) < 0 ||
+	    pwrite(fd, buf, (size_t)n, 0) != n) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * svc_master_pid - the pid of the master that holds the lock on
+ * $queue_directory/pid/master.pid; 0 when none does (no file, or a
+ * stale one), -1 when the file cannot be read.
+ */
+long
+svc_master_pid(const char *qdir)
+{
+	struct flock fl;
+	char *path;
+	int fd;
+
+	path = xasprintf("%s/pid/master.pid", qdir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_GETLK, &fl) < 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return fl.l_type == F_UNLCK ? 0 : (long)fl.l_pid;
+}
+
+/* listeners -------------------------------------------------------------- */
+
+/*
+ * svc_key - what the listeners of s are bound to, as text: a reload
+ * keeps the sockets of a service whose key did not change (allocated).
+ */
+char *
+svc_key(const struct svc *s, const char *qdir)
+{
+	char *path, *key;
+
+	if (s->type == SVC_INET)
+		return xasprintf("inet [%s]:%s %s / %s", s->host ? s->host :
+		    "", s->port, s->host ? "" : conf_str(P_inet_interfaces),
+		    conf_str(P_inet_protocols));
+	path = svc_path(qdir, s);
+	key = xasprintf("%s %s", svc_type_name(s->type), path);
+	free(path);
+	return key;
+}
+
+static void
+addfd(int **fds, size_t *nfd, int fd)
+{
+	*fds = xreallocarray(*fds, *nfd + 1, sizeof(**fds));
+	(*fds)[(*nfd)++] = fd;
+}
+
+/* the port of an inet service, also where /etc/services is missing */
+static const char *
+port_number(const char *port)
+{
+	static const char *const known[][2] = {
+		{ "smtp", "25" }, { "submission", "587" },
+		{ "submissions", "465" }, { "smtps", "465" },
+		{ "lmtp", "24" }, { "urd", "465" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(port, known[i][0]) == 0)
+			return known[i][1];
+	return port;
+}
+
+static int
+listen_addr(const struct addrinfo *ai, const char *what, int **fds,
+    size_t *nfd)
+{
+	int fd, one = 1;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, ai->ai_protocol);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
+	    listen(fd, SVC_BACKLOG) < 0) {
+		error("bind %s: %s", what, strerror(errno));
+		close(fd);
+		errno = 0;
+		return -1;
+	}
+	addfd(fds, nfd, fd);
+	return 0;
+}
+
+/*
+ * One host (NULL: the wildcard) of an inet service, in each family of
+ * inet_protocols.  A family the kernel lacks is skipped quietly when
+ * inet_protocols is "all", as Postfix does.
+ */
+static int
+listen_host(const char *host, const char *port, int v4, int v6, int all,
+    int **fds, size_t *nfd)
+{
+	struct addrinfo hints, *res, *ai;
+	struct str what = STR_INIT;
+	int r, ok = 0, bad = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = v4 && v6 ? AF_UNSPEC : v4 ? AF_INET : AF_INET6;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	if ((r = getaddrinfo(host, port_number(port), &hints, &res)) != 0) {
+		error("inet service %s:%s: %s", host ? host : "*", port,
+		    gai_strerror(r));
+		return -1;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		str_reset(&what);
+		str_addf(&what, "%s port %s", host ? host :
+		    ai->ai_family == AF_INET6 ? "[::]" : "0.0.0.0",
+		    port_number(port));
+		if (listen_addr(ai, what.s, fds, nfd) == 0)
+			ok++;
+		else if (errno == EAFNOSUPPORT && all && !host)
+			continue;
+		else {
+			if (errno)
+				error("socket %s: %s", what.s,
+				    strerror(errno));
+			bad++;
+		}
+	}
+	freeaddrinfo(res);
+	str_free(&what);
+	return bad || !ok ? -1 : 0;
+}
+
+static int
+listen_inet(const struct svc *s, int **fds, size_t *nfd)
+{
+	char *protos, *ifaces, *p, *w;
+	int v4 = 0, v6 = 0, all = 0, r = 0;
+
+	protos = xstrdup(conf_str(P_inet_protocols));
+	for (p = protos; (w = str_token(&p, ", \t\r\n")) != NULL;) {
+		if (strcmp(w, "all") == 0)
+			v4 = v6 = all = 1;
+		else if (strcmp(w, "ipv4") == 0)
+			v4 = 1;
+		else if (strcmp(w, "ipv6") == 0)
+			v6 = 1;
+		else {
+			error("bad inet_protocols value: %s", w);
+			r = -1;
+		}
+	}
+	free(protos);
+	if (r < 0 || (!v4 && !v6))
+		return -1;
+	if (s->host)
+		return listen_host(s->host, s->port, v4, v6, all, fds, nfd);
+	ifaces = xstrdup(conf_str(P_inet_interfaces));
+	for (p = ifaces; r == 0 && (w = str_token(&p, ", \t\r\n")) != NULL;) {
+		if (strcmp(w, "all") == 0) {
+			r = listen_host(NULL, s->port, v4, v6, all, fds, nfd);
+		} else if (strcmp(w, "loopback-only") == 0) {
+			if (v4)
+				r = listen_host("127.0.0.1", s->port, 1, 0, 0,
+				    fds, nfd);
+			if (v6 && r == 0)
+				r = listen_host("::1", s->port, 0, 1, all, fds,
+				    nfd);
+		} else {
+			if (*w == '[' && w[strlen(w) - 1] == ']') {
+				w[strlen(w) - 1] = 0;
+				w++;
+			}
+			r = listen_host(w, s->port, v4, v6, all, fds, nfd);
+		}
+	}
+	free(ifaces);
+	return r;
+}
+
+/*
+ * svc_listen - bind the listeners of s: inet sockets per inet_interfaces
+ * and inet_protocols (or the host of host:port), or the unix socket or
+ * fifo under $queue_directory/private or public, given to uid:gid when
+ * running as root.  Descriptors are non-blocking and close-on-exec.
+ * 0 on success; -1, with the reasons logged and nothing left open.
+ */
+int
+svc_listen(const struct svc *s, const char *qdir, uid_t uid, gid_t gid,
+    int **fds, size_t *nfd)
+{
+	struct sockaddr_un sun;
+	char *path;
+	int fd = -1;
+
+	*fds = NULL;
+	*nfd = 0;
+	if (s->type == SVC_INET) {
+		if (listen_inet(s, fds, nfd) == 0)
+			return 0;
+		while (*nfd > 0)
+			close((*fds)[--*nfd]);
+		free(*fds);
+		*fds = NULL;
+		return -1;
+	}
+	path = svc_path(qdir, s);
+	if (unlink(path) < 0 && errno != ENOENT)
+		goto fail;
+	if (s->type == SVC_FIFO) {
+		if (mkfifo(path, 0622) < 0 || (fd = open(path, O_RDWR |
+		    O_NONBLOCK | O_CLOEXEC)) < 0)
+			goto fail;
+		/* the umask must not take the others' write bit */
+		if (fchmod(fd, 0622) < 0)
+			goto fail;
+	} else {
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		if (str_copy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+		    sizeof(sun.sun_path)) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+		    SOCK_NONBLOCK, 0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sun,
+		    sizeof(sun)) < 0 || listen(fd, SVC_BACKLOG) < 0)
+			goto fail;
+		/*
+		 * Anyone may wake pickup and qmgr; no other socket is for
+		 * users, whatever its directory: with no set-gid postdrop,
+		 * public/cleanup open to all would let any user forge the
+		 * attributes that smtpd and pickup vouch for.
+		 */
+		if (chmod(path, svc_is_daemon(s) ? 0666 : 0600) < 0)
+			goto fail;
+	}
+	if (geteuid() == 0 && lchown(path, uid, gid) < 0)
+		goto fail;
+	addfd(fds, nfd, fd);
+	free(path);
+	return 0;
+fail:
+	error("%s service %s: %s: %s", svc_type_name(s->type), s->name, path,
+	    strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return -1;
+}
+
+/* environment ------------------------------------------------------------ */
+
+static void
+addenv(char ***env, size_t *n, const char *name, const char *val)
+{
+	size_t i, len = strlen(name);
+	char *kv = xasprintf("%s=%s", name, val);
+
+	for (i = 0; i < *n; i++)
+		if (strncmp((*env)[i], name, len) == 0 &&
+		    (*env)[i][len] == '=') {
+			free((*env)[i]);
+			(*env)[i] = kv;
+			return;
+		}
+	*env = xreallocarray(*env, *n + 2, sizeof(**env));
+	(*env)[(*n)++] = kv;
+	(*env)[*n] = NULL;
+}
+
+/*
+ * svc_env - the environment of the programs master runs: those of
+ * import_environment (NAME copies the variable when set, NAME=value sets
+ * it), MAIL_CONFIG=confdir, and a test build's sanitizer settings so that
+ * its children report too.  Free it with svc_env_free().
+ */
+char **
+svc_env(const char *confdir)
+{
+	static const char *const keep[] = { "ASAN_OPTIONS", "UBSAN_OPTIONS" };
+	char **env, *copy, *p, *w, *eq;
+	const char *v;
+	size_t i, n = 0;
+
+	env = xcalloc(1, sizeof(*env));
+	copy = xstrdup(conf_str(P_import_environment));
+	for (p = copy; (w = str_token(&p, ", \t\r\n")) != NULL;) {
+		if ((eq = strchr(w, '=')) != NULL) {
+			*eq = 0;
+			addenv(&env, &n, w, eq + 1);
+		} else if ((v = getenv(w)) != NULL) {
+			addenv(&env, &n, w, v);
+		}
+	}
+	free(copy);
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if ((v = getenv(keep[i])) != NULL)
+			addenv(&env, &n, keep[i], v);
+	addenv(&env, &n, "MAIL_CONFIG", confdir);
+	return env;
+}
+
+/* svc_env_free - release what svc_env() made */
+void
+svc_env_free(char **env)
+{
+	size_t i;
+
+	for (i = 0; env && env[i]; i++)
+		free(env[i]);
+	free(env);
+}

@@ -212,7 +212,8 @@ child_exec(struct service *sv, int conn)
 {
 	struct str arg = STR_INIT;
 	char **argv;
-	int i, n = 0, devnull;
+	const char *ml;
+	int i, n = 0, devnull, logfd = -1;
 	struct sigaction sa;
 	sigset_t none;
 
@@ -229,6 +230,15 @@ child_exec(struct service *sv, int conn)
 
 	if ((devnull = open("/dev/null", O_RDWR)) < 0)
 		_exit(EX_OSERR);
+	/*
+	 * Started as root, a service cannot open a root-owned maillog_file
+	 * once it runs as mail_owner (Postfix has postlogd for this): open
+	 * it here, while root, and hand it down as the service's stderr.
+	 */
+	ml = conf_str(P_maillog_file);
+	if (m.root && *ml && strncmp(ml, "/dev/", 5) != 0)
+		logfd = open(ml, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY,
+		    0644);
 	/* a daemon gets its listener, a session its connection */
 	if (conn >= 0) {
 		dup2(conn, 0);
@@ -237,7 +247,9 @@ child_exec(struct service *sv, int conn)
 		dup2(sv->nfd ? sv->fd[0] : devnull, 0);
 		dup2(devnull, 1);
 	}
-	if (!m.keep_stderr)
+	if (logfd >= 0)
+		dup2(logfd, 2);
+	else if (!m.keep_stderr)
 		dup2(devnull, 2);
 	/* all of master's descriptors are close-on-exec; this is for
 	 * those a library may have opened without */
@@ -250,13 +262,17 @@ child_exec(struct service *sv, int conn)
 		    strerror(errno));
 		_exit(EX_OSERR);
 	}
-	argv = xcalloc((size_t)sv->s.argc + 6, sizeof(*argv));
+	argv = xcalloc((size_t)sv->s.argc + 8, sizeof(*argv));
 	argv[n++] = sv->s.command;
 	argv[n++] = "-c";
 	argv[n++] = m.confdir;
 	argv[n++] = "-o";
 	str_addf(&arg, "service_name=%s", sv->s.name);
 	argv[n++] = arg.s;
+	if (logfd >= 0) {
+		argv[n++] = "-o";
+		argv[n++] = "maillog_file=/dev/stderr";
+	}
 	for (i = 0; i < sv->s.argc; i++)
 		argv[n++] = sv->s.argv[i];
 	argv[n] = NULL;

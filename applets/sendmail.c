@@ -678,7 +678,7 @@ post(struct opts *o, int argc, char **argv)
 	if (how == SUBMIT_CLEANUP) {
 		/* the line pickup logs for a maildrop file */
 		conf_log(LOG_TO_SYSLOG);
-		info("%s: uid=%ld from=<%s>", err.s, (long)uid, sender);
+		info_log("%s: uid=%ld from=<%s>", err.s, (long)uid, sender);
 		conf_log(LOG_TO_STDERR | LOG_TO_SYSLOG);
 	}
 	/* pickup looks every few seconds anyway: a failed wake-up is fine */

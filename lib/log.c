@@ -85,13 +85,8 @@ emit(int pri, const char *level, const char *fmt, va_list ap, int err)
 			msg[n] = '?';
 	if (err >= 0 && n > 0 && msg[n - 1] == ':')
 		snprintf(msg + n, sizeof(msg) - n, " %s", strerror(err));
-	/*
-	 * A command's stderr gets warnings and errors; its informational
-	 * lines go to the mail log only (cron mails whatever a job prints),
-	 * unless stderr is the only destination.
-	 */
-	if ((log_where & LOG_TO_STDERR) && (*level ||
-	    !(log_where & LOG_TO_SYSLOG))) {
+	if ((log_where & LOG_TO_STDERR) && !(err == -2 &&
+	    (log_where & LOG_TO_SYSLOG))) {
 		n = (size_t)snprintf(line, sizeof(line), "%s: %s%s\n",
 		    log_applet, level, msg);
 		if (n >= sizeof(line))
@@ -129,6 +124,21 @@ info(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	emit(LOG_INFO, "", fmt, ap, -1);
+	va_end(ap);
+}
+
+/*
+ * info_log - an informational line for the mail log only: a command such
+ * as sendmail does not print it on stderr (cron mails whatever a job
+ * prints), unless stderr is where the mail log goes.
+ */
+void
+info_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(LOG_INFO, "", fmt, ap, -2);
 	va_end(ap);
 }
 

@@ -17,6 +17,7 @@ void	log_init(const char *);
 void	log_setup(int, const char *, const char *);
 int	log_warnings(void);
 void	info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	info_log(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	die(const char *, ...) __attribute__((format(printf, 1, 2),

@@ -1,0 +1,323 @@
+#!/bin/sh
+# MIT licence: see LICENSE.
+#
+# t-receive.sh - the receive path end to end, against a real
+# `mta postfix start` instance on 127.0.0.1 (master, smtpd, cleanup,
+# pickup): smtp-source under load, Debian's Postfix relaying into mta,
+# kill -9 during and after DATA (DESIGN.md, law 1), a full queue file
+# system in a private mount namespace, the open-relay address tricks from
+# outside mynetworks, and pipelining stuffing through master.  Loopback
+# only; every process started here is stopped by its pid.
+. "${TOP:-.}/tests/lib.sh"
+
+Q=$T/q
+HOST=mx.example.com
+P=$(free_port)
+OWNER=$(id -un)
+[ "$(id -u)" = 0 ] && id postfix >/dev/null 2>&1 && OWNER=postfix
+mkdir -p "$T/d"
+chown "$OWNER" "$T/d"
+PFDIR=
+LEFT=
+finish() {
+	"$MTA" postfix -c "$T/etc" stop >/dev/null 2>&1
+	[ -n "$PFDIR" ] && postfix -c "$PFDIR" stop >/dev/null 2>&1
+	for p in $LEFT $(instance_pids); do stop_pid "$p"; done
+	rm -rf "$T"
+}
+trap finish EXIT
+[ -n "$KEEP" ] && trap - EXIT
+trap 'exit 1' INT TERM
+
+# the main.cf of this test, with ARGS... as extra lines
+config() {
+	cat > "$T/etc/main.cf" <<EOC
+queue_directory = $Q
+data_directory = $T/d
+maillog_file = $T/maillog
+mail_owner = $OWNER
+myhostname = $HOST
+mydomain = example.com
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+alias_maps =
+local_recipient_maps =
+smtpd_error_sleep_time = 0
+service_throttle_time = 1s
+EOC
+	for l in "$@"; do echo "$l" >> "$T/etc/main.cf"; done
+	cat > "$T/etc/master.cf" <<EOC
+127.0.0.1:$P inet n - n - - smtpd
+cleanup unix n - n - 0 cleanup
+pickup fifo n - n 60 1 pickup
+EOC
+}
+
+# instance_pids: every process of this test's instance (argv has $T/etc)
+instance_pids() {
+	for d in /proc/[0-9]*; do
+		{ tr '\0' ' ' < "$d/cmdline"; } 2>/dev/null |
+		    grep -q -- "-c $T/etc\( \|$\)" && echo "${d#/proc/}"
+	done
+}
+
+# start: `mta postfix start`, then wait for the listener; MPID
+start() {
+	"$MTA" postfix -c "$T/etc" start > "$T/start.out" 2>&1 || return 1
+	MPID=$(tr -d ' \n' < "$Q/pid/master.pid" 2>/dev/null)
+	wait_port "$P" 10
+}
+
+# stop: `mta postfix stop`, then wait for master to go
+stop() {
+	"$MTA" postfix -c "$T/etc" stop >/dev/null 2>&1
+	i=0
+	while [ -n "$MPID" ] && kill -0 "$MPID" 2>/dev/null && [ $i -lt 50 ]
+	do sleep 0.1; i=$((i + 1)); done
+	MPID=
+}
+
+# nvis / ndot: visible queue files / dot files in incoming
+nvis() { find "$Q/incoming" -type f ! -name '.*' | wc -l | tr -d ' '; }
+ndot() { find "$Q/incoming" -type f -name '.*' | wc -l | tr -d ' '; }
+# newest: the newest visible queue file
+newest() { ls -t "$Q/incoming" | grep -v '^\.' | head -n 1; }
+
+# talk PORT [TIMEOUT] < SCRIPT: tests/smtpd_talk.py, output in $T/out
+talk() { python3 "$TOP/tests/smtpd_talk.py" "$@" > "$T/out"; }
+
+# same NAME EXPECTED: $T/out is exactly EXPECTED
+same() {
+	if [ "$(cat "$T/out")" = "$2" ]; then ok "$1"
+	else fail "$1" "got [$(tr '\n' '|' < "$T/out" | head -c 800)]" \
+	    "want [$(printf %s "$2" | tr '\n' '|')]"; fi
+}
+
+# has NAME PATTERN [FILE]: FILE ($T/out) matches grep -E PATTERN
+has() {
+	if grep -Eq -- "$2" "${3:-$T/out}"; then ok "$1"
+	else fail "$1" "[$(tr '\n' '|' < "${3:-$T/out}" | tail -c 600)] lacks /$2/"; fi
+}
+
+# waitfor SECONDS CMD...: CMD succeeds within SECONDS (bounded poll)
+waitfor() {
+	n=$(($1 * 10)); shift; i=0
+	while [ $i -lt $n ]; do
+		"$@" && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	"$@"
+}
+
+qf() { python3 "$TOP/tests/receive_qf.py" "$@"; }
+
+# send1 SUBJECT: one message through swaks, prints its queue id
+send1() {
+	swaks --server "127.0.0.1:$P" --from a@example.com \
+	    --to b@example.com --header "Subject: $1" --body "body of $1" \
+	    --timeout 10 2>&1 | sed -n 's/.*250 2.0.0 Ok: queued as //p'
+}
+
+G="220 $HOST ESMTP Postfix"
+
+# --- 1. load: smtp-source, 200 messages over 5 sessions ------------------
+config "mynetworks = 127.0.0.0/8"
+check "start" start
+if [ -x /usr/sbin/smtp-source ]; then
+	s=$(date +%s)
+	timeout 30 smtp-source -s 5 -m 200 -l 2048 -f a@example.com \
+	    -t b@example.com "127.0.0.1:$P" > "$T/ss.out" 2>&1
+	rc=$?
+	e=$(date +%s)
+	check "smtp-source: exit 0" test "$rc" = 0
+	check "smtp-source: under 20 s ($((e - s)) s)" test $((e - s)) -lt 20
+	check_out "smtp-source: 200 files in incoming" 200 nvis
+	check_out "smtp-source: every file complete (E last)" \
+	    "200 complete, 0 bad" sh -c "cd '$Q/incoming' && python3 \
+	    '$TOP/tests/receive_qf.py' check \$(ls | grep -v '^\.')"
+	check_out "smtp-source: no dot files left" 0 ndot
+	check_out "smtp-source: 200 client= lines in maillog" 200 \
+	    sh -c "grep -c 'smtpd\[[0-9]*\]: [0-9A-Za-z]*: client=localhost\[127.0.0.1\]' '$T/maillog'"
+else
+	echo "# smtp-source missing: load test skipped"
+fi
+
+# --- 2. Debian's Postfix relays into mta ---------------------------------
+if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/postfix ] && [ -f /etc/postfix/master.cf ] &&
+    command -v swaks >/dev/null; then
+	PFDIR=$T/pfx/etc
+	PP=$(free_port)
+	while [ "$PP" = "$P" ]; do PP=$(free_port); done
+	mkdir -p "$PFDIR" "$T/pfx/q" "$T/pfx/data"
+	chown postfix "$T/pfx/data"
+	cat > "$PFDIR/main.cf" <<EOC
+compatibility_level = 3.6
+queue_directory = $T/pfx/q
+data_directory = $T/pfx/data
+myhostname = relay.example.net
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost = [127.0.0.1]:$P
+maillog_file = $T/pfx/maillog
+maillog_file_prefixes = /tmp
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtp_tls_security_level = none
+alias_maps =
+EOC
+	# no chroot: the instance lives under $T
+	sed -e "s/^smtp      inet.*/127.0.0.1:$PP inet n - n - - smtpd/" \
+	    -e 's/^\([a-z][^ ]* *[a-z-]* *[-yn] *[-yn] *\)[-y]\( \)/\1n\2/' \
+	    /etc/postfix/master.cf > "$PFDIR/master.cf"
+	n0=$(nvis)
+	check "Postfix peer: start" postfix -c "$PFDIR" start
+	check "Postfix peer: listening" wait_port "$PP" 10
+	swaks --server "127.0.0.1:$PP" --from relayed@example.net \
+	    --to rcpt@example.org --header "Subject: via postfix" \
+	    --body "relayed body line" --timeout 10 > "$T/swaks.out" 2>&1
+	has "Postfix peer: took the message" '250 2.0.0 Ok: queued as' \
+	    "$T/swaks.out"
+	check "Postfix peer: delivered into mta within 20 s" \
+	    waitfor 20 sh -c "[ \$(find '$Q/incoming' -type f ! -name '.*' | wc -l) -gt $n0 ]"
+	f=$Q/incoming/$(newest)
+	qf dump "$f" > "$T/relayed" 2>&1
+	has "relayed: sender record" '^S relayed@example.net$' "$T/relayed"
+	has "relayed: recipient record" '^R rcpt@example.org$' "$T/relayed"
+	has "relayed: Postfix's Received header" \
+	    '^L[[:space:]]+by relay.example.net \(Postfix\) with ESMTP id' \
+	    "$T/relayed"
+	has "relayed: mta's Received header (from relay.example.net)" \
+	    "^L Received: from relay.example.net \(localhost \[127.0.0.1\]\)" \
+	    "$T/relayed"
+	has "relayed: mta's Received names mta's host" \
+	    "^L[[:space:]]+by $HOST" "$T/relayed"
+	has "relayed: body" '^L relayed body line$' "$T/relayed"
+	has "relayed: complete (E last)" '^E $' "$T/relayed"
+	check "Postfix peer: stop" postfix -c "$PFDIR" stop
+	PFDIR=
+else
+	echo "# not root, or no Postfix or swaks: relaying peer skipped"
+fi
+
+# --- 3. durability: kill -9 during and after DATA (law 1) ----------------
+# (a) the smtpd of a session in DATA
+n0=$(nvis)
+python3 "$TOP/tests/receive_kill.py" "$P" smtpd > "$T/kill.out" 2>&1
+has "kill smtpd: session reached DATA (354)" '^354$' "$T/kill.out"
+has "kill smtpd: its smtpd found and killed" '^killed smtpd [0-9]+$' \
+    "$T/kill.out"
+sleep 1
+check_out "kill smtpd in DATA: no visible queue file" "$n0" nvis
+check_out "kill smtpd in DATA: no dot file left in incoming" 0 ndot
+id=$(send1 "after smtpd kill")
+check "kill smtpd: a later message is queued" test -n "$id" -a \
+    -f "$Q/incoming/${id:-none}"
+
+# (b) master, while a session is in DATA
+n0=$(nvis)
+python3 "$TOP/tests/receive_kill.py" "$P" master "$MPID" > "$T/kill.out" 2>&1
+has "kill master: session reached DATA (354)" '^354$' "$T/kill.out"
+has "kill master: killed" "^killed master $MPID\$" "$T/kill.out"
+sleep 1
+check_out "kill master in DATA: no visible queue file" "$n0" nvis
+check_out "kill master in DATA: no dot file left in incoming" 0 ndot
+grep -q 'smtpd alive after master died' "$T/kill.out" &&
+    echo "# note: smtpd went on with its session after master died"
+# the orphans of the dead master: wait for them to go, then end the rest
+i=0
+while [ -n "$(instance_pids)" ] && [ $i -lt 30 ]; do
+	sleep 0.1; i=$((i + 1)); done
+left=$(instance_pids)
+[ -n "$left" ] && echo "# note: after kill -9 of master, still running:" \
+    "$(for p in $left; do tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null |
+    cut -d' ' -f1; done | tr '\n' ' ')"
+for p in $left; do stop_pid "$p"; done
+MPID=
+check "restart after master was killed" start
+id=$(send1 "after master kill")
+check "kill master: a later message is queued" test -n "$id" -a \
+    -f "$Q/incoming/${id:-none}"
+
+# (c) after a 250, kill -9 every process of the instance
+id=$(send1 "durable one")
+pids=$(instance_pids)
+check "kill all: the instance has processes" test -n "$pids"
+kill -9 $pids 2>/dev/null
+for p in $pids; do stop_pid "$p"; done
+MPID=
+f=$Q/incoming/${id:-none}
+check "kill all after 250: the queue file is there" test -f "$f"
+qf dump "$f" > "$T/durable" 2>&1
+has "kill all after 250: complete (E last)" '^E $' "$T/durable"
+has "kill all after 250: body kept" '^L body of durable one$' "$T/durable"
+has "kill all after 250: subject kept" '^L Subject: durable one$' \
+    "$T/durable"
+
+# --- 5. open-relay address tricks from outside mynetworks ----------------
+config "mynetworks = 10.99.99.0/24" "mydestination = example.com"
+PF=$(free_port)
+while [ "$PF" = "$P" ]; do PF=$(free_port); done
+cat >> "$T/etc/master.cf" <<EOC
+127.0.0.1:$PF inet n - n - - smtpd
+  -o smtpd_forbid_unauth_pipelining=yes
+EOC
+check "start outside mynetworks" start
+check "forbid service listening" wait_port "$PF" 10
+python3 - "$P" > "$T/relay.out" 2>&1 <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+s.settimeout(5)
+f = s.makefile("rb")
+def reply():
+    while True:
+        ln = f.readline().decode("latin1").rstrip("\r\n")
+        if ln[3:4] != "-":
+            return ln
+reply()
+for c in ("EHLO outside.example", "MAIL FROM:<a@outside.example>"):
+    s.sendall(c.encode() + b"\r\n"); reply()
+for a in ("user%other.net@example.com", "other.net!user@example.com",
+          '"user@other.net"@example.com', "@example.com:user@other.net",
+          "user@other.net.", "user@[192.0.2.1]",
+          "user@other.net@example.com", "postmaster@example.com"):
+    s.sendall(b"RCPT TO:<" + a.encode() + b">\r\n")
+    print("%s|%s" % (a, reply()))
+s.sendall(b"QUIT\r\n"); reply()
+PY
+for a in 'user%other.net@example.com' 'other.net!user@example.com' \
+    '"user@other.net"@example.com' '@example.com:user@other.net' \
+    'user@other.net.' 'user@[192.0.2.1]' 'user@other.net@example.com'; do
+	r=$(grep -F "$a|" "$T/relay.out" | head -n 1 | cut -d'|' -f2-)
+	case $r in
+	[45][0-9][0-9]" "*) ok "relay trick <$a>: $r" ;;
+	*) fail "relay trick <$a>" "reply [$r], want 4xx/5xx" ;;
+	esac
+done
+r=$(grep -F "postmaster@example.com|" "$T/relay.out" | cut -d'|' -f2-)
+case $r in
+"250 2.1.5 Ok") ok "local recipient <postmaster@example.com>: $r" ;;
+*) fail "local recipient <postmaster@example.com>" "reply [$r]" ;;
+esac
+check_out "relay tricks: nothing queued, nothing relayed" 0 \
+    sh -c "grep -c 'to=<.*other.net' '$T/maillog'"
+
+# --- 6. pipelining and stuffing through master ---------------------------
+EHLO="250-$HOST
+250-PIPELINING
+250-SIZE 10240000
+250-VRFY
+250-ETRN
+250-ENHANCEDSTATUSCODES
+250-8BITMIME
+250-DSN
+250-SMTPUTF8
+250 CHUNKING"
+n0=$(nvis)
+# a client that waits for EHLO, then pipelines the transaction (RFC 2920)
+talk "$P" <<'EOF'
+1
+1|EHLO x\r\n
+3|MAIL FROM:<a@b>\r\nRCPT TO:<postmaster@example.com>\r\nDATA\r\n
+1|Subject: piped\r\n\r\npiped body\r\n.\r\nQUIT\r\n
+1

@@ -42,6 +42,7 @@
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "../lib/maps.h"
+#include "../lib/priv.h"
 #include "../lib/queue.h"
 #include "../lib/rewrite.h"
 #include "../lib/str.h"
@@ -351,7 +352,7 @@ begin(struct cleanup *c)
 	    conf_bool(P_enable_long_queue_ids), &err);
 	if (c->w == NULL) {
 		warn("%s", err.s);
-		fail(c, 4, "4.3.0 queue file write error");
+		fail(c, 4, "4.3.0 Queue file write error");
 		str_free(&err);
 		return;
 	}
@@ -616,7 +617,7 @@ commit(struct cleanup *c)
 	if (c->w->err) {
 		warn("%s: write queue file: %s", c->w->id,
 		    strerror(c->w->err));
-		fail(c, 4, "4.3.0 queue file write error");
+		fail(c, 4, "4.3.0 Queue file write error");
 		return;
 	}
 	queue_put(c->w, REC_END, "", 0);
@@ -631,7 +632,7 @@ commit(struct cleanup *c)
 	if (queue_commit(c->w, &sz, &err) < 0) {
 		c->w = NULL;
 		warn("%s", err.s);
-		fail(c, 4, "4.3.0 queue file write error");
+		fail(c, 4, "4.3.0 Queue file write error");
 	}
 	c->w = NULL;
 	str_free(&err);
@@ -872,6 +873,7 @@ cleanup_main(int argc, char **argv)
 	}
 	free(over);
 	conf_log(LOG_TO_SYSLOG);
+	priv_daemon();
 	memset(&c, 0, sizeof(c));
 	str_init(&c.tmp);
 	str_init(&c.tmp2);

@@ -38,6 +38,7 @@
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "../lib/num.h"
+#include "../lib/priv.h"
 #include "../lib/queue.h"
 #include "../lib/str.h"
 #include "../lib/submit.h"
@@ -142,17 +143,20 @@ attr_ok(const char *name, const char *val)
 {
 	if (strcmp(name, "full_name") == 0)
 		return strlen(val) <= 1024;
-	if (strcmp(name, "dsn_envid") == 0)
+	if (strcmp(name, ATTR_DSN_ENVID) == 0)
 		return *val && strlen(val) <= 100 &&
 		    strspn(val, "!\"#$%&'()*+,-./0123456789:;<>?@"
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
 		    "abcdefghijklmnopqrstuvwxyz{|}~") == strlen(val);
-	if (strcmp(name, "dsn_ret") == 0)
+	if (strcmp(name, ATTR_DSN_RET) == 0)
 		return strcmp(val, "FULL") == 0 || strcmp(val, "HDRS") == 0;
-	if (strcmp(name, "encoding") == 0)
+	if (strcmp(name, ATTR_ENCODING) == 0)
 		return strcmp(val, "7bit") == 0 || strcmp(val, "8bit") == 0;
+	if (strcmp(name, ATTR_SMTPUTF8) == 0)
+		return strcmp(val, "yes") == 0;
+	/* a local submission is rewritten as local, whatever it says */
 	if (strcmp(name, "rewrite_context") == 0)
-		return strcmp(val, "local") == 0 || strcmp(val, "remote") == 0;
+		return strcmp(val, "local") == 0;
 	return 0;
 }
 
@@ -361,7 +365,7 @@ pick(int dfd, const char *name)
 		/* said once per file, not at every pass */
 		warn("maildrop/%s: uid=%ld: open: %s%s", name,
 		    (long)st.st_uid, strerror(errno), errno == EACCES ?
-		    " (pickup runs as root to read other users' files)" : "");
+		    " (pickup runs as mail_owner)" : "");
 		if (errno == EACCES)
 			remember_refused(&st);
 		return 0;
@@ -505,6 +509,7 @@ pickup_main(int argc, char **argv)
 	}
 	free(sets);
 	conf_log(once ? LOG_TO_STDERR | LOG_TO_SYSLOG : LOG_TO_SYSLOG);
+	priv_daemon();
 	signal(SIGPIPE, SIG_IGN);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_usr1;

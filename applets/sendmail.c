@@ -7,7 +7,7 @@
  * Run by any user, with that user's privileges: mta has no set-id bit.
  * A caller who may write the queue (root, mail_owner, the owner of a
  * rootless queue) hands the message to cleanup; anyone else writes a
- * maildrop file through lib/submit.c (mode 0600 in the sticky maildrop
+ * maildrop file through lib/submit.c (mode 0644 in the sticky maildrop
  * directory), which pickup(8) turns into a queue file.  The exit status
  * is 0 only once the message is on disk in one of the two places.
  * Also run as mailq (-bp) and, through postdrop.c, as postdrop.
@@ -46,9 +46,8 @@ int	sendmail_main(int, char **);
 	"[recipient ...]"
 
 /* queue attribute names (REC_ATTR "name=value"), as Postfix's */
-#define ATTR_ENVID	"dsn_envid"
-#define ATTR_RET	"dsn_ret"
-#define ATTR_ENCODING	"encoding"
+#define ATTR_ENVID	ATTR_DSN_ENVID
+#define ATTR_RET	ATTR_DSN_RET
 #define ATTR_FULLNAME	"full_name"
 #define ATTR_CONTEXT	"rewrite_context"
 #define ATTR_UID	"uid"

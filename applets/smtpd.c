@@ -35,6 +35,7 @@
 #include "../lib/conf.h"
 #include "../lib/log.h"
 #include "../lib/match.h"
+#include "../lib/priv.h"
 #include "../lib/smtpd_sess.h"
 #include "../lib/str.h"
 #include "../lib/svc.h"
@@ -238,6 +239,8 @@ hello(struct smtpd_sess *s, const char *arg, int esmtp)
 		    "HELO");
 		return -1;
 	}
+	/* HELO/EHLO end any transaction, a chunked (BDAT) one too */
+	smtpd_data_bdat(s, NULL);
 	smtpd_reset_mail(s);
 	free(s->helo);
 	s->helo = xstrdup(arg);
@@ -696,6 +699,7 @@ smtpd_main(int argc, char **argv)
 	if (check_setup() < 0)
 		warn("restriction setup failed: every command that needs a "
 		    "policy decision will be deferred");
+	priv_daemon();		/* tables are open: network code unprivileged */
 	info("connect from %s", s->namaddr);
 	str_init(&reply);
 	if (smtpd_anvil_connect(s) < 0)

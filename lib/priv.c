@@ -15,6 +15,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "log.h"
 #include "priv.h"
 
@@ -84,4 +85,28 @@ priv_drop(const char *user)
 	if (priv_drop_to(uid, gid) < 0)
 		die("cannot become %s (uid %ld gid %ld):", user, (long)uid,
 		    (long)gid);
+}
+
+/*
+ * priv_daemon - a daemon started as root outside master (inetd, systemd,
+ * the sendmail command's cleanup fallback, sendmail -bs) becomes
+ * mail_owner as master would have made it.  When that account does not
+ * exist (a chroot with only the binary) it says so and stays root.
+ */
+void
+priv_daemon(void)
+{
+	const char *owner;
+	uid_t uid;
+	gid_t gid;
+
+	if (geteuid() != 0)
+		return;
+	owner = conf_str(P_mail_owner);
+	if (priv_user(owner, &uid, &gid) < 0) {
+		warn("mail_owner %s: no such user: running as root", owner);
+		return;
+	}
+	if (priv_drop_to(uid, gid) < 0)
+		die("cannot become mail_owner %s:", owner);
 }

@@ -11,5 +11,6 @@
 int	priv_user(const char *, uid_t *, gid_t *);
 int	priv_drop_to(uid_t, gid_t);
 void	priv_drop(const char *);
+void	priv_daemon(void);
 
 #endif

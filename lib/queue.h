@@ -44,6 +44,15 @@
 #define REC_WARN	'W'	/* time of the next delay warning */
 #define REC_END		'E'	/* the file is complete */
 
+/*
+ * REC_ATTR names shared by the writers (smtpd, sendmail) and the readers
+ * (pickup's allow-list, cleanup, qmgr): one spelling each.
+ */
+#define ATTR_DSN_ENVID	"dsn_envid"	/* ENVID= of MAIL, sendmail -V */
+#define ATTR_DSN_RET	"dsn_ret"	/* FULL or HDRS: RET=, sendmail -R */
+#define ATTR_ENCODING	"encoding"	/* 7bit or 8bit: BODY=, sendmail -B */
+#define ATTR_SMTPUTF8	"smtputf8"	/* yes: MAIL ... SMTPUTF8 */
+
 /* DSN NOTIFY bits (REC_NOTIFY holds them as a decimal number) */
 #define DSN_NOTIFY_NEVER	1
 #define DSN_NOTIFY_SUCCESS	2

@@ -42,6 +42,7 @@ struct rx {
 	long long	size;		/* bytes received, CRLF counted */
 	int		toobig;
 	int		part;		/* the line went out in pieces */
+	int		unstuff;	/* DATA: remove the leading dot */
 };
 
 /* may this process hand mail to cleanup, or only drop it in maildrop? */
@@ -94,8 +95,11 @@ open_submit(struct smtpd_sess *s)
 	submit_recs(sub, REC_FROM, s->sender);
 	if (s->local) {
 		attr(sub, "rewrite_context", "local");
-		str_addf(&t, "%ld", (long)getuid());
-		attr(sub, "uid", t.s);
+		/* in a maildrop file pickup takes the uid from the owner */
+		if (how == SUBMIT_CLEANUP) {
+			str_addf(&t, "%ld", (long)getuid());
+			attr(sub, "uid", t.s);
+		}
 	} else {
 		attr(sub, "rewrite_context", "remote");
 		attr(sub, "client_name", s->name);
@@ -105,16 +109,17 @@ open_submit(struct smtpd_sess *s)
 		if (s->helo)
 			attr(sub, "helo_name", s->helo);
 	}
-	attr(sub, "protocol", s->proto);
+	if (how == SUBMIT_CLEANUP)
+		attr(sub, "protocol", s->proto);
 	if (s->body)
-		attr(sub, "encoding", strcmp(s->body, "7BIT") == 0 ? "7bit" :
+		attr(sub, ATTR_ENCODING, strcmp(s->body, "7BIT") == 0 ? "7bit" :
 		    "8bit");
 	if (s->smtputf8)
-		attr(sub, "smtputf8", "yes");
+		attr(sub, ATTR_SMTPUTF8, "yes");
 	if (s->envid)
-		attr(sub, "envelope_id", s->envid);
+		attr(sub, ATTR_DSN_ENVID, s->envid);
 	if (s->ret)
-		attr(sub, "ret_flags", s->ret == 1 ? "1" : "2");
+		attr(sub, ATTR_DSN_RET, s->ret == 1 ? "FULL" : "HDRS");
 	if (s->ck.hold)
 		attr(sub, "hold", s->ck.hold_reason ? s->ck.hold_reason : "");
 	if (s->ck.filter)
@@ -159,6 +164,13 @@ emit(struct rx *rx, int last)
 {
 	struct str *l = rx->line;
 
+	/*
+	 * Dot-unstuffing happens at the first piece of a line, so a line
+	 * longer than line_length_limit is unstuffed too (the end-of-data
+	 * dot never gets here: it is a whole line of its own).
+	 */
+	if (rx->unstuff && !rx->part && l->len > 0 && l->s[0] == '.')
+		memmove(l->s, l->s + 1, l->len--);
 	rx->size += (long long)l->len + (last ? 2 : 0);
 	if (rx->s->msg_limit > 0 && rx->size > rx->s->msg_limit &&
 	    !rx->toobig) {
@@ -179,7 +191,9 @@ static void
 add(struct rx *rx, int c)
 {
 	str_addc(rx->line, c);
-	if (rx->line->len >= rx->s->line_limit)
+	/* pieces stay within what cleanup reads in one record */
+	if (rx->line->len >= rx->s->line_limit ||
+	    rx->line->len >= QUEUE_PART_MAX)
 		emit(rx, 0);
 }
 
@@ -246,7 +260,7 @@ finish(struct rx *rx)
 		    "size exceeds fixed limit", NULL);
 		smtpd_reply(s, "552 5.3.4 Message size exceeds fixed limit");
 	} else if (rx->sub == NULL) {
-		smtpd_reply(s, "451 4.3.0 Error: queue file write error");
+		smtpd_reply(s, "451 4.3.0 Queue file write error");
 	} else if (check_stage(&s->ck, CHECK_EOD, &reply) != CHECK_OK) {
 		smtpd_reply_text(s, reply.s);
 	} else if (s->ck.discard) {
@@ -288,7 +302,7 @@ smtpd_data_cmd(struct smtpd_sess *s, const char *arg)
 	int cr = 0, prev_crlf = 1, c, r = -1;
 
 	if (s->bdat_active) {
-		smtpd_reply(s, "503 5.5.1 Error: BDAT in progress");
+		smtpd_reply(s, "503 5.5.1 Error: DATA after BDAT");
 		return -1;
 	}
 	if (s->nrcpt == 0) {
@@ -313,8 +327,9 @@ smtpd_data_cmd(struct smtpd_sess *s, const char *arg)
 	rx.s = s;
 	str_init(&line);
 	rx.line = &line;
+	rx.unstuff = 1;
 	if ((rx.sub = open_submit(s)) == NULL) {
-		smtpd_reply(s, "451 4.3.0 Error: queue file write error");
+		smtpd_reply(s, "451 4.3.0 Queue file write error");
 		str_free(&line);
 		return -1;
 	}
@@ -350,8 +365,6 @@ smtpd_data_cmd(struct smtpd_sess *s, const char *arg)
 		if (cr && prev_crlf && !rx.part && line.len == 1 &&
 		    line.s[0] == '.')
 			break;
-		if (!rx.part && line.len > 0 && line.s[0] == '.')
-			memmove(line.s, line.s + 1, line.len--);
 		emit(&rx, 1);
 		prev_crlf = cr;
 		cr = 0;
@@ -456,7 +469,7 @@ smtpd_data_bdat(struct smtpd_sess *s, const char *arg)
 		else if (check_stage(&s->ck, CHECK_DATA, &reply) != CHECK_OK)
 			err = reply.s;
 		else if ((bdat.sub = open_submit(s)) == NULL)
-			err = "451 4.3.0 Error: queue file write error";
+			err = "451 4.3.0 Queue file write error";
 		if (err) {
 			if (skip(s, count) == 0)
 				smtpd_reply(s, "%s", err);
@@ -496,7 +509,7 @@ smtpd_data_bdat(struct smtpd_sess *s, const char *arg)
 		}
 	}
 	if (bdat.toobig) {
-		smtpd_reply(s, "552 5.3.4 Message size exceeds fixed limit");
+		smtpd_reply(s, "552 5.3.4 Chunk exceeds message size limit");
 		bdat_end(s);
 		smtpd_reset_mail(s);
 		return -1;

@@ -29,19 +29,26 @@ keyword(const char *arg, const char *kw)
 	return strncasecmp(arg, kw, n) == 0 ? arg + n : NULL;
 }
 
-/* "452 4.3.1 Insufficient system storage" when the queue cannot take it */
+/*
+ * "452 4.3.1 Insufficient system storage" when the queue cannot take it:
+ * as Postfix's smtpd_check_queue, no more free space than queue_minfree
+ * or than 1.5 x message_size_limit (so a full file system always says
+ * no), nor than 1.5 x the SIZE the client declared
+ */
 static int
 queue_space(struct smtpd_sess *s, long long size)
 {
 	struct statvfs fs;
-	long double avail, need;
+	long double avail;
 
 	if (statvfs(conf_str(P_queue_directory), &fs) < 0)
 		return 0;
 	avail = (long double)fs.f_bavail * (long double)fs.f_frsize;
-	need = (long double)conf_int(P_queue_minfree) + 1.5L *
-	    (long double)size;
-	return avail < need ? -1 : 0;
+	if (avail <= (long double)conf_int(P_queue_minfree) ||
+	    avail <= 1.5L * (long double)conf_int(P_message_size_limit) ||
+	    avail <= 1.5L * (long double)size)
+		return -1;
+	return 0;
 }
 
 /* the UTF-8 rules of RFC 6531 for an address; 0 ok or a reply sent */
@@ -132,7 +139,11 @@ smtpd_mail_cmd(struct smtpd_sess *s, const char *arg)
 		smtpd_reply(s, "503 5.5.1 Error: send HELO/EHLO first");
 		return -1;
 	}
-	if (s->in_mail || s->bdat_active) {
+	if (s->bdat_active) {
+		smtpd_reply(s, "503 5.5.1 Error: MAIL after BDAT");
+		return -1;
+	}
+	if (s->in_mail) {
 		smtpd_reply(s, "503 5.5.1 Error: nested MAIL command");
 		return -1;
 	}
@@ -236,7 +247,7 @@ smtpd_mail_rcpt(struct smtpd_sess *s, const char *arg)
 		return -1;
 	}
 	if (s->bdat_active) {
-		smtpd_reply(s, "503 5.5.1 Error: BDAT in progress");
+		smtpd_reply(s, "503 5.5.1 Error: RCPT after BDAT");
 		return -1;
 	}
 	if ((p = keyword(arg, "TO:")) == NULL) {

@@ -332,7 +332,7 @@ answer(struct submit *s, struct str *out)
 		code = line.s[0] - '0';
 		str_set(out, line.s + 2);
 	} else {
-		str_set(out, "4.3.0 queue file write error");
+		str_set(out, "4.3.0 Queue file write error");
 		if (n == IO_ERR)
 			warn("read answer from cleanup: %s",
 			    strerror(s->io.err));
@@ -363,7 +363,7 @@ submit_close(struct submit *s, struct str *out)
 	if (io_flush(&s->io) < 0) {
 		warn("%s: %s", s->how == SUBMIT_MAILDROP ? s->tmp :
 		    "send to cleanup", strerror(s->io.err));
-		str_set(out, "4.3.0 queue file write error");
+		str_set(out, "4.3.0 Queue file write error");
 		goto out;
 	}
 	if (s->how == SUBMIT_CLEANUP) {
@@ -372,7 +372,7 @@ submit_close(struct submit *s, struct str *out)
 	}
 	if (fsync(s->fd) < 0 || rename(s->tmp, s->path) < 0) {
 		warn("%s: %s", s->tmp, strerror(errno));
-		str_set(out, "4.3.0 queue file write error");
+		str_set(out, "4.3.0 Queue file write error");
 		goto out;
 	}
 	/*
@@ -384,7 +384,7 @@ submit_close(struct submit *s, struct str *out)
 	if (sync_dir(s->dir, s->fd) < 0) {
 		warn("%s: fsync: %s", s->dir, strerror(errno));
 		unlink(s->path);
-		str_set(out, "4.3.0 queue file write error");
+		str_set(out, "4.3.0 Queue file write error");
 		goto out;
 	}
 	str_set(out, s->name);

@@ -9,6 +9,8 @@
 Q=$T/q
 for d in maildrop incoming active deferred hold corrupt defer bounce \
     private public pid; do mkdir -p "$Q/$d"; done
+# as queue_dirs() makes them: cleanup started as root becomes mail_owner
+[ "$(id -u)" = 0 ] && chown postfix "$Q"/* && chown root "$Q/pid"
 base_cf() {
 	cat > "$T/etc/main.cf" <<EOF
 queue_directory = $Q
@@ -228,6 +230,6 @@ if [ "$(id -u)" != 0 ]; then
 	chmod 500 "$Q/incoming"
 	ans=$(printf '%s\n' 'Sa@example.com' 'Rbob@example.org' 'M' 'Lx' 'X' | send)
 	chmod 700 "$Q/incoming"
-	check_out "unwritable queue: 4.3.0" "4 4.3.0 queue file write error" echo "$ans"
+	check_out "unwritable queue: 4.3.0" "4 4.3.0 Queue file write error" echo "$ans"
 fi
 exit 0

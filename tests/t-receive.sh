@@ -254,6 +254,88 @@ has "kill all after 250: body kept" '^L body of durable one$' "$T/durable"
 has "kill all after 250: subject kept" '^L Subject: durable one$' \
     "$T/durable"
 
+# --- 4. a full queue file system (private mount namespace) ---------------
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
+    unshare -m true 2>/dev/null; then
+	E4=$T/etc4
+	Q4=$T/q4
+	P4=$(free_port)
+	PM=$(free_port)
+	while [ "$PM" = "$P4" ]; do PM=$(free_port); done
+	PL=$(free_port)
+	while [ "$PL" = "$P4" ] || [ "$PL" = "$PM" ]; do PL=$(free_port); done
+	mkdir -p "$E4" "$Q4"
+	sed -e "s|^queue_directory.*|queue_directory = $Q4|" \
+	    "$T/etc/main.cf" > "$E4/main.cf"
+	echo "message_size_limit = 100000" >> "$E4/main.cf"
+	cat > "$E4/master.cf" <<EOC
+127.0.0.1:$P4 inet n - n - - smtpd
+127.0.0.1:$PM inet n - n - - smtpd
+  -o queue_minfree=1000000
+127.0.0.1:$PL inet n - n - - smtpd
+  -o message_size_limit=1000000
+cleanup unix n - n - 0 cleanup
+pickup fifo n - n 60 1 pickup
+EOC
+	cat > "$T/ns.sh" <<EOC
+mount -t tmpfs -o size=300k tmpfs "$Q4" || exit 3
+"$MTA" postfix -c "$E4" start > "$T/ns.start" 2>&1
+m=\$(tr -d ' \n' < "$Q4/pid/master.pid" 2>/dev/null)
+for p in $P4 $PM $PL; do
+	i=0; while ! python3 -c "import socket
+socket.create_connection(('127.0.0.1', \$p), 0.5).close()" 2>/dev/null &&
+	    [ \$i -lt 50 ]; do sleep 0.2; i=\$((i + 1)); done
+done
+timeout 60 python3 "$TOP/tests/receive_disk.py" $P4 $PM $PL "$Q4" \
+    > "$T/disk.out" 2>&1
+sleep 0.5
+ls -a "$Q4/incoming" > "$T/disk.files"
+for f in "$Q4"/incoming/[!.]*; do
+	[ -f "\$f" ] && python3 "$TOP/tests/receive_qf.py" dump "\$f"
+done > "$T/disk.dump" 2>&1
+"$MTA" postfix -c "$E4" stop > /dev/null 2>&1
+i=0; while [ -n "\$m" ] && kill -0 "\$m" 2>/dev/null && [ \$i -lt 50 ]; do
+	sleep 0.1; i=\$((i + 1)); done
+umount "$Q4"
+EOC
+	timeout 120 unshare -m sh "$T/ns.sh"
+	rc=$?
+	check "disk full: the namespace script ran (exit $rc)" test "$rc" = 0
+	step() { grep "^$1|" "$T/disk.out" | cut -d'|' -f2-; }
+	check_out "queue_minfree not met: MAIL 452 4.3.1" \
+	    "452 4.3.1 Insufficient system storage" step MINFREE
+	check_out "free < 1.5 x message_size_limit: MAIL 452 4.3.1" \
+	    "452 4.3.1 Insufficient system storage" step LIMIT
+	check_out "room at MAIL: 250" "250 2.1.0 Ok" step ROOM
+	check_out "a few KB left at DATA: 354" \
+	    "354 End data with <CR><LF>.<CR><LF>" step FULL354
+	r=$(step FULLDOT)
+	case $r in
+	"451 4.3.0 "*) ok "disk full during DATA: $r" ;;
+	*) fail "disk full during DATA" "reply [$r], want 451 4.3.0" ;;
+	esac
+	r=$(step FULLMAIL)
+	case $r in
+	"452 4.3.1 Insufficient system storage") ok "file system full ($(step FREE) bytes free): MAIL $r" ;;
+	*) fail "file system full ($(step FREE) bytes free): MAIL" "reply [$r], want 452 4.3.1" ;;
+	esac
+	r=$(step AFTER)
+	case $r in
+	"250 2.0.0 Ok: queued as "*) ok "space back: a message is queued" ;;
+	*) fail "space back: a message is queued" "reply [$r]" ;;
+	esac
+	check_out "disk full: only that message in incoming (no partial or dot file)" \
+	    ". .. ${r##* } " sh -c "tr '\n' ' ' < '$T/disk.files'"
+	has "disk full: the kept message is complete" '^E $' "$T/disk.dump"
+	check_out "disk full: nothing of the too-big message kept" 0 \
+	    sh -c "grep -c 'too big' '$T/disk.dump'"
+	for p in $(for d in /proc/[0-9]*; do { tr '\0' ' ' < "$d/cmdline"; } \
+	    2>/dev/null | grep -q -- "-c $E4\( \|$\)" && echo "${d#/proc/}"; done)
+	do stop_pid "$p"; done
+else
+	echo "# not root or no unshare -m: disk-full tests skipped"
+fi
+
 # --- 5. open-relay address tricks from outside mynetworks ----------------
 config "mynetworks = 10.99.99.0/24" "mydestination = example.com"
 PF=$(free_port)
@@ -264,6 +346,8 @@ cat >> "$T/etc/master.cf" <<EOC
 EOC
 check "start outside mynetworks" start
 check "forbid service listening" wait_port "$PF" 10
+n0=$(nvis)
+lines0=$(wc -l < "$T/maillog")
 python3 - "$P" > "$T/relay.out" 2>&1 <<'PY'
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
@@ -283,6 +367,8 @@ for a in ("user%other.net@example.com", "other.net!user@example.com",
           "user@other.net@example.com", "postmaster@example.com"):
     s.sendall(b"RCPT TO:<" + a.encode() + b">\r\n")
     print("%s|%s" % (a, reply()))
+s.sendall(b"DATA\r\n"); print("DATA|" + reply())
+s.sendall(b"Subject: relay test\r\n\r\nx\r\n.\r\n"); print("DOT|" + reply())
 s.sendall(b"QUIT\r\n"); reply()
 PY
 for a in 'user%other.net@example.com' 'other.net!user@example.com' \
@@ -299,8 +385,16 @@ case $r in
 "250 2.1.5 Ok") ok "local recipient <postmaster@example.com>: $r" ;;
 *) fail "local recipient <postmaster@example.com>" "reply [$r]" ;;
 esac
-check_out "relay tricks: nothing queued, nothing relayed" 0 \
-    sh -c "grep -c 'to=<.*other.net' '$T/maillog'"
+sleep 0.3
+tail -n +$((lines0 + 1)) "$T/maillog" > "$T/newlog"
+check_out "relay tricks: 7 rejects logged (NOQUEUE: reject: RCPT)" 7 \
+    sh -c "grep -c 'NOQUEUE: reject: RCPT from localhost\[127.0.0.1\]' '$T/newlog'"
+check_out "relay tricks: one message, for the local recipient only" \
+    "$((n0 + 1))" nvis
+f=$Q/incoming/$(newest)
+qf dump "$f" > "$T/local" 2>&1
+check_out "relay tricks: the one recipient record" "R postmaster@example.com" \
+    grep '^R ' "$T/local"
 
 # --- 6. pipelining and stuffing through master ---------------------------
 EHLO="250-$HOST
@@ -313,7 +407,6 @@ EHLO="250-$HOST
 250-DSN
 250-SMTPUTF8
 250 CHUNKING"
-n0=$(nvis)
 # a client that waits for EHLO, then pipelines the transaction (RFC 2920)
 talk "$P" <<'EOF'
 1
@@ -321,3 +414,111 @@ talk "$P" <<'EOF'
 3|MAIL FROM:<a@b>\r\nRCPT TO:<postmaster@example.com>\r\nDATA\r\n
 1|Subject: piped\r\n\r\npiped body\r\n.\r\nQUIT\r\n
 1
+EOF
+id=$(sed -n 's/^250 2.0.0 Ok: queued as //p' "$T/out")
+same "pipelined MAIL, RCPT, DATA after EHLO: replies in order" "$G
+$EHLO
+250 2.1.0 Ok
+250 2.1.5 Ok
+354 End data with <CR><LF>.<CR><LF>
+250 2.0.0 Ok: queued as $id
+221 2.0.0 Bye
+[closed]"
+check "pipelined message queued" test -n "$id" -a -f "$Q/incoming/${id:-none}"
+# EHLO, MAIL, RCPT, DATA in one packet: replied in order, logged
+lines0=$(wc -l < "$T/maillog")
+talk "$P" <<'EOF'
+1
+4|EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<postmaster@example.com>\r\nDATA\r\n
+1|x\r\n.\r\n
+1|QUIT\r\n
+EOF
+id=$(sed -n 's/^250 2.0.0 Ok: queued as //p' "$T/out")
+same "EHLO+MAIL+RCPT+DATA in one packet: replies in order" "$G
+$EHLO
+250 2.1.0 Ok
+250 2.1.5 Ok
+354 End data with <CR><LF>.<CR><LF>
+250 2.0.0 Ok: queued as $id
+221 2.0.0 Bye
+[closed]"
+sleep 0.3
+tail -n +$((lines0 + 1)) "$T/maillog" > "$T/newlog"
+has "one packet: improper pipelining after EHLO logged" \
+    'improper command pipelining after EHLO from localhost\[127.0.0.1\]: MAIL FROM:<a@b>' \
+    "$T/newlog"
+# the same before the greeting: logged (forbid=no) ...
+lines0=$(wc -l < "$T/maillog")
+talk "$P" <<'EOF'
+0|EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<postmaster@example.com>\r\nDATA\r\n
+5
+1|QUIT\r\n
+EOF
+sleep 0.3
+tail -n +$((lines0 + 1)) "$T/maillog" > "$T/newlog"
+has "before the greeting: improper pipelining after CONNECT logged" \
+    'improper command pipelining after CONNECT from localhost\[127.0.0.1\]: EHLO x' \
+    "$T/newlog"
+# ... and refused with smtpd_forbid_unauth_pipelining = yes
+n0=$(nvis)
+talk "$PF" <<'EOF'
+0|EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<postmaster@example.com>\r\nDATA\r\nx\r\n.\r\n
+2
+EOF
+same "before the greeting, forbid=yes: 554 and disconnect" "$G
+554 5.5.0 Error: SMTP protocol synchronization
+[closed]"
+check_out "before the greeting, forbid=yes: nothing queued" "$n0" nvis
+# commands stuffed after the dot in a HELO (no PIPELINING) session
+talk "$PF" <<'EOF'
+1
+1|HELO x\r\n
+1|MAIL FROM:<a@b>\r\n
+1|RCPT TO:<postmaster@example.com>\r\n
+1|DATA\r\n
+1|x\r\n.\r\nMAIL FROM:<evil@x>\r\nRCPT TO:<postmaster@example.com>\r\nDATA\r\n
+EOF
+same "stuffed after the dot without PIPELINING, forbid=yes: 554" "$G
+250 $HOST
+250 2.1.0 Ok
+250 2.1.5 Ok
+354 End data with <CR><LF>.<CR><LF>
+554 5.5.0 Error: SMTP protocol synchronization
+[closed]"
+check_out "stuffed after the dot, forbid=yes: nothing queued" "$n0" nvis
+# the same with forbid=no: the message is taken, the stuffing logged
+lines0=$(wc -l < "$T/maillog")
+talk "$P" <<'EOF'
+1
+1|HELO x\r\n
+1|MAIL FROM:<a@b>\r\n
+1|RCPT TO:<postmaster@example.com>\r\n
+1|DATA\r\n
+1|x\r\n.\r\nRSET\r\n
+1
+1|QUIT\r\n
+EOF
+has "stuffed after the dot, forbid=no: queued" \
+    '^250 2.0.0 Ok: queued as [0-9A-Za-z]+$'
+sleep 0.3
+tail -n +$((lines0 + 1)) "$T/maillog" > "$T/newlog"
+has "stuffed after the dot, forbid=no: logged" \
+    'improper command pipelining after [A-Z.-]+ from localhost\[127.0.0.1\]: RSET' \
+    "$T/newlog"
+# a smuggled end of data (LF.LF, CR.CR) does not end DATA
+talk "$P" <<'EOF'
+1
+1|EHLO x\r\n
+3|MAIL FROM:<a@b>\r\nRCPT TO:<postmaster@example.com>\r\nDATA\r\n
+0|a\n.\nMAIL FROM:<smuggled@x>\r\nb\r.\rc\r\n
+1|.\r\n
+1|QUIT\r\n
+EOF
+id=$(sed -n 's/^250 2.0.0 Ok: queued as //p' "$T/out")
+check "smuggling: one message for the whole body" test -n "$id"
+check_out "smuggling: no reply to the smuggled MAIL (one 250 2.1.0)" 1 \
+    sh -c "grep -c '^250 2.1.0' '$T/out'"
+qf dump "$Q/incoming/${id:-none}" > "$T/smuggled" 2>&1
+has "smuggling: the smuggled MAIL stays in the body" \
+    '^L.*MAIL FROM:<smuggled@x>' "$T/smuggled"
+stop

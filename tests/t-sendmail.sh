@@ -19,7 +19,7 @@ Q=$T/q
 cat > "$T/etc/main.cf" <<EOF
 queue_directory = $Q
 maillog_file = $T/maillog
-mail_owner = nobody
+mail_owner = postfix
 alias_database = cdb:$T/aliases
 EOF
 mkqueue() {
@@ -30,6 +30,9 @@ mkqueue() {
 	    public:711 pid:755; do
 		mkdir "$Q/${d%%:*}" && chmod "${d##*:}" "$Q/${d%%:*}"
 	done
+	# as queue_dirs() makes them: mail_owner's, but for pid/
+	[ "$(id -u)" = 0 ] && chown postfix "$Q"/* && chown root "$Q/pid"
+	return 0
 }
 mkqueue
 
@@ -301,7 +304,7 @@ with open(sys.argv[1], "wb") as f:
         f.write(t.encode() + str(len(d)).encode() + b" " + d + b"\n")
 ' "$Q/maildrop/$1" "$T/forge.in"
 	chown 65534:65534 "$Q/maildrop/$1"
-	chmod 600 "$Q/maildrop/$1"
+	chmod 644 "$Q/maildrop/$1"
 }
 rm -f "$Q"/incoming/*
 printf '%s\n' "T 1.0" "A client_address=10.1.2.3" "A uid=0" \

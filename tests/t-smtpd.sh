@@ -116,8 +116,8 @@ f=$Q/incoming/$id
 has "envelope: sender" '^S13 a@example.org$' "$f"
 has "envelope: DSN ORCPT" '^O[0-9]+ rfc822;u@mx.example.com$' "$f"
 has "envelope: DSN NOTIFY (SUCCESS|DELAY = 10)" '^N2 10$' "$f"
-has "envelope: ENVID decoded" '^A15 envelope_id=x\+y$' "$f"
-has "envelope: RET=HDRS" '^A11 ret_flags=2$' "$f"
+has "envelope: ENVID decoded" '^A13 dsn_envid=x\+y$' "$f"
+has "envelope: RET=HDRS" '^A12 dsn_ret=HDRS$' "$f"
 has "envelope: client attributes" '^A24 client_address=127.0.0.1$' "$f"
 has "envelope: helo" '^A28 helo_name=client.example.org$' "$f"
 has "envelope: remote rewriting" '^A22 rewrite_context=remote$' "$f"
@@ -289,7 +289,7 @@ $EHLO
 250 2.1.0 Ok
 250 2.1.5 Ok
 250 2.0.0 Ok: 12 bytes
-503 5.5.1 Error: BDAT in progress
+503 5.5.1 Error: DATA after BDAT
 250 2.0.0 Ok: 9 bytes
 250 2.0.0 Ok: queued as $id
 221 2.0.0 Bye

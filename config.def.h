@@ -584,6 +584,9 @@ PARAM(smtpd_forbid_bare_newline_reject_code, INT, "550", 400, 599,
     "The reply code when smtpd_forbid_bare_newline = reject refuses a client.")
 PARAM(smtpd_forbid_unauth_pipelining, BOOL, "no", 0, 0,
     "Disconnect clients that pipeline commands before EHLO allows it.")
+PARAM(smtpd_forbidden_commands, STR, "CONNECT GET POST", 0, 0,
+    "Commands that end the session at once (web proxies talking HTTP to "
+    "port 25); lines that look like message headers always do.")
 PARAM(smtpd_hard_error_limit, INT, "${stress?{1}:{20}}", 1, PMAX,
     "The errors after which smtpd disconnects.")
 PARAM(smtpd_helo_required, BOOL, "no", 0, 0,

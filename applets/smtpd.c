@@ -526,6 +526,26 @@ disconnect_log(struct smtpd_sess *s)
 	str_free(&l);
 }
 
+/*
+ * forbidden - a web proxy or a message sent without the protocol: a verb
+ * in smtpd_forbidden_commands, or a line shaped like a header
+ * ("Subject: x", "From: y"), as Postfix's smtpd refuses them
+ */
+static int
+forbidden(const char *line, size_t n)
+{
+	char *list, *p, *w;
+	int hit = 0;
+
+	if (n > 1 && line[n - 1] == ':')
+		return 1;
+	p = list = xstrdup(conf_str(P_smtpd_forbidden_commands));
+	while (!hit && (w = str_token(&p, ", \t")) != NULL)
+		hit = strlen(w) == n && strncasecmp(w, line, n) == 0;
+	free(list);
+	return hit;
+}
+
 /* one command line: 0 go on, -1 end the session */
 static int
 command(struct smtpd_sess *s)
@@ -549,6 +569,13 @@ command(struct smtpd_sess *s)
 	free(verb);
 	arg = line + n;
 	arg += strspn(arg, " \t");
+	if (c == NULL && forbidden(line, n)) {
+		warn("non-SMTP command from %s: %.100s", s->namaddr, line);
+		smtpd_reply(s, "221 2.7.0 Error: I can break rules, too. "
+		    "Goodbye.");
+		s->hangup = 1;
+		return -1;
+	}
 	if (c == NULL) {
 		s->where = "UNKNOWN";
 		s->ncmd[C_UNKNOWN]++;

@@ -56,3 +56,7 @@ sed -n '/^\.TP/{n;s/^\.B \([^ ]*\) .*/\1/p;}' "$TOP/man/mta.conf.5" |
     sed 's/\\-/-/g' > "$T/documented"
 check_same "mta.conf(5) documents exactly the parameters of postconf -d" \
     "$T/params" "$T/documented"
+# conf.c finds parameters by binary search: the rows must stay sorted
+sed -n 's/^PARAM(\([a-z0-9_]*\),.*/\1/p' "$TOP/config.def.h" > "$T/rows"
+LC_ALL=C sort "$T/rows" > "$T/rows.sorted"
+check_same "config.def.h rows are sorted by name" "$T/rows.sorted" "$T/rows"

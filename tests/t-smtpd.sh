@@ -181,6 +181,26 @@ same "replies to errors, as Postfix" "$G
 has "log: SIZE refusal as Postfix" 'NOQUEUE: reject: MAIL from localhost\[127.0.0.1\]: 552 5.3.4 Message size exceeds fixed limit; from=<a@b> proto=SMTP helo=<a.example>$' \
     "$T/maillog"
 
+# a web proxy talking HTTP, and a message sent without the protocol
+talk "$P_std" <<'EOF'
+1
+1|GET / HTTP/1.0\r\n
+EOF
+same "HTTP GET ends the session as Postfix" "$G
+221 2.7.0 Error: I can break rules, too. Goodbye.
+[closed]"
+talk "$P_std" <<'EOF'
+1
+1|HELO a.example\r\n
+1|Subject: hello\r\n
+EOF
+same "a header line instead of a command ends the session" "$G
+250 $H
+221 2.7.0 Error: I can break rules, too. Goodbye.
+[closed]"
+has "log: non-SMTP command" 'warning: non-SMTP command from localhost\[127.0.0.1\]: GET / HTTP/1.0' \
+    "$T/maillog"
+
 talk "$P_std" <<'EOF'
 1
 1|HELO a.example\r\n

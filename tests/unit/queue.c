@@ -33,15 +33,17 @@ static char qdir[64];
 static void
 mkq(void)
 {
-	const char *d[] = { "maildrop", "incoming", "active", "deferred",
-	    "hold", "corrupt", "defer", "bounce", "private", "public", "pid" };
-	char path[256];
-	size_t i;
+	struct str err = STR_INIT;
 
-	for (i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
-		snprintf(path, sizeof(path), "%s/q/%s", top, d[i]);
-		mkdir(path, 0700);
-	}
+	/*
+	 * As postfix start makes them: cleanup, started here as root,
+	 * becomes mail_owner and must be able to write.
+	 */
+	str_init(&err);
+	chmod(top, 0755);
+	if (queue_dirs(qdir, "postfix", 1, &err) < 0)
+		fprintf(stderr, "queue_dirs: %s\n", err.s);
+	str_free(&err);
 }
 
 static int

@@ -18,7 +18,7 @@
 #include "lib/log.h"
 
 #define NONE 0
-#define APPLET(name, entry, summary) int name##_main(int, char **);
+#define APPLET(name, entry, summary, synopsis) int name##_main(int, char **);
 #include "applets.h"
 #undef APPLET
 
@@ -26,8 +26,10 @@ static const struct applet {
 	const char *name;
 	int (*entry)(int, char **);
 	const char *summary;
+	const char *synopsis;
 } applets[] = {
-#define APPLET(name, entry, summary) { #name, entry, summary },
+#define APPLET(name, entry, summary, synopsis) \
+	{ #name, entry, summary, synopsis },
 #include "applets.h"
 #undef APPLET
 };
@@ -67,6 +69,12 @@ run(const struct applet *a, int argc, char **argv)
 	/* ps -C smtpd and pgrep smtpd find the process under its role */
 	(void)prctl(PR_SET_NAME, a->name, 0, 0, 0);
 #endif
+	/* one --help for every program: usage on stdout, exit 0 */
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		printf("usage: %s %s\n%s - %s%s\n", a->name, a->synopsis,
+		    a->name, a->summary, a->entry ? "" : " (not built yet)");
+		return 0;
+	}
 	if (a->entry == NONE) {
 		fprintf(stderr, "%s: this program is not built yet in mta "
 		    "%s\n", a->name, MTA_VERSION);

@@ -223,8 +223,10 @@ unknown_client(struct check_ctx *c, int reverse)
 
 	if (st == CHECK_NAME_OK)
 		return CHECK_S_DUNNO;
+	/* Postfix: 4.7.25 for the forward-confirmed name, 4.7.1 for reverse */
 	return check_reject(c, 0, st == CHECK_NAME_UNKNOWN ?
-	    (int)conf_int(P_unknown_client_reject_code) : 450, "4.7.25",
+	    (int)conf_int(P_unknown_client_reject_code) : 450,
+	    reverse ? "4.7.1" : "4.7.25",
 	    "Client host rejected: %s, [%s]", why, c->client_addr);
 }
 

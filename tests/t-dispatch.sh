@@ -13,7 +13,7 @@ check_err "unknown applet: one line on stderr" \
     '^mta: no-such-applet: applet not found$' mta no-such-applet
 check "unknown applet: exactly one line" test "$(wc -l < "$T/.err")" = 1
 check_exit "mta with no applet is a usage error (64)" 64 mta
-for a in postconf postmap postalias newaliases; do
+for a in $("$MTA" --list); do
 	check_exit "$a --help exits 0" 0 mta $a --help
 	check "$a --help prints usage to stdout" grep -qi "usage" "$T/.out"
 done

@@ -4,7 +4,8 @@
  *
  * APPLET(name, entry, summary, synopsis): entry is NAME_main, or NONE for
  * a program of the design that is not built yet (it says so and exits
- * 69).  `NAME --help` prints the synopsis and summary, for every program.
+ * 69).  `NAME --help` prints the synopsis and summary; a NULL synopsis
+ * means the program prints its own, fuller usage.
  * Keep the list sorted; mta.c includes it for the prototypes and for the
  * table.
  */
@@ -15,28 +16,26 @@ APPLET(lmtp, NONE, "LMTP delivery agent",
 APPLET(local, NONE, "local mail delivery",
     "[-c config_dir] [-o name=value]  (a service run by qmgr)")
 APPLET(mailq, sendmail_main, "list the mail queue",
-    "[-C config_dir]  (sendmail -bp)")
+    NULL)
 APPLET(master, master_main, "supervisor of the mail system processes",
     "[-dDistvw] [-c config_dir] [-e exit_time]")
 APPLET(newaliases, newaliases_main, "rebuild the alias database",
-    "[-C config_file_or_dir] [-v]")
+    NULL)
 APPLET(pickup, pickup_main, "pick up mail from the maildrop directory",
     "[-1] [-c config_dir] [-o name=value]  (a service run by master)")
 APPLET(postalias, postalias_main, "alias database maintenance",
-    "[-Nfinoprsuvw] [-c config_dir] [-d key] [-q key] "
-    "[file_type:]file_name ...")
+    NULL)
 APPLET(postcat, NONE, "show the contents of queue files",
     "[-bdehHoqv] [-c config_dir] [files...]")
 APPLET(postconf, postconf_main, "main.cf configuration utility",
-    "[-dhHmnx] [-c config_dir] [-e name=value...] [-X name...] [name...]")
+    NULL)
 APPLET(postdrop, postdrop_main, "write a message into the maildrop directory",
-    "[-c config_dir] [sendmail options] recipient...")
+    NULL)
 APPLET(postfix, postfix_main, "control the mail system",
     "[-c config_dir] start | start-fg | stop | abort | reload | status | "
     "check | flush | set-permissions")
 APPLET(postmap, postmap_main, "lookup table maintenance",
-    "[-bfhimnNoprsuvw] [-c config_dir] [-d key] [-q key] "
-    "[file_type:]file_name ...")
+    NULL)
 APPLET(postqueue, NONE, "queue control",
     "[-c config_dir] -f | -i queue_id | -j | -p | -s site")
 APPLET(postsuper, NONE, "queue maintenance",
@@ -45,8 +44,7 @@ APPLET(postsuper, NONE, "queue maintenance",
 APPLET(qmgr, NONE, "queue manager",
     "[-c config_dir] [-o name=value]  (a service run by master)")
 APPLET(sendmail, sendmail_main, "sendmail-compatible mail posting interface",
-    "[-bimpqstv] [-B type] [-C config] [-F name] [-f sender] [-N dsn] "
-    "[-R ret] [-V envid] [recipient...]")
+    NULL)
 APPLET(smtp, NONE, "SMTP delivery agent",
     "[-c config_dir] [-o name=value]  (a service run by qmgr)")
 APPLET(smtpd, smtpd_main, "SMTP server",

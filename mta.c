@@ -70,7 +70,7 @@ run(const struct applet *a, int argc, char **argv)
 	(void)prctl(PR_SET_NAME, a->name, 0, 0, 0);
 #endif
 	/* one --help for every program: usage on stdout, exit 0 */
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+	if (argc == 2 && strcmp(argv[1], "--help") == 0 && a->synopsis) {
 		printf("usage: %s %s\n%s - %s%s\n", a->name, a->synopsis,
 		    a->name, a->summary, a->entry ? "" : " (not built yet)");
 		return 0;

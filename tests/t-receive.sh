@@ -83,21 +83,6 @@ ndot() { find "$Q/incoming" -type f -name '.*' | wc -l | tr -d ' '; }
 # newest: the newest visible queue file
 newest() { ls -t "$Q/incoming" | grep -v '^\.' | head -n 1; }
 
-# talk PORT [TIMEOUT] < SCRIPT: tests/smtpd_talk.py, output in $T/out
-talk() { python3 "$TOP/tests/smtpd_talk.py" "$@" > "$T/out"; }
-
-# same NAME EXPECTED: $T/out is exactly EXPECTED
-same() {
-	if [ "$(cat "$T/out")" = "$2" ]; then ok "$1"
-	else fail "$1" "got [$(tr '\n' '|' < "$T/out" | head -c 800)]" \
-	    "want [$(printf %s "$2" | tr '\n' '|')]"; fi
-}
-
-# has NAME PATTERN [FILE]: FILE ($T/out) matches grep -E PATTERN
-has() {
-	if grep -Eq -- "$2" "${3:-$T/out}"; then ok "$1"
-	else fail "$1" "[$(tr '\n' '|' < "${3:-$T/out}" | tail -c 600)] lacks /$2/"; fi
-}
 
 # waitfor SECONDS CMD...: CMD succeeds within SECONDS (bounded poll)
 waitfor() {

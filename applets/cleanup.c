@@ -841,7 +841,7 @@ cleanup_main(int argc, char **argv)
 {
 	struct cleanup c;
 	const char *confdir = NULL, *v;
-	char **over = NULL, *eq;
+	char **over = NULL;
 	size_t nover = 0, i;
 	int ch, status;
 
@@ -863,14 +863,10 @@ cleanup_main(int argc, char **argv)
 	}
 	if (conf_load(confdir, CONF_QUIET) < 0)
 		die_status(EX_CONFIG, "cannot load the configuration");
-	for (i = 0; i < nover; i++) {
-		if ((eq = strchr(over[i], '=')) == NULL)
+	for (i = 0; i < nover; i++)
+		if (conf_override(over[i]) < 0)
 			die_status(EX_USAGE, "-o %s: need name=value",
 			    over[i]);
-		*eq = 0;
-		conf_set(over[i], eq + 1);
-		*eq = '=';
-	}
 	free(over);
 	conf_log(LOG_TO_SYSLOG);
 	priv_daemon();

@@ -501,12 +501,8 @@ pickup_main(int argc, char **argv)
 		die_status(EX_USAGE, "unexpected argument: %s", argv[optind]);
 	if (conf_load(confdir, CONF_QUIET) < 0)
 		return EX_CONFIG;
-	for (i = 0; i < nsets; i++) {
-		eq = strchr(sets[i], '=');
-		*eq = 0;
-		conf_set(sets[i], eq + 1);
-		*eq = '=';
-	}
+	for (i = 0; i < nsets; i++)
+		(void)conf_override(sets[i]);	/* checked when parsed */
 	free(sets);
 	conf_log(once ? LOG_TO_STDERR | LOG_TO_SYSLOG : LOG_TO_SYSLOG);
 	priv_daemon();

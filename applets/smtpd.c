@@ -687,7 +687,6 @@ smtpd_main(int argc, char **argv)
 	const char *dir = NULL;
 	char **over = NULL;
 	size_t nover = 0, i;
-	char *eq;
 	int ch;
 
 	while ((ch = getopt(argc, argv, "c:dDilmn:o:sSt:uvVz")) != -1) {
@@ -708,13 +707,9 @@ smtpd_main(int argc, char **argv)
 	if (optind != argc)
 		die("%s", USAGE);
 	conf_load(dir, CONF_QUIET);
-	for (i = 0; i < nover; i++) {
-		if ((eq = strchr(over[i], '=')) == NULL)
+	for (i = 0; i < nover; i++)
+		if (conf_override(over[i]) < 0)
 			die("-o: expected name=value, not \"%s\"", over[i]);
-		*eq = 0;
-		conf_set(over[i], eq + 1);
-		*eq = '=';
-	}
 	free(over);
 	if (conf_check() > 0)
 		die("bad configuration: see the messages above");

@@ -1161,3 +1161,21 @@ conf_log(int where)
 		where &= ~LOG_TO_SYSLOG;
 	log_setup(where, conf_str(P_syslog_name), file);
 }
+
+/*
+ * conf_override - apply one "name=value" of a -o option (master.cf or the
+ * command line); -1 when it has no name or no '='
+ */
+int
+conf_override(const char *nv)
+{
+	const char *eq = strchr(nv, '=');
+	char *name;
+
+	if (eq == NULL || eq == nv)
+		return -1;
+	name = xstrndup(nv, (size_t)(eq - nv));
+	conf_set(name, eq + 1);
+	free(name);
+	return 0;
+}

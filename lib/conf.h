@@ -54,6 +54,7 @@ const struct conf_row *conf_row(const char *);
 const char **conf_list(int);
 int	conf_check(void);
 void	conf_log(int);
+int	conf_override(const char *);
 void	conf_free(void);
 
 #endif

@@ -114,3 +114,10 @@ has() {
 	if grep -Eq -- "$2" "${3:-$T/out}"; then ok "$1"
 	else fail "$1" "[$(tr '\n' '|' < "${3:-$T/out}" | tail -c 600)] lacks /$2/"; fi
 }
+
+# ehlo_reply HOST: smtpd's EHLO reply with the default keywords
+ehlo_reply() {
+	printf '250-%s\n' "$1" PIPELINING "SIZE 10240000" VRFY ETRN \
+	    ENHANCEDSTATUSCODES 8BITMIME DSN SMTPUTF8
+	echo "250 CHUNKING"
+}

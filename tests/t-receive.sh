@@ -382,16 +382,7 @@ check_out "relay tricks: the one recipient record" "R postmaster@example.com" \
     grep '^R ' "$T/local"
 
 # --- 6. pipelining and stuffing through master ---------------------------
-EHLO="250-$HOST
-250-PIPELINING
-250-SIZE 10240000
-250-VRFY
-250-ETRN
-250-ENHANCEDSTATUSCODES
-250-8BITMIME
-250-DSN
-250-SMTPUTF8
-250 CHUNKING"
+EHLO=$(ehlo_reply "$HOST")
 # a client that waits for EHLO, then pipelines the transaction (RFC 2920)
 talk "$P" <<'EOF'
 1

@@ -46,16 +46,7 @@ serve() {
 nfiles() { find "$Q/incoming" -type f | wc -l | tr -d ' '; }
 
 G="220 $H ESMTP Postfix"
-EHLO="250-$H
-250-PIPELINING
-250-SIZE 10240000
-250-VRFY
-250-ETRN
-250-ENHANCEDSTATUSCODES
-250-8BITMIME
-250-DSN
-250-SMTPUTF8
-250 CHUNKING"
+EHLO=$(ehlo_reply "$H")
 
 serve std
 serve fbl -o smtpd_forbid_bare_newline=reject \
@@ -271,6 +262,40 @@ has "pipelined MAIL, RCPT, RCPT, DATA" '^354 End data'
 has "pipelined dot and QUIT" '^221 2.0.0 Bye$'
 [ "$(nfiles)" = $((n0 + 1)) ] && ok "pipelined message queued" ||
     fail "pipelined message queued" "$(nfiles) files, want $((n0 + 1))"
+
+# a stuffed line longer than line_length_limit is unstuffed too (law 3)
+X=$(printf '%3000s' '' | tr ' ' x)
+talk "$P_std" <<EOF
+1
+1|EHLO client.example.org\r\n
+1|MAIL FROM:<a@example.org>\r\n
+1|RCPT TO:<u@mx.example.com>\r\n
+1|DATA\r\n
+1|Subject: long\r\n\r\n..$X\r\n.\r\n
+1|QUIT\r\n
+EOF
+id=$(sed -n 's/^250 2.0.0 Ok: queued as //p' "$T/out")
+has "a long stuffed line: first piece unstuffed" '^P[0-9]+ \.x' \
+    "$Q/incoming/$id"
+check "a long stuffed line: no double dot kept" \
+    sh -c '! grep -Eaq "^[LP][0-9]+ \.\." "$1"' sh "$Q/incoming/$id"
+
+# HELO/EHLO in the middle of a BDAT transaction ends it
+n0=$(nfiles)
+talk "$P_std" <<'EOF'
+1
+1|EHLO client.example.org\r\n
+1|MAIL FROM:<a@example.org>\r\n
+1|RCPT TO:<u@mx.example.com>\r\n
+1|BDAT 5\r\nabc\r\n
+1|EHLO y\r\n
+1|BDAT 5 LAST\r\ndef\r\n
+1|QUIT\r\n
+EOF
+has "EHLO ends a BDAT transaction: the next BDAT needs RCPT" \
+    '^503 5.5.1 Error: need RCPT command$'
+[ "$(nfiles)" = "$n0" ] && ok "EHLO ends a BDAT transaction: nothing queued" ||
+    fail "EHLO ends a BDAT transaction: nothing queued" "$(nfiles) files"
 
 # --- BDAT -----------------------------------------------------------------
 

@@ -298,7 +298,8 @@ received(struct cleanup *c)
 
 /* write one recipient, unless it is a duplicate */
 static void
-put_rcpt(struct cleanup *c, const char *addr, const struct rcpt *r)
+put_rcpt(struct cleanup *c, const char *addr, const char *orig,
+    const struct rcpt *r)
 {
 	size_t i;
 
@@ -306,6 +307,8 @@ put_rcpt(struct cleanup *c, const char *addr, const struct rcpt *r)
 	    P_duplicate_filter_limit); i++)
 		if (strcasecmp(c->done[i], addr) == 0)
 			return;
+	if (orig && strcmp(orig, addr) != 0)
+		queue_puts(c->w, REC_ORIG, orig);
 	if (r && r->orcpt)
 		queue_puts(c->w, REC_ORCPT, r->orcpt);
 	if (r && r->notify)
@@ -336,7 +339,7 @@ recipient(struct cleanup *c, const char *addr, const struct rcpt *r)
 		return;
 	}
 	for (i = 0; list[i]; i++)
-		put_rcpt(c, list[i], r);
+		put_rcpt(c, list[i], addr, r);
 	alias_list_free(list);
 }
 

@@ -31,6 +31,8 @@
  *	S sender	envelope sender, "" for <>
  *	A name=value	attributes, any number (see mta-queue(5))
  *	O / N		ORCPT and NOTIFY of the recipient that follows
+ *	U address	the recipient that follows, as it was before
+ *			rewriting (virtual aliases, canonical): orig_to=
  *	R address	a recipient still to deliver; its type byte becomes
  *			D when it is done (queue_mark_done: one pwrite and
  *			an fsync, so the byte is either state, never torn)
@@ -161,6 +163,7 @@ static const struct {
 	{ Q_CORRUPT,	0700, 1 },
 	{ Q_DEFER,	0700, 1 },
 	{ Q_BOUNCE,	0700, 1 },
+	{ Q_TRACE,	0700, 1 },
 	{ Q_PRIVATE,	0700, 1 },
 	/* users must reach public/pickup and public/qmgr, not list them */
 	{ Q_PUBLIC,	0711, 1 },
@@ -273,7 +276,7 @@ queue_rec_line(struct str *buf, const void *data, size_t len)
 static int
 known_type(int c)
 {
-	return c && strchr("VZTSAONRDMLPXWE", c) != NULL;
+	return c && strchr("VZTSAONURDMLPXWE", c) != NULL;
 }
 
 /*
@@ -713,6 +716,25 @@ queue_mark_done(struct queue_reader *r, long long off)
 		str_addf(&r->err, "update queue file: %s", strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * queue_seek - go on reading at offset off (a record's start, as
+ * queue_get() gave it).  0, or -1 (r->err).
+ */
+int
+queue_seek(struct queue_reader *r, long long off)
+{
+	str_reset(&r->err);
+	if (lseek(r->fd, (off_t)off, SEEK_SET) < 0) {
+		str_addf(&r->err, "seek queue file: %s", strerror(errno));
+		return -1;
+	}
+	io_discard(r->io);
+	r->io->eof = 0;
+	r->off = off;
+	r->end = 0;
 	return 0;
 }
 

@@ -35,6 +35,7 @@
 #define REC_ATTR	'A'	/* "name=value": client, helo, protocol, ... */
 #define REC_ORCPT	'O'	/* ORCPT of the next recipient ("rfc822;x@y") */
 #define REC_NOTIFY	'N'	/* NOTIFY of the next recipient (DSN bits) */
+#define REC_ORIG	'U'	/* the next recipient before rewriting */
 #define REC_RCPT	'R'	/* a recipient still to deliver */
 #define REC_DONE	'D'	/* a recipient delivered or bounced */
 #define REC_MESG	'M'	/* the content starts */
@@ -68,6 +69,7 @@
 #define Q_CORRUPT	"corrupt"
 #define Q_DEFER		"defer"		/* per-message delay reasons */
 #define Q_BOUNCE	"bounce"	/* per-message bounce reasons */
+#define Q_TRACE		"trace"		/* per-message success notices */
 #define Q_PRIVATE	"private"	/* unix sockets of internal services */
 #define Q_PUBLIC	"public"	/* unix sockets anyone may use */
 #define Q_PID		"pid"		/* master.pid and its lock */
@@ -159,6 +161,7 @@ struct queue_reader *queue_open(const char *, const char *, const char *,
 	    int, struct str *);
 int	queue_get(struct queue_reader *, int *, struct str *, long long *);
 int	queue_mark_done(struct queue_reader *, long long);
+int	queue_seek(struct queue_reader *, long long);
 void	queue_close(struct queue_reader *);
 int	queue_quarantine(const char *, const char *, const char *,
 	    const char *);

@@ -74,91 +74,6 @@ sock_write(struct io *io, const void *buf, size_t n)
 }
 
 static int
-connect_cleanup(const char *qdir, struct str *err)
-{
-	struct sockaddr_un sun;
-	char *path;
-	int fd;
-
-	/* master.cf decides: public/cleanup (Postfix's default) or private */
-	if ((path = svc_locate(qdir, "cleanup")) == NULL) {
-		errno = ENOENT;
-		return -1;
-	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (str_copy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path)) {
-		str_addf(err, "%s: path too long", path);
-		free(path);
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	free(path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-		str_addf(err, "socket: %s", strerror(errno));
-		return -1;
-	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		int e = errno;
-
-		close(fd);
-		if (e != ENOENT && e != ECONNREFUSED)
-			str_addf(err, "connect to %s: %s", sun.sun_path,
-			    strerror(e));
-		errno = e;
-		return -1;
-	}
-	return fd;
-}
-
-/*
- * start_cleanup - run this binary as cleanup on one end of a socketpair;
- * returns our end, -1 with err
- */
-static int
-start_cleanup(pid_t *pid, struct str *err)
-{
-	const char *paths[3];
-	char *alt1, *alt2, *argv[4];
-	int sv[2], i;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		str_addf(err, "socketpair: %s", strerror(errno));
-		return -1;
-	}
-	alt1 = xasprintf("%s/mta", conf_str(P_daemon_directory));
-	alt2 = xasprintf("%s/mta", conf_str(P_command_directory));
-	paths[0] = "/proc/self/exe";
-	paths[1] = alt1;
-	paths[2] = alt2;
-	argv[0] = "cleanup";
-	argv[1] = "-c";
-	argv[2] = (char *)conf_dir();
-	argv[3] = NULL;
-	switch (*pid = fork()) {
-	case -1:
-		str_addf(err, "fork: %s", strerror(errno));
-		close(sv[0]);
-		close(sv[1]);
-		free(alt1);
-		free(alt2);
-		return -1;
-	case 0:
-		signal(SIGPIPE, SIG_DFL);
-		if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0)
-			_exit(EX_OSERR);
-		for (i = 0; i < 3; i++)
-			execv(paths[i], argv);
-		_exit(EX_OSERR);
-	}
-	close(sv[1]);
-	free(alt1);
-	free(alt2);
-	return sv[0];
-}
-
-static int
 random_name(char *buf, size_t size)
 {
 	unsigned char r[12];
@@ -265,9 +180,9 @@ submit_open(int how, struct str *err)
 	}
 	if (how != SUBMIT_CLEANUP)
 		bug("submit_open: bad mode %d", how);
-	s->fd = connect_cleanup(conf_str(P_queue_directory), err);
+	s->fd = svc_connect(conf_str(P_queue_directory), "cleanup", err);
 	if (s->fd < 0 && (errno == ENOENT || errno == ECONNREFUSED))
-		s->fd = start_cleanup(&s->pid, err);
+		s->fd = svc_spawn("cleanup", &s->pid, err);
 	if (s->fd < 0)
 		goto fail;
 	s->io.fd = s->fd;

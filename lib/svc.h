@@ -62,6 +62,8 @@ int	svc_is_daemon(const struct svc *);
 const char *svc_type_name(int);
 char	*svc_path(const char *, const struct svc *);
 char	*svc_locate(const char *, const char *);
+int	svc_connect(const char *, const char *, struct str *);
+int	svc_spawn(const char *, pid_t *, struct str *);
 int	svc_trigger(const char *, const char *, const char *);
 int	svc_trigger_path(const char *, const char *);
 int	svc_trigger_read(int, char *, size_t, int);

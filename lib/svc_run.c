@@ -11,9 +11,11 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -90,6 +92,97 @@ svc_locate(const char *qdir, const char *name)
 		return path;
 	free(path);
 	return NULL;
+}
+
+/*
+ * svc_connect - connect to the unix service NAME (svc_locate).  The
+ * socket, or -1 with errno; ENOENT and ECONNREFUSED (nothing listens)
+ * leave err empty so that the caller may fall back to svc_spawn().
+ */
+int
+svc_connect(const char *qdir, const char *name, struct str *err)
+{
+	struct sockaddr_un sun;
+	char *path;
+	int fd;
+
+	/* master.cf decides: public/NAME or private/NAME */
+	if ((path = svc_locate(qdir, name)) == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (str_copy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		str_addf(err, "%s: path too long", path);
+		free(path);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	free(path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		str_addf(err, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		int e = errno;
+
+		close(fd);
+		if (e != ENOENT && e != ECONNREFUSED)
+			str_addf(err, "connect to %s: %s", sun.sun_path,
+			    strerror(e));
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * svc_spawn - run this binary as NAME on one end of a socketpair (its
+ * fds 0 and 1, as master's unix services get their connection), for
+ * when master is not running; returns our end, -1 with err
+ */
+int
+svc_spawn(const char *name, pid_t *pid, struct str *err)
+{
+	const char *paths[3];
+	char *alt1, *alt2, *argv[4];
+	int sv[2], i;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		str_addf(err, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	alt1 = xasprintf("%s/mta", conf_str(P_daemon_directory));
+	alt2 = xasprintf("%s/mta", conf_str(P_command_directory));
+	paths[0] = "/proc/self/exe";
+	paths[1] = alt1;
+	paths[2] = alt2;
+	argv[0] = (char *)name;
+	argv[1] = "-c";
+	argv[2] = (char *)conf_dir();
+	argv[3] = NULL;
+	switch (*pid = fork()) {
+	case -1:
+		str_addf(err, "fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		free(alt1);
+		free(alt2);
+		return -1;
+	case 0:
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0)
+			_exit(EX_OSERR);
+		for (i = 0; i < 3; i++)
+			execv(paths[i], argv);
+		_exit(EX_OSERR);
+	}
+	close(sv[1]);
+	free(alt1);
+	free(alt2);
+	return sv[0];
 }
 
 /*

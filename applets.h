@@ -41,7 +41,7 @@ APPLET(postqueue, NONE, "queue control",
 APPLET(postsuper, NONE, "queue maintenance",
     "[-c config_dir] [-d queue_id] [-h queue_id] [-H queue_id] [-r "
     "queue_id] [-s] [queue...]")
-APPLET(qmgr, NONE, "queue manager",
+APPLET(qmgr, qmgr_main, "queue manager",
     "[-c config_dir] [-o name=value]  (a service run by master)")
 APPLET(sendmail, sendmail_main, "sendmail-compatible mail posting interface",
     NULL)

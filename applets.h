@@ -11,7 +11,7 @@
  */
 APPLET(cleanup, cleanup_main, "canonicalize and enqueue a message",
     "[-c config_dir] [-o name=value]  (a service run by master)")
-APPLET(lmtp, NONE, "LMTP delivery agent",
+APPLET(lmtp, lmtp_main, "LMTP delivery agent",
     "[-c config_dir] [-o name=value]  (a service run by qmgr)")
 APPLET(local, NONE, "local mail delivery",
     "[-c config_dir] [-o name=value]  (a service run by qmgr)")
@@ -45,7 +45,7 @@ APPLET(qmgr, qmgr_main, "queue manager",
     "[-c config_dir] [-o name=value]  (a service run by master)")
 APPLET(sendmail, sendmail_main, "sendmail-compatible mail posting interface",
     NULL)
-APPLET(smtp, NONE, "SMTP delivery agent",
+APPLET(smtp, smtp_main, "SMTP delivery agent",
     "[-c config_dir] [-o name=value]  (a service run by qmgr)")
 APPLET(smtpd, smtpd_main, "SMTP server",
     "[-c config_dir] [-o name=value] [-S]  (a service run by master)")

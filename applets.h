@@ -13,7 +13,7 @@ APPLET(cleanup, cleanup_main, "canonicalize and enqueue a message",
     "[-c config_dir] [-o name=value]  (a service run by master)")
 APPLET(lmtp, lmtp_main, "LMTP delivery agent",
     "[-c config_dir] [-o name=value]  (a service run by qmgr)")
-APPLET(local, NONE, "local mail delivery",
+APPLET(local, local_main, "local mail delivery",
     "[-c config_dir] [-o name=value]  (a service run by qmgr)")
 APPLET(mailq, sendmail_main, "list the mail queue",
     NULL)

@@ -36,7 +36,7 @@ APPLET(postfix, postfix_main, "control the mail system",
     "check | flush | set-permissions")
 APPLET(postmap, postmap_main, "lookup table maintenance",
     NULL)
-APPLET(postqueue, NONE, "queue control",
+APPLET(postqueue, postqueue_main, "queue control",
     "[-c config_dir] -f | -i queue_id | -j | -p | -s site")
 APPLET(postsuper, NONE, "queue maintenance",
     "[-c config_dir] [-d queue_id] [-h queue_id] [-H queue_id] [-r "
@@ -45,6 +45,8 @@ APPLET(qmgr, NONE, "queue manager",
     "[-c config_dir] [-o name=value]  (a service run by master)")
 APPLET(sendmail, sendmail_main, "sendmail-compatible mail posting interface",
     NULL)
+APPLET(showq, showq_main, "list the mail queue (a service)",
+    "[-c config_dir] [-o name=value]  (a service run by master)")
 APPLET(smtp, NONE, "SMTP delivery agent",
     "[-c config_dir] [-o name=value]  (a service run by qmgr)")
 APPLET(smtpd, smtpd_main, "SMTP server",

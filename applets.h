@@ -38,7 +38,7 @@ APPLET(postmap, postmap_main, "lookup table maintenance",
     NULL)
 APPLET(postqueue, postqueue_main, "queue control",
     "[-c config_dir] -f | -i queue_id | -j | -p | -s site")
-APPLET(postsuper, NONE, "queue maintenance",
+APPLET(postsuper, postsuper_main, "queue maintenance",
     "[-c config_dir] [-d queue_id] [-h queue_id] [-H queue_id] [-r "
     "queue_id] [-s] [queue...]")
 APPLET(qmgr, NONE, "queue manager",

@@ -25,7 +25,7 @@ APPLET(pickup, pickup_main, "pick up mail from the maildrop directory",
     "[-1] [-c config_dir] [-o name=value]  (a service run by master)")
 APPLET(postalias, postalias_main, "alias database maintenance",
     NULL)
-APPLET(postcat, NONE, "show the contents of queue files",
+APPLET(postcat, postcat_main, "show the contents of queue files",
     "[-bdehHoqv] [-c config_dir] [files...]")
 APPLET(postconf, postconf_main, "main.cf configuration utility",
     NULL)

@@ -118,6 +118,8 @@ PARAM(append_at_myorigin, BOOL, "yes", 0, 0,
     "Append @$myorigin to locally posted addresses without a domain.")
 PARAM(append_dot_mydomain, BOOL, "no", 0, 0,
     "Append .$mydomain to locally posted addresses of the form user@host.")
+PARAM(authorized_flush_users, STR, "static:anyone", 0, 0,
+    "Who may flush the queue with postqueue -f, -i or -s, or sendmail -q.")
 PARAM(authorized_mailq_users, STR, "static:anyone", 0, 0,
     "Who may list the queue with mailq or postqueue -p.")
 PARAM(authorized_submit_users, STR, "static:anyone", 0, 0,

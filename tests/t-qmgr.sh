@@ -15,6 +15,7 @@ err.example	error:5.1.2 no such domain
 ret.example	retry:4.4.4 try later
 dis.example	discard:
 held.example	slow:
+here.example	discard:
 EOF
 cat > "$T/etc/relocated" <<EOF
 moved@x.example	new@y.example
@@ -120,3 +121,98 @@ start
 logchk "after a crash, active/ mail is taken again" \
     "$F: from=<me@here.example>.*\(queue active\)"
 stop
+mta postsuper -c "$T/etc" -d ALL >/dev/null 2>&1
+check "postsuper -d ALL empties the queue" test "$(count deferred)" = 0 \
+    -a "$(count active)" = 0 -a "$(count incoming)" = 0
+
+# end to end through the smtp agent ---------------------------------------
+if ! "$MTA" smtp --help 2>&1 | grep -q "not built" && [ -x /usr/sbin/smtp-sink ]
+then
+SP=$(free_port)
+BP=$(free_port)
+while [ "$BP" = "$SP" ]; do BP=$(free_port); done
+mkdir -p "$T/dump" "$T/bdump" && chmod 777 "$T/dump" "$T/bdump"
+cat > "$T/etc/transport" <<EOF
+bad.example	smtp:[127.0.0.1]:$BP
+back.example	smtp:[127.0.0.1]:$SP
+EOF
+cat > "$T/etc/main.cf" <<EOF
+queue_directory = $Q
+maillog_file = $T/maillog
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+relayhost = [127.0.0.1]:$SP
+transport_maps = texthash:$T/etc/transport
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
+queue_run_delay = 1s
+EOF
+cat > "$T/etc/master.cf" <<EOF
+pickup fifo n - n 60 1 pickup
+cleanup unix n - n - 0 cleanup
+qmgr fifo n - n 300 1 qmgr
+smtp unix - - n - - smtp
+EOF
+: > "$T/maillog"
+start
+# nothing listens on $SP yet: deferred with Postfix's reason
+send -f me@back.example r1@remote.example r2@remote.example
+logchk "a refused connection defers with Postfix's reason" \
+    "smtp\[[0-9]+\]: [0-9A-F]+: to=<r1@remote.example>, relay=none, .*dsn=4.4.1, status=deferred \(connect to 127.0.0.1\[127.0.0.1\]:$SP: Connection refused\)"
+sleep 0.3
+ID=$(ls "$Q/deferred" | head -n 1)
+mta postqueue -c "$T/etc" -p > "$T/mq" 2>&1
+has "mailq shows the reason of the deferral" \
+    "\(connect to 127.0.0.1\[127.0.0.1\]:$SP: Connection refused\)" "$T/mq"
+smtp-sink -u postfix -d "$T/dump/%H%M%S." "127.0.0.1:$SP" 20 \
+    >/dev/null 2>&1 &
+SINK=$!
+wait_port "$SP"
+mta postqueue -c "$T/etc" -f >/dev/null 2>&1
+logchk "then the destination accepts: status=sent with the server's reply" \
+    "$ID: to=<r1@remote.example>, relay=127.0.0.1\[127.0.0.1\]:$SP, delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+, dsn=2.0.0, status=sent \(250 2.0.0"
+logchk "... and the message is removed" "$ID: removed"
+check "both recipients went in one SMTP transaction" \
+    sh -c "cat '$T'/dump/* | grep -c '^X-Rcpt-Args' | grep -qx 2"
+
+# a 5xx at RCPT bounces; the notice goes back to the sender, as RFC 3464
+smtp-sink -u postfix -f RCPT -d "$T/bdump/%H%M%S." "127.0.0.1:$BP" 20 \
+    >/dev/null 2>&1 &
+BSINK=$!
+wait_port "$BP"
+send -f sender@back.example nobody@bad.example
+logchk "a 5xx reply bounces: host said ... (in reply to RCPT TO command)" \
+    "to=<nobody@bad.example>, relay=127.0.0.1\[127.0.0.1\]:$BP, .*dsn=5.3.0, status=bounced \(host 127.0.0.1\[127.0.0.1\] said: 500 5.3.0 Error: command failed \(in reply to RCPT TO command\)\)"
+logchk "qmgr sends the non-delivery notification" \
+    "sender non-delivery notification: [0-9A-F]+"
+i=0
+while [ $i -lt 50 ] && ! grep -lq "Undelivered Mail" "$T/dump"/* 2>/dev/null; do
+	sleep 0.1; i=$((i + 1))
+done
+B=$(grep -l "Undelivered Mail" "$T/dump"/* 2>/dev/null | head -n 1)
+check "the notice reached the sender's server" test -n "$B"
+check "the notice is sent from the null sender" \
+    grep -q "^X-Mail-Args: <>" "${B:-/dev/null}"
+check "the notice is an RFC 3464 report naming the recipient and reply" \
+    python3 - "${B:-/dev/null}" <<'PY'
+import email, sys
+from email import policy
+raw = open(sys.argv[1], "rb").read()
+# smtp-sink puts its X- lines and a Received: first; the message follows
+m = email.message_from_bytes(raw, policy=policy.default)
+assert m.get_content_type() == "multipart/report", m.get_content_type()
+assert m.get_param("report-type") == "delivery-status"
+parts = list(m.iter_parts())
+ds = [p for p in parts if p.get_content_type() == "message/delivery-status"]
+assert ds, [p.get_content_type() for p in parts]
+body = ds[0].as_string()
+assert "Final-Recipient: rfc822; nobody@bad.example" in body, body
+assert "Action: failed" in body and "Status: 5.3.0" in body, body
+assert "Diagnostic-Code: smtp; 500 5.3.0 Error: command failed" in body, body
+types = [p.get_content_type() for p in parts]
+assert "message/rfc822" in types or "text/rfc822-headers" in types, types
+PY
+stop
+stop_pid "$SINK" "$BSINK"
+
+fi

@@ -831,7 +831,8 @@ notice(struct bounce_orig *o, int kind, int flags, const char *from,
 	}
 	return 0;
 bad:
-	str_set(out, o->q->err.len ? o->q->err.s : "cannot read the queue file");
+	str_set(out, o->q->err.len ? o->q->err.s :
+	    "cannot read the queue file");
 	return -1;
 }
 

@@ -44,7 +44,7 @@ struct msg {
 	const char	*sender;
 	const char	*attrs[6];	/* "name=value" */
 	long long	flags;		/* QUEUE_F_* */
-	const char	*lines[12];	/* NULL ends; "BIG" and "LONG" are made */
+	const char	*lines[12];	/* NULL ends; "LONG": 3000 octets */
 	int		big;		/* a body of 60000 bytes */
 };
 
@@ -124,7 +124,7 @@ save(const char *name)
 	char path[512];
 	FILE *fp;
 
-	if (dir == NULL || *dir == 0)
+	if (dir == NULL || *dir == 0 || got.len == 0)
 		return;
 	snprintf(path, sizeof(path), "%s/%s.eml", dir, name);
 	if ((fp = fopen(path, "w")) == NULL)
@@ -445,7 +445,8 @@ test_8bit(void)
 		"a@example.com",
 		{ NULL },
 		0,
-		{ "Subject: caf\xc3\xa9", "", "na\xc3\xafve body", "LONG", NULL },
+		{ "Subject: caf\xc3\xa9", "", "na\xc3\xafve body", "LONG",
+		    NULL },
 		0
 	};
 	static const struct msg longhdr = {

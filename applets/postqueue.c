@@ -46,7 +46,7 @@
 /* mailq's columns, short and long queue ids (Postfix's showq_compat) */
 #define S_HEAD	"-Queue ID-  --Size-- ----Arrival Time---- " \
 	"-Sender/Recipient-------\n"
-#define L_HEAD	"----Queue ID-----  --Size-- ---Arrival Time---- " \
+#define L_HEAD	"----Queue ID----- --Size-- ---Arrival Time---- " \
 	"--Sender/Recipient------\n"
 
 static const char *qdir;
@@ -92,8 +92,11 @@ table_msg(struct io *out, const struct showq_msg *m, int longids)
 	int pad;
 
 	str_init(&id);
-	str_addf(&id, "%s%c", m->id, strcmp(m->queue, Q_ACTIVE) == 0 ? '*' :
-	    strcmp(m->queue, Q_HOLD) == 0 ? '!' : ' ');
+	str_adds(&id, m->id);
+	if (strcmp(m->queue, Q_ACTIVE) == 0)
+		str_addc(&id, '*');
+	else if (strcmp(m->queue, Q_HOLD) == 0)
+		str_addc(&id, '!');
 	/* asctime()'s shape, cut as Postfix cuts it */
 	localtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
@@ -267,7 +270,8 @@ flush_id(const char *id)
 {
 	authorize(P_authorized_flush_users, "flush the mail queue");
 	if (!queue_id_ok(id))
-		die_status(EX_USAGE, "Invalid request: \"%s\"", id);
+		die_status(EX_UNAVAILABLE, "Cannot flush queue ID - invalid "
+		    "name: \"%s\"", id);
 	if (!can(Q_DEFERRED, W_OK))
 		return flush_all("A");
 	touch(id);
@@ -316,7 +320,8 @@ flush_site(const char *site)
 	if (*site == 0 || strlen(site) > 255 || strspn(site,
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789.-_[]:") != strlen(site))
-		die_status(EX_USAGE, "Invalid request: \"%s\"", site);
+		die_status(EX_UNAVAILABLE, "Cannot flush mail queue - "
+		    "invalid destination: \"%s\"", site);
 	ml = match_init("fast_flush_domains", MATCH_DOMAIN |
 	    match_parent_style("fast_flush_domains",
 	    conf_str(P_parent_domain_matches_subdomains)),
@@ -363,24 +368,24 @@ postqueue_main(int argc, char **argv)
 		case 'j':
 		case 'p':
 			if (mode)
-				die_status(EX_USAGE, USAGE);
+				die_status(EX_UNAVAILABLE, USAGE);
 			mode = c;
 			break;
 		case 'i':
 		case 's':
 			if (mode)
-				die_status(EX_USAGE, USAGE);
+				die_status(EX_UNAVAILABLE, USAGE);
 			mode = c;
 			arg = optarg;
 			break;
 		case 'v':
 			break;
 		default:
-			die_status(EX_USAGE, USAGE);
+			die_status(EX_UNAVAILABLE, USAGE);
 		}
 	}
 	if (mode == 0 || optind < argc)
-		die_status(EX_USAGE, USAGE);
+		die_status(EX_UNAVAILABLE, USAGE);
 	if (confdir && setenv("MAIL_CONFIG", confdir, 1) != 0)
 		die_status(EX_OSERR, "setenv:");
 	if (conf_load(confdir, CONF_QUIET) < 0)

@@ -580,11 +580,12 @@ allowed(void)
 	return r;
 }
 
+/* Postfix 3's report: for each action asked for, even when it found none */
 static void
-summary(int n, const char *what)
+summary(int asked, int n, const char *what)
 {
-	if (n > 0)
-		info("%s: %d message%s", what, n, n > 1 ? "s" : "");
+	if (asked)
+		info("%s: %d message%s", what, n, n == 1 ? "" : "s");
 }
 
 /* postsuper_main - postsuper(1) */
@@ -642,7 +643,7 @@ postsuper_main(int argc, char **argv)
 		die("use of this command is reserved for the superuser");
 	for (i = optind; i < argc; i++)
 		if (is_msg_queue(argv[i]) < 0)
-			die("invalid/unrecognized queue name: %s", argv[i]);
+			die("invalid directory name: %s", argv[i]);
 	priv_drop(conf_str(P_mail_owner));
 	if (chdir(qdir) < 0)
 		die("chdir %s:", qdir);
@@ -696,11 +697,11 @@ postsuper_main(int argc, char **argv)
 	if (!(all & A_RELEASE))
 		n_released += by_ids(rel, nrel, optind < argc ? list :
 		    def_release, release_one, NULL);
-	summary(n_requeued, "Requeued");
-	summary(n_deleted, "Deleted");
-	summary(n_held, "Placed on hold");
-	summary(n_released, "Released from hold");
-	summary(n_fixed, "Renamed to match inode number");
+	summary(nreq > 0, n_requeued, "Requeued");
+	summary(ndel > 0, n_deleted, "Deleted");
+	summary(nhold > 0, n_held, "Placed on hold");
+	summary(nrel > 0, n_released, "Released from hold");
+	summary(n_fixed > 0, n_fixed, "Renamed to match inode number");
 	free(del);
 	free(hold);
 	free(rel);

@@ -212,7 +212,67 @@ assert "Diagnostic-Code: smtp; 500 5.3.0 Error: command failed" in body, body
 types = [p.get_content_type() for p in parts]
 assert "message/rfc822" in types or "text/rfc822-headers" in types, types
 PY
+
+# kill -9 of an agent in the middle of a delivery: the server waits 4 s
+# before it answers DATA; the agent dies (after 1.5 s: a process that
+# dies within 1 s of its start makes master throttle the service); the mail is deferred, then
+# delivered: at least once, never lost
+stop_pid "$SINK"
+rm -f "$T/dump"/*
+smtp-sink -u postfix -w 4 -d "$T/dump/%H%M%S." "127.0.0.1:$SP" 20 \
+    >/dev/null 2>&1 &
+SINK=$!
+wait_port "$SP"
+send -f me@back.example k1@remote.example
+i=0
+AG=
+while [ $i -lt 50 ] && [ -z "$AG" ]; do
+	AG=$(pgrep -f "^smtp -c $T/etc" | head -n 1)
+	sleep 0.1; i=$((i + 1))
+done
+sleep 1.5
+[ -n "$AG" ] && kill -9 "$AG"
+logchk "an agent killed mid-delivery: deferred (unknown mail transport error)" \
+    "to=<k1@remote.example>, relay=none, .*status=deferred \(unknown mail transport error\)"
+mta postqueue -c "$T/etc" -f >/dev/null 2>&1
+logchk "... then delivered on the next attempt" \
+    "to=<k1@remote.example>, relay=127.0.0.1.*status=sent" 20
+
+# kill -9 of qmgr in the middle of a delivery: master starts a new qmgr,
+# which takes the mail in active/ again
+send -f me@back.example k2@remote.example
+i=0
+AG=
+while [ $i -lt 50 ] && [ -z "$AG" ]; do
+	AG=$(pgrep -f "^smtp -c $T/etc" | head -n 1)
+	sleep 0.1; i=$((i + 1))
+done
+sleep 1
+QM=$(pgrep -f "^qmgr -c $T/etc" | head -n 1)
+[ -n "$QM" ] && kill -9 "$QM"
+logchk "qmgr killed mid-delivery: the new qmgr delivers the message" \
+    "to=<k2@remote.example>, relay=127.0.0.1.*status=sent" 30
+# a second delivery of k2 (the new qmgr's) may still be under way
+i=0
+while [ $i -lt 150 ] && [ "$(count active)$(count incoming)" != 00 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+check "no mail is left behind after the kills" test "$(count deferred)" = 0 \
+    -a "$(count active)" = 0 -a "$(count incoming)" = 0
+check "each message reached the server at least once" \
+    sh -c "grep -l '^X-Rcpt-Args: <k1@remote.example>' '$T'/dump/* >/dev/null &&
+    grep -l '^X-Rcpt-Args: <k2@remote.example>' '$T'/dump/* >/dev/null"
+
+# pflogsumm reads the log as Postfix's and counts the same deliveries
+if command -v pflogsumm >/dev/null; then
+	pflogsumm --syslog-name=mta "$T/maillog" > "$T/pfl" 2>&1
+	NS=$(grep -c "status=sent" "$T/maillog")
+	NB=$(grep -c "status=bounced" "$T/maillog")
+	has "pflogsumm counts every status=sent as delivered ($NS)" \
+	    "^ +$NS +delivered$" "$T/pfl"
+	has "pflogsumm counts the bounces ($NB)" "^ +$NB +bounced$" "$T/pfl"
+	has "pflogsumm counts deferrals" "^ +[1-9][0-9]* +deferred" "$T/pfl"
+fi
 stop
 stop_pid "$SINK" "$BSINK"
-
 fi

@@ -11,9 +11,9 @@
  */
 APPLET(cleanup, cleanup_main, "canonicalize and enqueue a message",
     "[-c config_dir] [-o name=value]  (a service run by master)")
-APPLET(lmtp, NONE, "LMTP delivery agent",
+APPLET(lmtp, lmtp_main, "LMTP delivery agent",
     "[-c config_dir] [-o name=value]  (a service run by qmgr)")
-APPLET(local, NONE, "local mail delivery",
+APPLET(local, local_main, "local mail delivery",
     "[-c config_dir] [-o name=value]  (a service run by qmgr)")
 APPLET(mailq, sendmail_main, "list the mail queue",
     NULL)
@@ -25,7 +25,7 @@ APPLET(pickup, pickup_main, "pick up mail from the maildrop directory",
     "[-1] [-c config_dir] [-o name=value]  (a service run by master)")
 APPLET(postalias, postalias_main, "alias database maintenance",
     NULL)
-APPLET(postcat, NONE, "show the contents of queue files",
+APPLET(postcat, postcat_main, "show the contents of queue files",
     "[-bdehHoqv] [-c config_dir] [files...]")
 APPLET(postconf, postconf_main, "main.cf configuration utility",
     NULL)
@@ -36,16 +36,18 @@ APPLET(postfix, postfix_main, "control the mail system",
     "check | flush | set-permissions")
 APPLET(postmap, postmap_main, "lookup table maintenance",
     NULL)
-APPLET(postqueue, NONE, "queue control",
+APPLET(postqueue, postqueue_main, "queue control",
     "[-c config_dir] -f | -i queue_id | -j | -p | -s site")
-APPLET(postsuper, NONE, "queue maintenance",
+APPLET(postsuper, postsuper_main, "queue maintenance",
     "[-c config_dir] [-d queue_id] [-h queue_id] [-H queue_id] [-r "
     "queue_id] [-s] [queue...]")
 APPLET(qmgr, qmgr_main, "queue manager",
     "[-c config_dir] [-o name=value]  (a service run by master)")
 APPLET(sendmail, sendmail_main, "sendmail-compatible mail posting interface",
     NULL)
-APPLET(smtp, NONE, "SMTP delivery agent",
+APPLET(showq, showq_main, "list the mail queue (a service)",
+    "[-c config_dir] [-o name=value]  (a service run by master)")
+APPLET(smtp, smtp_main, "SMTP delivery agent",
     "[-c config_dir] [-o name=value]  (a service run by qmgr)")
 APPLET(smtpd, smtpd_main, "SMTP server",
     "[-c config_dir] [-o name=value] [-S]  (a service run by master)")

@@ -118,6 +118,8 @@ PARAM(append_at_myorigin, BOOL, "yes", 0, 0,
     "Append @$myorigin to locally posted addresses without a domain.")
 PARAM(append_dot_mydomain, BOOL, "no", 0, 0,
     "Append .$mydomain to locally posted addresses of the form user@host.")
+PARAM(authorized_flush_users, STR, "static:anyone", 0, 0,
+    "Who may flush the queue with postqueue -f, -i or -s, or sendmail -q.")
 PARAM(authorized_mailq_users, STR, "static:anyone", 0, 0,
     "Who may list the queue with mailq or postqueue -p.")
 PARAM(authorized_submit_users, STR, "static:anyone", 0, 0,
@@ -141,6 +143,8 @@ PARAM(canonical_maps, STR, "", 0, 0,
     "Tables that rewrite sender and recipient addresses (cleanup).")
 PARAM(command_directory, STR, COMMAND_DIR, 0, 0,
     "Where the mail system commands are installed.")
+PARAM(command_time_limit, TIME, "1000s", 1, 0,
+    "The time limit of a local delivery to a command.")
 PARAM(compatibility_level, STR, "3.6", 0, 0,
     "Accepted for main.cf compatibility; mta always has Postfix's current "
     "safe defaults.")
@@ -193,6 +197,10 @@ PARAM(delay_notice_recipient, STR, "postmaster", 0, 0,
     "Who gets the headers of delayed mail (notify_classes delay).")
 PARAM(delay_warning_time, TIME, "0h", 0, 0,
     "When to tell the sender that mail is delayed (0: never).")
+PARAM(deliver_lock_attempts, INT, "20", 1, PMAX,
+    "How many times local tries to lock a mailbox before it defers.")
+PARAM(deliver_lock_delay, TIME, "1s", 1, 0,
+    "The time between attempts to lock a mailbox.")
 PARAM(disable_dns_lookups, BOOL, "no", 0, 0,
     "Do not use DNS for delivery (obsolete: see smtp_host_lookup).")
 PARAM(disable_mime_input_processing, BOOL, "no", 0, 0,
@@ -221,6 +229,8 @@ PARAM(fallback_transport, STR, "", 0, 0,
     "Where local sends mail for users that are not in the password file.")
 PARAM(fast_flush_domains, STR, "$relay_domains", 0, 0,
     "Domains that may ask for their mail with ETRN.")
+PARAM(forward_expansion_filter, STR, "1234567890!@%-_=+:,./abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", 0, 0,
+    "The characters allowed in $name values of forward_path (others become _).")
 PARAM(forward_path, RAW, "$home/.forward${recipient_delimiter}${extension}, "
     "$home/.forward", 0, 0,
     "The .forward files that local delivery tries, first found wins.")
@@ -363,6 +373,8 @@ PARAM(permit_mx_backup_networks, STR, "", 0, 0,
     "Networks of primary MX hosts for which permit_mx_backup relays.")
 PARAM(plaintext_reject_code, INT, "450", 400, 599,
     "The reply code of reject_plaintext_session.")
+PARAM(prepend_delivered_header, STR, "command, file, forward", 0, 0,
+    "Where local adds Delivered-To: besides mailboxes: command, file, forward.")
 PARAM(process_id, STR, NULL, 0, 0,
     "The process ID of the running program (read-only).")
 PARAM(process_name, STR, NULL, 0, 0,
@@ -688,6 +700,8 @@ PARAM(smtputf8_enable, BOOL, "yes", 0, 0,
     "Offer SMTPUTF8 and accept UTF-8 addresses.")
 PARAM(soft_bounce, BOOL, "no", 0, 0,
     "Turn hard bounces into deferrals and 5xx replies into 4xx (for testing).")
+PARAM(stale_lock_time, TIME, "500s", 1, 0,
+    "The age at which a mailbox dot-lock file is removed as stale.")
 PARAM(strict_rfc821_envelopes, BOOL, "no", 0, 0,
     "Require <> around MAIL FROM and RCPT TO addresses.")
 PARAM(swap_bangpath, BOOL, "yes", 0, 0,

@@ -17,10 +17,15 @@
  * Return-Path:, Bcc: and Content-Length: are dropped; Received: (with the
  * queue id) goes first, and Message-Id:, Date: and From: are added when
  * missing to local mail (always_add_missing_headers: to all).  Body lines
- * are matched against body_checks.  The answer, one line, comes only at
- * the end: "0 QUEUEID" after the file is durably in incoming/ (or hold/),
- * "4 X.Y.Z text" or "5 X.Y.Z text" with nothing queued.  A stream that
- * ends without REC_END queues nothing and gets no answer.
+ * are matched against body_checks.
+ *
+ * Output: "I QUEUEID" at once, when the queue file is created (before
+ * any input is read, so the submitter can log the id first, as Postfix's
+ * cleanup sends its queue_id on connect); "4 4.3.0 ..." and exit when it
+ * cannot be created.  The answer comes only at the end: "0 QUEUEID"
+ * after the file is durably in incoming/ (or hold/), "4 X.Y.Z text" or
+ * "5 X.Y.Z text" with nothing queued.  A stream that ends without
+ * REC_END queues nothing and gets no answer.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -343,23 +348,36 @@ recipient(struct cleanup *c, const char *addr, const struct rcpt *r)
 	alias_list_free(list);
 }
 
-/* REC_MESG: create the file, write the envelope and Received: */
-static void
-begin(struct cleanup *c)
+/*
+ * the stream starts: create the file and say its queue id ("I QUEUEID"),
+ * so the submitter logs it before anything here does; or say "4 ..."
+ */
+static int
+create(struct cleanup *c)
 {
 	struct str err;
-	size_t i;
 
 	str_init(&err);
 	c->w = queue_create(c->qdir, Q_INCOMING,
 	    conf_bool(P_enable_long_queue_ids), &err);
 	if (c->w == NULL) {
 		warn("%s", err.s);
-		fail(c, 4, "4.3.0 Queue file write error");
 		str_free(&err);
-		return;
+		io_printf(&c->out, "4 4.3.0 Queue file write error\n");
+		io_flush(&c->out);
+		return -1;
 	}
 	str_free(&err);
+	io_printf(&c->out, "I %s\n", c->w->id);
+	return io_flush(&c->out);
+}
+
+/* REC_MESG: write the envelope and Received: */
+static void
+begin(struct cleanup *c)
+{
+	size_t i;
+
 	if (c->arrival)
 		queue_puts(c->w, REC_TIME, c->arrival);
 	else
@@ -782,6 +800,8 @@ serve(struct cleanup *c)
 	long long envsize = 0;
 	int type, r, ended = 0;
 
+	if (create(c) < 0)
+		return EX_TEMPFAIL;
 	while ((r = queue_io_get(&c->in, &type, &c->line, ENV_REC_MAX)) ==
 	    QUEUE_REC) {
 		if (type == REC_END) {

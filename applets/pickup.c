@@ -281,6 +281,9 @@ forward(struct pick *p, int fd, const struct stat *st)
 			if (!p->context)
 				submit_recs(p->s, REC_ATTR,
 				    "rewrite_context=local");
+			/* as Postfix: after the envelope, before cleanup logs */
+			info("%s: uid=%ld from=<%s>", submit_id(p->s),
+			    (long)p->uid, p->sender);
 			submit_rec(p->s, REC_MESG, "", 0);
 			state = REC_MESG;
 		} else if (state == REC_FROM) {
@@ -309,7 +312,6 @@ forward(struct pick *p, int fd, const struct stat *st)
 	code = submit_close(p->s, &out);
 	p->s = NULL;
 	if (code == 0) {
-		info("%s: uid=%ld from=<%s>", out.s, (long)p->uid, p->sender);
 		res = PICK_DONE;
 	} else if (code == 5) {
 		str_set(&p->why, out.s);

@@ -684,9 +684,11 @@ read_msg(struct msg *m)
 			char *dot = strchr(d.s, '.');
 
 			if (dot)
-				*dot = 0;
+				*dot++ = 0;
 			if (num_parse(d.s, 0, 1LL << 40, &n) == 0)
 				m->arrival.tv_sec = (time_t)n;
+			if (dot && num_parse(dot, 0, 999999, &n) == 0)
+				m->arrival.tv_usec = (long)n;
 			break;
 		}
 		case REC_FROM:

@@ -527,6 +527,23 @@ may_write_queue(void)
 	return ok;
 }
 
+/*
+ * the line Postfix's pickup logs for every sendmail submission: mail that
+ * goes straight to cleanup logs it here, under pickup's name, so that log
+ * readers (pflogsumm) count it as Postfix's would
+ */
+static void
+log_as_pickup(const char *id, long uid, const char *sender)
+{
+	const char *self = log_applet;
+
+	log_applet = "pickup";
+	conf_log(LOG_TO_SYSLOG);
+	info_log("%s: uid=%ld from=<%s>", id, uid, sender);
+	log_applet = self;
+	conf_log(LOG_TO_STDERR | LOG_TO_SYSLOG);
+}
+
 /* authorized_submit_users, by login name (or uid when there is none) */
 static void
 check_submit(const char *login, uid_t uid)
@@ -666,6 +683,8 @@ post(struct opts *o, int argc, char **argv)
 		}
 		submit_recs(m.s, REC_RCPT, rcpt.v[i]);
 	}
+	if (how == SUBMIT_CLEANUP)
+		log_as_pickup(submit_id(m.s), (long)uid, sender);
 	submit_rec(m.s, REC_MESG, "", 0);
 	put_headers(&m, &hdr);
 	put_body(&m, &line, r, prev);
@@ -674,12 +693,6 @@ post(struct opts *o, int argc, char **argv)
 	if ((r = submit_close(m.s, &err)) != 0)
 		die_status(r == 5 ? EX_UNAVAILABLE : EX_TEMPFAIL, "%s: %s",
 		    m.who, err.s);
-	if (how == SUBMIT_CLEANUP) {
-		/* the line pickup logs for a maildrop file */
-		conf_log(LOG_TO_SYSLOG);
-		info_log("%s: uid=%ld from=<%s>", err.s, (long)uid, sender);
-		conf_log(LOG_TO_STDERR | LOG_TO_SYSLOG);
-	}
 	/* pickup looks every few seconds anyway: a failed wake-up is fine */
 	if (how == SUBMIT_MAILDROP)
 		(void)svc_trigger(conf_str(P_queue_directory), "pickup", "W");

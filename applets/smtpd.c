@@ -518,7 +518,8 @@ disconnect_log(struct smtpd_sess *s)
 			str_addf(&l, " %s=%d/%d", cmd_names[i], s->nok[i],
 			    s->ncmd[i]);
 	}
-	if (ok == all)
+	/* Postfix says "commands=0/0" for a client that said nothing */
+	if (ok == all && all > 0)
 		str_addf(&l, " commands=%d", all);
 	else
 		str_addf(&l, " commands=%d/%d", ok, all);

@@ -57,3 +57,4 @@ bench "postconf (all parameters)" \
     "MAIL_CONFIG=$T/mta $MTA postconf" \
     "/usr/sbin/postconf -c $T/pf"
 sh "$(dirname "$0")/smtp.sh"
+sh "$(dirname "$0")/relay.sh"

@@ -494,8 +494,7 @@ result(struct agent_req *r, const char *s)
 		status = AGENT_BOUNCE;
 	else
 		return -1;
-	if (len[1] >= AGENT_DSN_MAX || f[1][0] != "0245"[status / 2] ||
-	    (status == AGENT_SENT && f[1][0] != '2'))
+	if (len[1] >= AGENT_DSN_MAX || f[1][0] != '0' + status)
 		return -1;
 	p->status = status;
 	memcpy(p->dsn, f[1], len[1]);

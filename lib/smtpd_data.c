@@ -91,6 +91,8 @@ open_submit(struct smtpd_sess *s)
 		return NULL;
 	}
 	str_free(&err);
+	/* as Postfix's smtpd, once the queue id exists: before cleanup logs */
+	info("%s: client=%s", submit_id(sub), s->namaddr);
 	str_init(&t);
 	submit_recs(sub, REC_FROM, s->sender);
 	if (s->local) {
@@ -247,8 +249,6 @@ finish(struct rx *rx)
 {
 	struct smtpd_sess *s = rx->s;
 	struct str reply = STR_INIT, ans = STR_INIT;
-	struct timeval tv;
-	char id[QUEUE_ID_MAX];
 	int code, r = -1;
 
 	str_init(&reply);
@@ -265,16 +265,13 @@ finish(struct rx *rx)
 		smtpd_reply_text(s, reply.s);
 	} else if (s->ck.discard) {
 		/* DISCARD: claim success, as Postfix does; keep nothing */
-		gettimeofday(&tv, NULL);
-		queue_make_id(id, sizeof(id), &tv, (unsigned long long)
-		    getpid(), conf_bool(P_enable_long_queue_ids));
-		smtpd_reply(s, "250 2.0.0 Ok: queued as %s", id);
+		smtpd_reply(s, "250 2.0.0 Ok: queued as %s",
+		    submit_id(rx->sub));
 		r = 0;
 	} else {
 		code = submit_close(rx->sub, &ans);
 		rx->sub = NULL;
 		if (code == 0) {
-			info("%s: client=%s", ans.s, s->namaddr);
 			smtpd_reply(s, "250 2.0.0 Ok: queued as %s", ans.s);
 			s->errors = s->junk = 0;
 			s->msgs++;

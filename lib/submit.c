@@ -17,8 +17,13 @@
  * SUBMIT_CLEANUP connects to $queue_directory/private/cleanup.  When
  * nothing listens there (no master), the binary re-executes itself as
  * cleanup on a socketpair (fds 0 and 1, as master's unix services get
- * their connection), so smtpd and sendmail work without master.  The
- * answer is one line: "0 QUEUEID", "4 X.Y.Z text" or "5 X.Y.Z text".
+ * their connection), so smtpd and sendmail work without master.  Cleanup
+ * first says "I QUEUEID" when it has created the queue file, before it
+ * reads anything: submit_open() waits for that line, so the caller can
+ * log the queue id (smtpd's "client=", pickup's "uid=") before cleanup
+ * logs anything about the content, in Postfix's order.  A cleanup that
+ * cannot create the file says "4 X.Y.Z text" instead and exits.  The
+ * final answer is one line: "0 QUEUEID", "4 X.Y.Z text" or "5 X.Y.Z text".
  *
  * SUBMIT_MAILDROP writes $queue_directory/maildrop/.NAME (O_EXCL, 0644,
  * NAME 24 random hex digits), and at close fsyncs it, renames it to NAME
@@ -64,6 +69,7 @@ struct submit {
 	char		*name;
 	char		*dir;
 	int		mesg;		/* REC_MESG was sent */
+	char		*id;		/* cleanup's queue id, or NAME */
 };
 
 /* writes that cannot kill the caller with SIGPIPE */
@@ -155,7 +161,36 @@ submit_free(struct submit *s)
 	free(s->path);
 	free(s->name);
 	free(s->dir);
+	free(s->id);
 	free(s);
+}
+
+/* cleanup's first line: "I QUEUEID", or a refusal ("4 X.Y.Z text") */
+static int
+hello(struct submit *s, struct str *err)
+{
+	struct str line;
+	ssize_t n;
+
+	str_init(&line);
+	n = io_getline(&s->io, &line, ANSWER_MAX);
+	if (n > 0 && line.s[line.len - 1] == '\n')
+		str_trunc(&line, line.len - 1);
+	if (n > 2 && line.s[0] == 'I' && line.s[1] == ' ' &&
+	    queue_id_ok(line.s + 2)) {
+		s->id = xstrdup(line.s + 2);
+		str_free(&line);
+		return 0;
+	}
+	if (n > 2 && (line.s[0] == '4' || line.s[0] == '5') &&
+	    line.s[1] == ' ')
+		str_addf(err, "cleanup: %s", line.s + 2);
+	else if (n == IO_ERR)
+		str_addf(err, "read from cleanup: %s", strerror(s->io.err));
+	else
+		str_adds(err, "no queue id from cleanup");
+	str_free(&line);
+	return -1;
 }
 
 /*
@@ -176,6 +211,7 @@ submit_open(int how, struct str *err)
 		if (open_maildrop(s, err) < 0)
 			goto fail;
 		s->io.fd = s->fd;
+		s->id = xstrdup(s->name);
 		return s;
 	}
 	if (how != SUBMIT_CLEANUP)
@@ -188,10 +224,22 @@ submit_open(int how, struct str *err)
 	s->io.fd = s->fd;
 	s->io.timeout = (int)conf_time(P_ipc_timeout);
 	s->io.wr = sock_write;
+	if (hello(s, err) < 0)
+		goto fail;
 	return s;
 fail:
 	submit_free(s);
 	return NULL;
+}
+
+/*
+ * submit_id - the queue id cleanup gave at submit_open() (for maildrop,
+ * the file name), to log before the content goes out
+ */
+const char *
+submit_id(const struct submit *s)
+{
+	return s->id;
 }
 
 static void

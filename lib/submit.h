@@ -8,9 +8,11 @@
  *
  * Cleanup is reached at $queue_directory/private/cleanup (master's unix
  * service); when nothing listens there, the binary is re-executed as
- * cleanup on a socketpair, so smtpd works without master too.  Cleanup's
- * answer is one line: "0 QUEUEID" (accepted and on disk), or "4 X.Y.Z
- * text" / "5 X.Y.Z text" (refused; nothing was queued).
+ * cleanup on a socketpair, so smtpd works without master too.  Cleanup
+ * says "I QUEUEID" as soon as it has created the queue file (submit_open()
+ * waits for it, so submit_id() can be logged before the content goes
+ * out), and at the end one line: "0 QUEUEID" (accepted and on disk), or
+ * "4 X.Y.Z text" / "5 X.Y.Z text" (refused; nothing was queued).
  */
 #ifndef MTA_SUBMIT_H
 #define MTA_SUBMIT_H
@@ -25,6 +27,7 @@
 struct submit;
 
 struct submit *submit_open(int, struct str *);
+const char *submit_id(const struct submit *);
 void	submit_rec(struct submit *, int, const char *, size_t);
 void	submit_recs(struct submit *, int, const char *);
 void	submit_line(struct submit *, const char *, size_t);

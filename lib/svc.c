@@ -52,12 +52,14 @@ const char svc_default_text[] =
 "smtp      unix  -       -       n       -       -       smtp\n"
 "relay     unix  -       -       n       -       -       smtp\n"
 "        -o syslog_name=mta/$service_name\n"
+"showq     unix  n       -       n       -       -       showq\n"
 "local     unix  -       n       n       -       -       local\n"
 "lmtp      unix  -       -       n       -       -       lmtp\n";
 
 /* the programs of master.cf's column 8 that mta has */
 static const char *const provided[] = {
-	"cleanup", "lmtp", "local", "pickup", "qmgr", "smtp", "smtpd",
+	"cleanup", "lmtp", "local", "pickup", "qmgr", "showq", "smtp",
+	"smtpd",
 };
 
 /* svc_provided - 1 when mta has the master.cf program name */

@@ -551,12 +551,15 @@ svc_listen(const struct svc *s, const char *qdir, uid_t uid, gid_t gid,
 		    sizeof(sun)) < 0 || listen(fd, SVC_BACKLOG) < 0)
 			goto fail;
 		/*
-		 * Anyone may wake pickup and qmgr; no other socket is for
-		 * users, whatever its directory: with no set-gid postdrop,
-		 * public/cleanup open to all would let any user forge the
-		 * attributes that smtpd and pickup vouch for.
+		 * Anyone may wake pickup and qmgr, and ask showq for the
+		 * listing (it checks authorized_mailq_users itself); no
+		 * other socket is for users, whatever its directory: with
+		 * no set-gid postdrop, public/cleanup open to all would let
+		 * any user forge the attributes that smtpd and pickup vouch
+		 * for.
 		 */
-		if (chmod(path, svc_is_daemon(s) ? 0666 : 0600) < 0)
+		if (chmod(path, svc_is_daemon(s) ||
+		    strcmp(s->command, "showq") == 0 ? 0666 : 0600) < 0)
 			goto fail;
 	}
 	if (geteuid() == 0 && lchown(path, uid, gid) < 0)

@@ -49,6 +49,7 @@ def main():
     want = [w.split("=", 1)[0] for w in want]
     path = "%s/%s/%s" % (qdir, queue, qid)
     sender, rcpts, off, arrival = "", [], 0, "%.6f" % time.time()
+    dsn = {}  # the O (ORCPT) and N (NOTIFY) records before an R
     with open(path, "rb") as f:
         raw = f.read()
     pos = 0
@@ -59,8 +60,11 @@ def main():
             sender = d.decode("utf-8", "surrogateescape")
         elif t == "T":
             arrival = d.decode()
+        elif t in ("O", "N"):
+            dsn[t] = d
         elif t == "R":
-            rcpts.append((pos, d.decode("utf-8", "surrogateescape")))
+            rcpts.append((pos, d.decode("utf-8", "surrogateescape"), dsn))
+            dsn = {}
         pos = n + 1 + ln + 1
     req = b""
     for k, v in (("transport", transport), ("nexthop", nexthop),
@@ -69,11 +73,14 @@ def main():
                  ("active", "%.6f" % time.time()), ("flags", "0")):
         req += rec("A", "%s=%s" % (k, v))
     byoff = {}
-    for off, addr in rcpts:
+    for off, addr, d in rcpts:
         if want and addr not in want:
             continue
         if addr in orig:
             req += rec("U", orig[addr])
+        for t in ("O", "N"):
+            if t in d:
+                req += rec(t, d[t])
         req += rec("R", "%d %s" % (off, addr))
         byoff[off] = addr
     req += rec("E", "")

@@ -7,6 +7,7 @@
 . "${TOP:-.}/tests/lib.sh"
 
 Q=$T/q
+export T
 for d in maildrop incoming active deferred hold corrupt defer bounce \
     private public pid; do mkdir -p "$Q/$d"; done
 # as queue_dirs() makes them: cleanup started as root becomes mail_owner
@@ -48,7 +49,25 @@ def send(noend):
             break
         ans += x
     p.wait()
+    # the first line, "I QUEUEID", goes to $T/hello; the answer to stdout
+    hello, _, ans = ans.partition(b'\n')
+    open(os.environ['T'] + '/hello', 'w').write(hello.decode() + '\n')
     sys.stdout.write(ans.decode())
+# early: the "I QUEUEID" line comes before any input is sent
+def early():
+    a, b = socket.socketpair()
+    p = subprocess.Popen([os.environ['MTA'], 'cleanup'], stdin=b, stdout=b)
+    b.close()
+    a.settimeout(10)
+    line = b''
+    while not line.endswith(b'\n'):
+        x = a.recv(1)
+        if not x:
+            break
+        line += x
+    a.close()
+    p.wait()
+    sys.stdout.write(line.decode())
 # dump: a queue file as "TYPE repr(data)" lines
 def dump(path):
     f = open(path, 'rb').read()
@@ -63,6 +82,8 @@ def dump(path):
         i = sp + 2 + n
 if sys.argv[1] == 'send':
     send(len(sys.argv) > 2)
+elif sys.argv[1] == 'early':
+    early()
 else:
     dump(sys.argv[2])
 EOF
@@ -79,6 +100,7 @@ ans=$(printf '%s\n' 'Salice' 'Afull_name=Alice Example' 'Afoo=bar' \
     'LBcc: secret@example.net' 'L' 'Lbody\x00with nul\r' 'X' | send)
 id=${ans#0 }
 check_out "answer 0 QUEUEID" "0 $id" echo "$ans"
+check_out "the first line was I QUEUEID, the same id" "I $id" cat "$T/hello"
 check "queue file named by its id in incoming" test -f "$Q/incoming/$id"
 dump "$Q/incoming/$id" > "$T/d1"
 check "version and size records first" sh -c "head -n 2 '$T/d1' | \
@@ -212,6 +234,13 @@ ans=$(printf '%s\n' 'Sa@example.com' 'Rbob@example.org' 'M' 'LSubject: b' \
 id=${ans#0 }
 check_out "a long line is stored as P pieces and a last L" "P4096|P4096|L1808|" \
     sh -c "grep -ao '^[PL][0-9]* y' '$Q/incoming/$id' | cut -d' ' -f1 | tr '\n' '|'"
+
+# the queue id comes first, before cleanup reads anything (the submitter
+# logs it before cleanup logs the message-id, as with Postfix)
+clearq
+check "I QUEUEID before any input" sh -c \
+    "python3 '$T/cl.py' early | grep -Eqx 'I [0-9A-Za-z]+'"
+check_out "a stream that ends at once leaves no file" 0 nfiles
 
 # 7. a stream without REC_END queues nothing and gets no answer
 clearq

@@ -4,7 +4,7 @@
 . "$TOP/tests/lib.sh"
 
 check_out "mta --list names every applet of the design" \
-    "cleanup lmtp local mailq master newaliases pickup postalias postcat postconf postdrop postfix postmap postqueue postsuper qmgr sendmail smtp smtpd" \
+    "cleanup lmtp local mailq master newaliases pickup postalias postcat postconf postdrop postfix postmap postqueue postsuper qmgr sendmail showq smtp smtpd" \
     sh -c '"$MTA" --list | tr "\n" " " | sed "s/ $//"'
 check_exit "mta --help exits 0" 0 mta --help
 check "mta --help prints usage to stdout" grep -q '^usage: mta APPLET' "$T/.out"

@@ -1,0 +1,116 @@
+/* MIT licence: see LICENSE. */
+/*
+ * showq.c - the showq(8) service: the queue listing for postqueue -p
+ * (mailq) and -j run by users who cannot read the queue.
+ *
+ * Run by master as mail_owner for each connection to public/showq (the
+ * one socket under public/ that any user may connect to, besides the
+ * pickup and qmgr triggers), with the connection on fds 0 and 1; or by
+ * postqueue on a socketpair when its caller may read the queue.  It
+ * takes no input: it writes the listing (lib/showq.c, the stream in
+ * showq.h) and exits.  Postfix leaves authorized_mailq_users to its
+ * set-gid postqueue; mta has no set-gid program, so showq checks the
+ * list itself against the peer's uid (SO_PEERCRED).  Man page: showq(8).
+ */
+#define _GNU_SOURCE	/* struct ucred */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "../lib/conf.h"
+#include "../lib/io.h"
+#include "../lib/log.h"
+#include "../lib/priv.h"
+#include "../lib/queue.h"
+#include "../lib/showq.h"
+#include "../lib/str.h"
+#include "../lib/x.h"
+
+/* the peer of fd 0 may list the queue (always so on a socketpair) */
+static int
+peer_allowed(struct str *why)
+{
+#ifdef SO_PEERCRED
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct str who = STR_INIT;
+	int r;
+
+	if (getsockopt(0, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+	    cred.pid == getppid())
+		return 1;
+	str_init(&who);
+	r = showq_allowed(P_authorized_mailq_users, cred.uid, &who);
+	if (r == 0)
+		str_addf(why, "User %s(%ld) is not allowed to view the mail "
+		    "queue", who.s, (long)cred.uid);
+	else if (r < 0)
+		str_addf(why, "authorized_mailq_users: %s", who.s);
+	if (r <= 0)
+		warn("%s", why->s);
+	str_free(&who);
+	return r > 0;
+#else
+	return 1;
+#endif
+}
+
+/* showq_main - showq(8) */
+int
+showq_main(int argc, char **argv)
+{
+	struct io out;
+	struct str why = STR_INIT;
+	const char *confdir = NULL;
+	char **over = NULL;
+	size_t nover = 0, i;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "c:o:tuvzS")) != -1) {
+		switch (ch) {
+		case 'c':
+			confdir = optarg;
+			break;
+		case 'o':
+			over = xreallocarray(over, nover + 1, sizeof(*over));
+			over[nover++] = optarg;
+			break;
+		case 't': case 'u': case 'v': case 'z': case 'S':
+			break;	/* master's flags: nothing to do here */
+		default:
+			die_status(EX_USAGE, "usage: showq [-c config_dir] "
+			    "[-o name=value]");
+		}
+	}
+	if (conf_load(confdir, CONF_QUIET) < 0)
+		die_status(EX_CONFIG, "cannot load the configuration");
+	for (i = 0; i < nover; i++)
+		if (conf_override(over[i]) < 0)
+			die_status(EX_USAGE, "-o %s: need name=value",
+			    over[i]);
+	free(over);
+	conf_log(LOG_TO_SYSLOG);
+	priv_daemon();
+	io_init(&out, 1, (int)conf_time(P_ipc_timeout));
+	str_init(&why);
+	if (!peer_allowed(&why)) {
+		struct str rec = STR_INIT;
+
+		str_init(&rec);
+		str_addf(&rec, "refused=%s", why.s);
+		queue_rec(&out.wbuf, REC_ATTR, rec.s, rec.len);
+		queue_rec(&out.wbuf, REC_END, "", 0);
+		io_flush(&out);
+		str_free(&rec);
+	} else {
+		showq_write(conf_str(P_queue_directory), &out);
+	}
+	str_free(&why);
+	io_free(&out);
+	return 0;
+}

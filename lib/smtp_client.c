@@ -1,0 +1,918 @@
+/* MIT licence: see LICENSE. */
+/*
+ * smtp_client.c - the SMTP/LMTP client session: connect, greeting,
+ * EHLO (HELO fallback) or LHLO, MAIL/RCPT/DATA pipelined when offered,
+ * the content dot-stuffed with long lines folded, per-recipient results,
+ * QUIT.  Every read and write has its Postfix timeout (smtp_*_timeout);
+ * replies are parsed strictly and kept bounded.  Failure texts are
+ * Postfix's: "connect to H[ip]:25: Connection refused", "host H[ip]
+ * said: 550 ... (in reply to RCPT TO command)", "lost connection with
+ * H[ip] while sending message body", "conversation with H[ip] timed out
+ * while receiving the initial server greeting".
+ *
+ * Run inside the smtp and lmtp delivery agents (as mail_owner) and the
+ * sendmail command's relay mode (as its user).  Man page: smtp(8).
+ *
+ * Choices where Postfix converts: an 8bit message to a server without
+ * 8BITMIME is sent as it is (Postfix with disable_mime_output_conversion
+ * = yes); a message that asked for SMTPUTF8 bounces (5.6.7) only when
+ * its envelope needs it and the server lacks it.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "../config.h"
+#include "conf.h"
+#include "io.h"
+#include "num.h"
+#include "queue.h"
+#include "smtp_addr.h"
+#include "smtp_client.h"
+#include "str.h"
+#include "x.h"
+
+#define PIPE_MAX	100	/* commands in flight when pipelining */
+#define BODY_FLUSH	65536	/* content bytes per write */
+
+/* the transaction's commands, in Postfix's words */
+enum { C_MAIL, C_RCPT, C_DATA, C_DOT, C_QUIT };
+static const char *const state_where[] = {
+	"sending MAIL FROM",
+	"sending RCPT TO",
+	"sending DATA command",
+	"sending end of data -- message may be sent more than once",
+	"sending QUIT",
+};
+static const char *const state_cmd[] = {
+	"MAIL FROM command",
+	"RCPT TO command",
+	"DATA command",
+	"end of DATA command",
+	"QUIT command",
+};
+
+/* smtp_rcpt_init - a recipient without a result */
+void
+smtp_rcpt_init(struct smtp_rcpt *r, const char *addr)
+{
+	memset(r, 0, sizeof(*r));
+	r->addr = addr;
+	str_init(&r->reason);
+}
+
+/* smtp_rcpt_free - release a recipient's result */
+void
+smtp_rcpt_free(struct smtp_rcpt *r)
+{
+	str_free(&r->reason);
+}
+
+/* smtp_sess_init - a session not yet connected, settings from main.cf */
+void
+smtp_sess_init(struct smtp_sess *s, int lmtp)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	s->lmtp = lmtp;
+	io_init(&s->io, -1, 0);
+	str_init(&s->reply.text);
+	str_init(&s->why);
+	s->t_connect = (int)conf_time(P_smtp_connect_timeout);
+	s->t_helo = (int)conf_time(P_smtp_helo_timeout);
+	s->t_mail = (int)conf_time(P_smtp_mail_timeout);
+	s->t_rcpt = (int)conf_time(P_smtp_rcpt_timeout);
+	s->t_data_init = (int)conf_time(P_smtp_data_init_timeout);
+	s->t_data_xfer = (int)conf_time(P_smtp_data_xfer_timeout);
+	s->t_data_done = (int)conf_time(P_smtp_data_done_timeout);
+	s->t_quit = (int)conf_time(P_smtp_quit_timeout);
+	s->helo_name = xstrdup(conf_str(P_smtp_helo_name));
+	s->skip_5xx = conf_bool(P_smtp_skip_5xx_greeting);
+	s->line_limit = (size_t)conf_int(P_smtp_line_length_limit);
+	s->reply_limit = (size_t)conf_int(P_line_length_limit);
+}
+
+static void
+fail(struct smtp_sess *s, const char *dsn, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+fail(struct smtp_sess *s, const char *dsn, const char *fmt, ...)
+{
+	va_list ap;
+
+	s->status = dsn[0] == '5' ? 5 : 4;
+	str_copy(s->dsn, dsn, sizeof(s->dsn));
+	str_reset(&s->why);
+	va_start(ap, fmt);
+	str_vaddf(&s->why, fmt, ap);
+	va_end(ap);
+}
+
+static void
+rcpt_set(struct smtp_rcpt *r, int code, const char *dsn, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
+static void
+rcpt_set(struct smtp_rcpt *r, int code, const char *dsn, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	r->status = code / 100 == 2 ? 2 : code / 100 == 5 ? 5 : 4;
+	str_copy(r->dsn, dsn, sizeof(r->dsn));
+	r->dsn[0] = (char)('0' + r->status);
+	str_reset(&r->reason);
+	va_start(ap, fmt);
+	str_vaddf(&r->reason, fmt, ap);
+	va_end(ap);
+}
+
+/* errno in the words Postfix's logs show (glibc's) */
+static const char *
+errtext(int e)
+{
+	switch (e) {
+	case ETIMEDOUT:
+		return "Connection timed out";
+	case ENETUNREACH:
+		return "Network is unreachable";
+	case EHOSTUNREACH:
+		return "No route to host";
+	case ECONNRESET:
+		return "Connection reset by peer";
+	case ENOENT:
+		return "No such file or directory";
+	case EACCES:
+		return "Permission denied";
+	}
+	return strerror(e);
+}
+
+/* connect ---------------------------------------------------------------- */
+
+static int
+bind_source(struct smtp_sess *s, int family)
+{
+	const char *b = conf_str(family == AF_INET6 ?
+	    P_smtp_bind_address6 : P_smtp_bind_address);
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (*b == 0 || (family != AF_INET && family != AF_INET6))
+		return 0;
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		if (inet_pton(AF_INET, b, &sin->sin_addr) != 1)
+			return -1;
+		len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		if (inet_pton(AF_INET6, b, &sin6->sin6_addr) != 1)
+			return -1;
+		len = sizeof(*sin6);
+	}
+	return bind(s->fd, (struct sockaddr *)&ss, len);
+}
+
+/*
+ * smtp_connect - a connection to one server address within
+ * smtp_connect_timeout.  0, or -1 with status, dsn and why ("connect to
+ * H[ip]:port: Connection refused").
+ */
+int
+smtp_connect(struct smtp_sess *s, const struct smtp_addr *a)
+{
+	struct sockaddr_storage ss;
+	struct pollfd p;
+	socklen_t len;
+	int fl, r, e = 0;
+
+	smtp_close(s);
+	free(s->host);
+	free(s->addr);
+	free(s->namaddr);
+	free(s->relay);
+	s->host = xstrdup(a->host);
+	s->addr = xstrdup(a->addr);
+	s->port = a->port;
+	s->namaddr = xasprintf("%s[%s]", a->host, a->addr);
+	s->relay = a->family == AF_UNIX ? xstrdup(s->namaddr) :
+	    xasprintf("%s:%d", s->namaddr, a->port);
+	s->features = 0;
+	s->size_limit = 0;
+	memset(&ss, 0, sizeof(ss));
+	if (a->family == AF_UNIX) {
+		struct sockaddr_un *sun = (struct sockaddr_un *)&ss;
+
+		if (strlen(a->addr) >= sizeof(sun->sun_path)) {
+			fail(s, "4.3.5", "connect to %s: %s", s->namaddr,
+			    "File name too long");
+			return -1;
+		}
+		sun->sun_family = AF_UNIX;
+		str_copy(sun->sun_path, a->addr, sizeof(sun->sun_path));
+		len = sizeof(*sun);
+	} else if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((unsigned short)a->port);
+		inet_pton(AF_INET, a->addr, &sin->sin_addr);
+		len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((unsigned short)a->port);
+		inet_pton(AF_INET6, a->addr, &sin6->sin6_addr);
+		len = sizeof(*sin6);
+	}
+	if ((s->fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		e = errno;
+		goto fail;
+	}
+	if (bind_source(s, a->family) < 0) {
+		e = errno ? errno : EINVAL;
+		goto fail;
+	}
+	fl = fcntl(s->fd, F_GETFL);
+	(void)fcntl(s->fd, F_SETFL, fl | O_NONBLOCK);
+	if (connect(s->fd, (struct sockaddr *)&ss, len) < 0) {
+		if (errno != EINPROGRESS && errno != EAGAIN) {
+			e = errno;
+			goto fail;
+		}
+		p.fd = s->fd;
+		p.events = POLLOUT;
+		do
+			r = poll(&p, 1, s->t_connect > 0 ?
+			    s->t_connect * 1000 : -1);
+		while (r < 0 && errno == EINTR);
+		if (r == 0) {
+			e = ETIMEDOUT;
+			goto fail;
+		}
+		len = sizeof(e);
+		if (r < 0 || getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e,
+		    &len) < 0)
+			e = errno;
+		if (e)
+			goto fail;
+	}
+	(void)fcntl(s->fd, F_SETFL, fl & ~O_NONBLOCK);
+	io_free(&s->io);
+	io_init(&s->io, s->fd, s->t_helo);
+	return 0;
+fail:
+	if (a->family == AF_UNIX)
+		fail(s, "4.4.1", "connect to %s: %s", s->namaddr, errtext(e));
+	else
+		fail(s, "4.4.1", "connect to %s:%d: %s", s->namaddr, a->port,
+		    errtext(e));
+	smtp_close(s);
+	return -1;
+}
+
+/* replies ----------------------------------------------------------------- */
+
+static int
+is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* "X.Y.Z" at the start of text (RFC 3463): its length, or 0 */
+static size_t
+dsn_len(const char *t, int cls)
+{
+	size_t i = 0, n;
+
+	if (t[0] != cls || t[1] != '.')
+		return 0;
+	i = 2;
+	for (n = 0; n < 3 && is_digit(t[i]); n++, i++)
+		;
+	if (n == 0 || t[i++] != '.')
+		return 0;
+	for (n = 0; n < 3 && is_digit(t[i]); n++, i++)
+		;
+	if (n == 0 || (t[i] != ' ' && t[i] != 0))
+		return 0;
+	return i;
+}
+
+static void
+lost(struct smtp_sess *s, const char *where)
+{
+	if (s->io.err == ETIMEDOUT)
+		fail(s, "4.4.2", "conversation with %s timed out while %s",
+		    s->namaddr, where);
+	else
+		fail(s, "4.4.2", "lost connection with %s while %s",
+		    s->namaddr, where);
+}
+
+/*
+ * one reply into s->reply (every line, when lines is not NULL, LF
+ * separated): 0, or -1 with the session's failure (lost connection,
+ * timeout, malformed reply)
+ */
+static int
+get_reply(struct smtp_sess *s, int timeout, const char *where,
+    struct str *lines)
+{
+	struct str line;
+	ssize_t n;
+	size_t count = 0, k;
+	int code = 0, c;
+
+	str_init(&line);
+	str_reset(&s->reply.text);
+	s->reply.code = 0;
+	if (lines)
+		str_reset(lines);
+	s->io.timeout = timeout;
+	for (;;) {
+		n = io_getline(&s->io, &line, s->reply_limit);
+		if (n == IO_EOF || n == IO_ERR ||
+		    (n >= 0 && (line.len == 0 || line.s[line.len - 1] !=
+		    '\n'))) {
+			lost(s, where);
+			goto bad;
+		}
+		if (n == IO_TOOLONG || ++count > SMTP_REPLY_LINES_MAX)
+			goto malformed;
+		str_trunc(&line, line.len - 1);
+		if (line.len && line.s[line.len - 1] == '\r')
+			str_trunc(&line, line.len - 1);
+		if (line.len < 3 || !is_digit(line.s[0]) ||
+		    !is_digit(line.s[1]) || !is_digit(line.s[2]) ||
+		    (line.len > 3 && line.s[3] != ' ' && line.s[3] != '-') ||
+		    line.s[0] < '2' || line.s[0] > '5')
+			goto malformed;
+		c = (line.s[0] - '0') * 100 + (line.s[1] - '0') * 10 +
+		    (line.s[2] - '0');
+		if (code && c != code)
+			goto malformed;
+		code = c;
+		if (memchr(line.s, 0, line.len))
+			goto malformed;
+		/* keep what a log line can hold: s->reply_limit bytes */
+		if (s->reply.text.len < s->reply_limit) {
+			if (s->reply.text.len)
+				str_addc(&s->reply.text, ' ');
+			str_addmem(&s->reply.text, line.s, line.len);
+		}
+		if (lines && lines->len < 65536) {
+			str_addmem(lines, line.s, line.len);
+			str_addc(lines, '\n');
+		}
+		if (line.len == 3 || line.s[3] == ' ')
+			break;
+	}
+	s->reply.code = code;
+	if (s->reply.text.len > s->reply_limit)
+		str_trunc(&s->reply.text, s->reply_limit);
+	for (k = 0; k < s->reply.text.len; k++)
+		if ((unsigned char)s->reply.text.s[k] < 32 ||
+		    s->reply.text.s[k] == 127)
+			s->reply.text.s[k] = ' ';
+	k = s->reply.text.len > 4 ? dsn_len(s->reply.text.s + 4,
+	    '0' + code / 100) : 0;
+	if (k && k < SMTP_DSN_MAX) {
+		memcpy(s->reply.dsn, s->reply.text.s + 4, k);
+		s->reply.dsn[k] = 0;
+	} else
+		snprintf(s->reply.dsn, sizeof(s->reply.dsn), "%d.0.0",
+		    code / 100);
+	str_free(&line);
+	return 0;
+malformed:
+	fail(s, "4.5.0", "malformed reply from %s while %s", s->namaddr,
+	    where);
+bad:
+	str_free(&line);
+	smtp_close(s);
+	return -1;
+}
+
+/* send what is queued within timeout; -1 with the failure */
+static int
+flush(struct smtp_sess *s, int timeout, const char *where)
+{
+	s->io.timeout = timeout;
+	if (io_flush(&s->io) == 0)
+		return 0;
+	lost(s, where);
+	smtp_close(s);
+	return -1;
+}
+
+/* greeting and EHLO ---------------------------------------------------- */
+
+static void
+features(struct smtp_sess *s, const char *lines)
+{
+	const char *p, *nl;
+	char kw[32];
+	size_t n;
+	long long v;
+
+	s->features |= SMTP_F_ESMTP;
+	for (p = lines; *p; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			break;
+		if (p == lines || nl - p < 5)	/* the first names the host */
+			continue;
+		n = strcspn(p + 4, " =\n");
+		if (n >= sizeof(kw))
+			continue;
+		memcpy(kw, p + 4, n);
+		kw[n] = 0;
+		if (strcasecmp(kw, "PIPELINING") == 0)
+			s->features |= SMTP_F_PIPELINING;
+		else if (strcasecmp(kw, "8BITMIME") == 0)
+			s->features |= SMTP_F_8BITMIME;
+		else if (strcasecmp(kw, "SMTPUTF8") == 0)
+			s->features |= SMTP_F_SMTPUTF8;
+		else if (strcasecmp(kw, "DSN") == 0)
+			s->features |= SMTP_F_DSN;
+		else if (strcasecmp(kw, "SIZE") == 0) {
+			char num[32];
+			const char *a = p + 4 + n;
+			size_t m;
+
+			s->features |= SMTP_F_SIZE;
+			while (*a == ' ' || *a == '=')
+				a++;
+			m = strcspn(a, " \n");
+			if (m > 0 && m < sizeof(num)) {
+				memcpy(num, a, m);
+				num[m] = 0;
+				if (num_parse(num, 0, (1LL << 62), &v) == 0)
+					s->size_limit = v;
+			}
+		}
+	}
+}
+
+static int
+refused(struct smtp_sess *s, int soft)
+{
+	char dsn[SMTP_DSN_MAX];
+
+	str_copy(dsn, s->reply.dsn, sizeof(dsn));
+	if (soft)
+		dsn[0] = '4';
+	fail(s, dsn, "host %s refused to talk to me: %s", s->namaddr,
+	    s->reply.text.s);
+	return -1;
+}
+
+/*
+ * smtp_helo - the greeting, then EHLO (HELO when EHLO is refused) or
+ * LHLO; the server's features in s->features.  0, or -1 with the
+ * failure ("host H[ip] refused to talk to me: 554 ...").
+ */
+int
+smtp_helo(struct smtp_sess *s)
+{
+	struct str lines;
+	int ret = -1;
+
+	str_init(&lines);
+	if (get_reply(s, s->t_helo, "receiving the initial server greeting",
+	    NULL) < 0)
+		goto out;
+	s->answered = 1;
+	if (s->reply.code / 100 != 2) {
+		refused(s, s->reply.code / 100 == 5 ? s->skip_5xx : 1);
+		goto out;
+	}
+	if (s->lmtp) {
+		io_printf(&s->io, "LHLO %s\r\n", s->helo_name);
+		if (flush(s, s->t_helo, "performing the LHLO handshake") < 0 ||
+		    get_reply(s, s->t_helo, "performing the LHLO handshake",
+		    &lines) < 0)
+			goto out;
+		if (s->reply.code / 100 != 2) {
+			refused(s, 0);
+			goto out;
+		}
+		features(s, lines.s);
+		ret = 0;
+		goto out;
+	}
+	io_printf(&s->io, "EHLO %s\r\n", s->helo_name);
+	if (flush(s, s->t_helo, "performing the EHLO handshake") < 0 ||
+	    get_reply(s, s->t_helo, "performing the EHLO handshake",
+	    &lines) < 0)
+		goto out;
+	if (s->reply.code / 100 == 2) {
+		features(s, lines.s);
+		ret = 0;
+		goto out;
+	}
+	if (s->reply.code == 421) {
+		refused(s, 0);
+		goto out;
+	}
+	io_printf(&s->io, "HELO %s\r\n", s->helo_name);
+	if (flush(s, s->t_helo, "performing the HELO handshake") < 0 ||
+	    get_reply(s, s->t_helo, "performing the HELO handshake",
+	    NULL) < 0)
+		goto out;
+	if (s->reply.code / 100 != 2) {
+		refused(s, 0);
+		goto out;
+	}
+	ret = 0;
+out:
+	str_free(&lines);
+	return ret;
+}
+
+/* the transaction ---------------------------------------------------------- */
+
+/* RFC 3461 xtext */
+static void
+xtext(struct str *out, const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p < 33 || *p > 126 || *p == '+' || *p == '=')
+			str_addf(out, "+%02X", *p);
+		else
+			str_addc(out, *p);
+}
+
+/* an address as RFC 5321 wants it: the local part quoted when needed */
+static void
+quote_addr(struct str *out, const char *addr)
+{
+	const char *at = strrchr(addr, '@'), *p, *end;
+	int quote = 0;
+
+	end = at ? at : addr + strlen(addr);
+	if (end == addr && at)
+		quote = 1;
+	for (p = addr; p < end; p++)
+		if (strchr(" \t\"(),:;<>@[\\]", *p) || (unsigned char)*p < 32 ||
+		    (*p == '.' && (p == addr || p + 1 == end || p[1] == '.')))
+			quote = 1;
+	if (!quote) {
+		str_adds(out, addr);
+		return;
+	}
+	str_addc(out, '"');
+	for (p = addr; p < end; p++) {
+		if (*p == '"' || *p == '\\')
+			str_addc(out, '\\');
+		str_addc(out, *p);
+	}
+	str_addc(out, '"');
+	str_adds(out, end);
+}
+
+static int
+non_ascii(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s > 127)
+			return 1;
+	return 0;
+}
+
+static void
+put_mail(struct smtp_sess *s, const struct smtp_msg *m)
+{
+	struct str b;
+
+	str_init(&b);
+	str_adds(&b, "MAIL FROM:<");
+	quote_addr(&b, m->sender);
+	str_addc(&b, '>');
+	if (s->features & SMTP_F_SIZE)
+		str_addf(&b, " SIZE=%lld", m->size);
+	if (m->eightbit && (s->features & SMTP_F_8BITMIME))
+		str_adds(&b, " BODY=8BITMIME");
+	if (m->smtputf8 && (s->features & SMTP_F_SMTPUTF8))
+		str_adds(&b, " SMTPUTF8");
+	if (s->features & SMTP_F_DSN) {
+		if (m->ret && *m->ret)
+			str_addf(&b, " RET=%s", m->ret);
+		if (m->envid && *m->envid) {
+			str_adds(&b, " ENVID=");
+			xtext(&b, m->envid);
+		}
+	}
+	str_adds(&b, "\r\n");
+	io_write(&s->io, b.s, b.len);
+	str_free(&b);
+}
+
+static void
+put_rcpt(struct smtp_sess *s, const struct smtp_rcpt *r)
+{
+	struct str b;
+	const char *semi;
+	int n = 0;
+
+	str_init(&b);
+	str_adds(&b, "RCPT TO:<");
+	quote_addr(&b, r->addr);
+	str_addc(&b, '>');
+	if (s->features & SMTP_F_DSN) {
+		if (r->notify) {
+			str_adds(&b, " NOTIFY=");
+			if (r->notify & DSN_NOTIFY_NEVER)
+				str_adds(&b, "NEVER");
+			else {
+				if (r->notify & DSN_NOTIFY_SUCCESS)
+					str_adds(&b, n++ ? ",SUCCESS" :
+					    "SUCCESS");
+				if (r->notify & DSN_NOTIFY_FAILURE)
+					str_adds(&b, n++ ? ",FAILURE" :
+					    "FAILURE");
+				if (r->notify & DSN_NOTIFY_DELAY)
+					str_adds(&b, n++ ? ",DELAY" : "DELAY");
+			}
+		}
+		if (r->orcpt && (semi = strchr(r->orcpt, ';')) != NULL) {
+			str_adds(&b, " ORCPT=");
+			str_addmem(&b, r->orcpt, (size_t)(semi - r->orcpt) + 1);
+			xtext(&b, semi + 1);
+		}
+	}
+	str_adds(&b, "\r\n");
+	io_write(&s->io, b.s, b.len);
+	str_free(&b);
+}
+
+/*
+ * one content line: dot-stuffed, CRLF ended; longer than line_limit, it
+ * is folded with "CRLF SPACE" as Postfix does (no piece is longer)
+ */
+static void
+put_line(struct smtp_sess *s, const char *p, size_t len)
+{
+	size_t lim = s->line_limit, room;
+
+	if (len && p[0] == '.')
+		io_write(&s->io, ".", 1);
+	room = lim && len && p[0] == '.' ? lim - 1 : lim;
+	while (lim && len > room) {
+		io_write(&s->io, p, room);
+		io_write(&s->io, "\r\n ", 3);
+		p += room;
+		len -= room;
+		room = lim - 1;
+	}
+	io_write(&s->io, p, len);
+	io_write(&s->io, "\r\n", 2);
+}
+
+/* the content; 0, -1 lost connection, -2 the message could not be read */
+static int
+put_body(struct smtp_sess *s, struct smtp_msg *m)
+{
+	struct str line;
+	int r;
+
+	str_init(&line);
+	if (m->rewind && m->rewind(m->ctx) < 0) {
+		str_free(&line);
+		return -2;
+	}
+	while ((r = m->line(m->ctx, &line)) == 1) {
+		put_line(s, line.s, line.len);
+		if (s->io.wbuf.len >= BODY_FLUSH &&
+		    flush(s, s->t_data_xfer, "sending message body") < 0)
+			break;
+	}
+	str_free(&line);
+	if (r < 0)
+		return -2;
+	if (r == 1)
+		return -1;
+	return 0;
+}
+
+static int
+cmd_timeout(const struct smtp_sess *s, int c)
+{
+	return c == C_MAIL ? s->t_mail : c == C_RCPT ? s->t_rcpt :
+	    c == C_DATA ? s->t_data_init : c == C_DOT ? s->t_data_done :
+	    s->t_quit;
+}
+
+/* every recipient still open gets the same result */
+static void
+all_open(struct smtp_rcpt *r, size_t n, const char *accepted, int code,
+    const char *dsn, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (r[i].status == 0 && (accepted == NULL || accepted[i]))
+			rcpt_set(&r[i], code, dsn, "%s", text);
+}
+
+static void
+said(struct smtp_sess *s, struct str *t, int c)
+{
+	str_reset(t);
+	str_addf(t, "host %s said: %s (in reply to %s)", s->namaddr,
+	    s->reply.text.s, state_cmd[c]);
+}
+
+/*
+ * smtp_xfer - one mail transaction: MAIL, RCPT each, DATA, content,
+ * end of data.  Each recipient gets its result (status 2, 4 or 5 with
+ * Postfix's text) when the server gave one; returns 0.  Returns -1 when
+ * the session broke (lost connection, timeout, malformed reply): the
+ * failure is in status/dsn/why, and recipients without a result were
+ * not delivered.
+ */
+int
+smtp_xfer(struct smtp_sess *s, struct smtp_msg *m, struct smtp_rcpt *r,
+    size_t n)
+{
+	struct str t;
+	char *acc;
+	size_t sent = 0, got = 0, last = n + 1, nacc = 0, i;
+	int pipe = (s->features & SMTP_F_PIPELINING) != 0, mail_ok = 1;
+	int c, data_ok = 0, ret = -1, e;
+
+	str_init(&t);
+	acc = xcalloc(n ? n : 1, 1);
+	if ((s->features & SMTP_F_SIZE) && s->size_limit > 0 &&
+	    m->size > s->size_limit) {
+		str_addf(&t, "message size %lld exceeds size limit %lld of "
+		    "server %s", m->size, s->size_limit, s->namaddr);
+		all_open(r, n, NULL, 550, "5.3.4", t.s);
+		ret = 0;
+		goto out;
+	}
+	if (m->smtputf8 && !(s->features & SMTP_F_SMTPUTF8)) {
+		int need = non_ascii(m->sender);
+
+		for (i = 0; i < n && !need; i++)
+			need = non_ascii(r[i].addr);
+		if (need) {
+			str_addf(&t, "SMTPUTF8 is required, but was not "
+			    "offered by host %s", s->namaddr);
+			all_open(r, n, NULL, 550, "5.6.7", t.s);
+			ret = 0;
+			goto out;
+		}
+	}
+	/* commands 0 (MAIL), 1..n (RCPT), n + 1 (DATA) */
+	while (got <= last) {
+		while (sent <= last && (sent == got || (pipe &&
+		    sent - got < PIPE_MAX))) {
+			if (sent == 0)
+				put_mail(s, m);
+			else if (sent <= n)
+				put_rcpt(s, &r[sent - 1]);
+			else
+				io_puts(&s->io, "DATA\r\n");
+			sent++;
+		}
+		c = got == 0 ? C_MAIL : got <= n ? C_RCPT : C_DATA;
+		if (flush(s, cmd_timeout(s, c), state_where[c]) < 0 ||
+		    get_reply(s, cmd_timeout(s, c), state_where[c], NULL) < 0)
+			goto out;
+		if (c == C_MAIL && s->reply.code / 100 != 2) {
+			said(s, &t, C_MAIL);
+			all_open(r, n, NULL, s->reply.code, s->reply.dsn, t.s);
+			mail_ok = 0;
+		} else if (c == C_RCPT && mail_ok) {
+			i = got - 1;
+			if (s->reply.code / 100 == 2) {
+				acc[i] = 1;
+				nacc++;
+			} else {
+				said(s, &t, C_RCPT);
+				rcpt_set(&r[i], s->reply.code, s->reply.dsn,
+				    "%s", t.s);
+			}
+		} else if (c == C_DATA) {
+			if (s->reply.code == 354 && (!mail_ok || nacc == 0)) {
+				/* nothing to send: an empty message, aborted */
+				io_puts(&s->io, ".\r\n");
+				if (flush(s, s->t_data_done,
+				    state_where[C_DOT]) < 0 ||
+				    get_reply(s, s->t_data_done,
+				    state_where[C_DOT], NULL) < 0)
+					goto out;
+			} else if (mail_ok && nacc && s->reply.code != 354) {
+				said(s, &t, C_DATA);
+				all_open(r, n, acc, s->reply.code,
+				    s->reply.dsn, t.s);
+			} else if (mail_ok && nacc)
+				data_ok = 1;
+		}
+		got++;
+		/* without pipelining, stop when nothing is left to do */
+		if (!pipe && got == sent && (!mail_ok || (got == n + 1 &&
+		    nacc == 0)))
+			break;
+	}
+	if (!data_ok) {
+		ret = 0;
+		goto out;
+	}
+	if ((e = put_body(s, m)) == -1)
+		goto out;
+	if (e == -2) {
+		/* never "." after part of a message: drop the session */
+		all_open(r, n, acc, 450, "4.3.0", "error reading the queue "
+		    "file");
+		smtp_close(s);
+		ret = 0;
+		goto out;
+	}
+	io_puts(&s->io, ".\r\n");
+	if (flush(s, s->t_data_xfer, "sending message body") < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (!acc[i] || r[i].status)
+			continue;
+		if (get_reply(s, s->t_data_done, state_where[C_DOT], NULL) < 0)
+			goto out;
+		if (s->reply.code / 100 == 2) {
+			str_reset(&t);
+			str_adds(&t, s->reply.text.s);
+		} else
+			said(s, &t, C_DOT);
+		if (s->lmtp)
+			rcpt_set(&r[i], s->reply.code, s->reply.dsn, "%s",
+			    t.s);
+		else {
+			all_open(r, n, acc, s->reply.code, s->reply.dsn, t.s);
+			break;
+		}
+	}
+	ret = 0;
+out:
+	free(acc);
+	str_free(&t);
+	return ret;
+}
+
+/* smtp_quit - say QUIT (Postfix does not wait for the reply) */
+void
+smtp_quit(struct smtp_sess *s)
+{
+	if (s->fd < 0)
+		return;
+	io_puts(&s->io, "QUIT\r\n");
+	s->io.timeout = s->t_quit;
+	(void)io_flush(&s->io);
+}
+
+/* smtp_close - drop the connection */
+void
+smtp_close(struct smtp_sess *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	io_free(&s->io);
+	io_init(&s->io, -1, 0);
+}
+
+/* smtp_sess_free - close and release everything */
+void
+smtp_sess_free(struct smtp_sess *s)
+{
+	smtp_close(s);
+	io_free(&s->io);
+	free(s->host);
+	free(s->addr);
+	free(s->namaddr);
+	free(s->relay);
+	free(s->helo_name);
+	str_free(&s->reply.text);
+	str_free(&s->why);
+	s->host = s->addr = s->namaddr = s->relay = s->helo_name = NULL;
+}

@@ -1,0 +1,218 @@
+# MIT licence: see LICENSE.
+#
+# t-qmgr.sh - the queue manager under a real master: routing (transport_maps
+# with error:, retry:, discard:, relocated_maps, defer_transports), the
+# defer/bounce logs, backoff by the deferred file's time, expiry with
+# "status=expired, returned to sender", recovery of active/ after a crash,
+# and Postfix's log line shapes.
+# Loopback only; every process started here is stopped by its pid.
+. "${TOP:-.}/tests/lib.sh"
+
+Q=$T/q
+chmod 755 "$T"
+cat > "$T/etc/transport" <<EOF
+err.example	error:5.1.2 no such domain
+ret.example	retry:4.4.4 try later
+dis.example	discard:
+held.example	slow:
+here.example	discard:
+EOF
+cat > "$T/etc/relocated" <<EOF
+moved@x.example	new@y.example
+EOF
+cat > "$T/etc/main.cf" <<EOF
+queue_directory = $Q
+maillog_file = $T/maillog
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+transport_maps = texthash:$T/etc/transport
+relocated_maps = texthash:$T/etc/relocated
+defer_transports = slow
+minimal_backoff_time = 2s
+maximal_backoff_time = 4s
+queue_run_delay = 1s
+EOF
+# no agents in master.cf: "slow" is a transport nobody serves
+cat > "$T/etc/master.cf" <<EOF
+pickup fifo n - n 60 1 pickup
+cleanup unix n - n - 0 cleanup
+qmgr fifo n - n 300 1 qmgr
+EOF
+
+start() { mta postfix -c "$T/etc" start >/dev/null 2>&1; }
+stop() { mta postfix -c "$T/etc" stop >/dev/null 2>&1; }
+send() { printf 'Subject: t\n\nhello\n' | mta sendmail -C "$T/etc" "$@"; }
+# waitlog PATTERN [SECONDS]: the maillog matches within SECONDS (10)
+waitlog() {
+	i=0
+	while [ $i -lt $(( ${2:-10} * 10 )) ]; do
+		grep -Eq -- "$1" "$T/maillog" 2>/dev/null && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+count() { set -- "$Q/$1"/*; [ -e "$1" ] && echo $# || echo 0; }
+logchk() {
+	if waitlog "$2" "${3:-10}"; then ok "$1"
+	else fail "$1" "no /$2/ in maillog: $(tail -n 5 "$T/maillog" |
+	    tr '\n' '|')"; fi
+}
+
+start
+send -f me@here.example a@err.example b@ret.example c@dis.example \
+    moved@x.example h@held.example
+logchk "qmgr takes the message: from=, size=, nrcpt= (queue active)" \
+    "qmgr\[[0-9]+\]: [0-9A-F]+: from=<me@here.example>, size=[0-9]+, nrcpt=5 \(queue active\)"
+logchk "error:5.1.2 text bounces with that code and text" \
+    ": to=<a@err.example>, relay=none, delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+, dsn=5.1.2, status=bounced \(no such domain\)"
+logchk "retry:4.4.4 text defers with that code and text" \
+    ": to=<b@ret.example>, relay=none, .*dsn=4.4.4, status=deferred \(try later\)"
+logchk "discard: is status=sent" \
+    ": to=<c@dis.example>, relay=none, .*dsn=2.0.0, status=sent"
+logchk "relocated_maps: 5.1.6 user has moved to" \
+    ": to=<moved@x.example>, .*dsn=5.1.6, status=bounced \(user has moved to new@y.example\)"
+logchk "defer_transports: deferred transport" \
+    ": to=<h@held.example>, .*dsn=4.3.2, status=deferred \(deferred transport\)"
+sleep 0.5
+ID=$(ls "$Q/deferred" | head -n 1)
+check "the message waits in deferred" test -n "$ID"
+check "its defer log names the deferred recipients" \
+    grep -q "try later" "$Q/defer/$ID"
+check "the bounce log is gone once the notice is queued" \
+    test ! -e "$Q/bounce/$ID"
+MT=$(stat -c %Y "$Q/deferred/$ID" 2>/dev/null || echo 0)
+NOW=$(date +%s)
+check "the deferred file's time is its next attempt (now + backoff)" \
+    test "$MT" -ge "$((NOW + 1))" -a "$MT" -le "$((NOW + 5))"
+logchk "the deferred message is tried again after the backoff" \
+    "$ID: to=<b@ret.example>.*delay=[2-9].*status=deferred" 15
+check "done recipients are not tried again" \
+    test "$(grep -c "to=<a@err.example>" "$T/maillog")" = 1
+# a flush ("FA") takes defer_transports mail too: "slow" has no agent,
+# so it fails as Postfix says when a transport is missing
+mta postfix -c "$T/etc" flush >/dev/null 2>&1
+logchk "a flush tries defer_transports mail: mail transport unavailable" \
+    "to=<h@held.example>, .*status=deferred \(mail transport unavailable\)"
+check "a missing transport is a warning naming it" \
+    grep -q "warning: connect to transport private/slow" "$T/maillog"
+
+# expiry: the lifetime is over -> every deferred recipient bounces
+mta postconf -c "$T/etc" -e maximal_queue_lifetime=1s
+mta postfix -c "$T/etc" reload >/dev/null 2>&1
+logchk "an expired message: status=expired, returned to sender" \
+    "$ID: from=<me@here.example>, status=expired, returned to sender" 15
+logchk "... and is removed" "$ID: removed"
+sleep 0.3
+check "nothing is left in the queue" test "$(count deferred)" = 0 \
+    -a "$(count active)" = 0 -a "$(count incoming)" = 0
+check "no defer log is left" test "$(count defer)" = 0
+mta postconf -c "$T/etc" -e maximal_queue_lifetime=5d
+stop
+
+# a crash with mail in active/: the next qmgr takes it again
+start
+send -f me@here.example r2@ret.example
+waitlog "to=<r2@ret.example>" 10
+sleep 0.3
+stop
+F=$(ls "$Q/deferred" | head -n 1)
+[ -n "$F" ] && mv "$Q/deferred/$F" "$Q/active/$F"
+start
+logchk "after a crash, active/ mail is taken again" \
+    "$F: from=<me@here.example>.*\(queue active\)"
+stop
+mta postsuper -c "$T/etc" -d ALL >/dev/null 2>&1
+check "postsuper -d ALL empties the queue" test "$(count deferred)" = 0 \
+    -a "$(count active)" = 0 -a "$(count incoming)" = 0
+
+# end to end through the smtp agent ---------------------------------------
+if ! "$MTA" smtp --help 2>&1 | grep -q "not built" && [ -x /usr/sbin/smtp-sink ]
+then
+SP=$(free_port)
+BP=$(free_port)
+while [ "$BP" = "$SP" ]; do BP=$(free_port); done
+mkdir -p "$T/dump" "$T/bdump" && chmod 777 "$T/dump" "$T/bdump"
+cat > "$T/etc/transport" <<EOF
+bad.example	smtp:[127.0.0.1]:$BP
+back.example	smtp:[127.0.0.1]:$SP
+EOF
+cat > "$T/etc/main.cf" <<EOF
+queue_directory = $Q
+maillog_file = $T/maillog
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+relayhost = [127.0.0.1]:$SP
+transport_maps = texthash:$T/etc/transport
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
+queue_run_delay = 1s
+EOF
+cat > "$T/etc/master.cf" <<EOF
+pickup fifo n - n 60 1 pickup
+cleanup unix n - n - 0 cleanup
+qmgr fifo n - n 300 1 qmgr
+smtp unix - - n - - smtp
+EOF
+: > "$T/maillog"
+start
+# nothing listens on $SP yet: deferred with Postfix's reason
+send -f me@back.example r1@remote.example r2@remote.example
+logchk "a refused connection defers with Postfix's reason" \
+    "smtp\[[0-9]+\]: [0-9A-F]+: to=<r1@remote.example>, relay=none, .*dsn=4.4.1, status=deferred \(connect to 127.0.0.1\[127.0.0.1\]:$SP: Connection refused\)"
+sleep 0.3
+ID=$(ls "$Q/deferred" | head -n 1)
+mta postqueue -c "$T/etc" -p > "$T/mq" 2>&1
+has "mailq shows the reason of the deferral" \
+    "\(connect to 127.0.0.1\[127.0.0.1\]:$SP: Connection refused\)" "$T/mq"
+smtp-sink -u postfix -d "$T/dump/%H%M%S." "127.0.0.1:$SP" 20 \
+    >/dev/null 2>&1 &
+SINK=$!
+wait_port "$SP"
+mta postqueue -c "$T/etc" -f >/dev/null 2>&1
+logchk "then the destination accepts: status=sent with the server's reply" \
+    "$ID: to=<r1@remote.example>, relay=127.0.0.1\[127.0.0.1\]:$SP, delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+, dsn=2.0.0, status=sent \(250 2.0.0"
+logchk "... and the message is removed" "$ID: removed"
+check "both recipients went in one SMTP transaction" \
+    sh -c "cat '$T'/dump/* | grep -c '^X-Rcpt-Args' | grep -qx 2"
+
+# a 5xx at RCPT bounces; the notice goes back to the sender, as RFC 3464
+smtp-sink -u postfix -f RCPT -d "$T/bdump/%H%M%S." "127.0.0.1:$BP" 20 \
+    >/dev/null 2>&1 &
+BSINK=$!
+wait_port "$BP"
+send -f sender@back.example nobody@bad.example
+logchk "a 5xx reply bounces: host said ... (in reply to RCPT TO command)" \
+    "to=<nobody@bad.example>, relay=127.0.0.1\[127.0.0.1\]:$BP, .*dsn=5.3.0, status=bounced \(host 127.0.0.1\[127.0.0.1\] said: 500 5.3.0 Error: command failed \(in reply to RCPT TO command\)\)"
+logchk "qmgr sends the non-delivery notification" \
+    "sender non-delivery notification: [0-9A-F]+"
+i=0
+while [ $i -lt 50 ] && ! grep -lq "Undelivered Mail" "$T/dump"/* 2>/dev/null; do
+	sleep 0.1; i=$((i + 1))
+done
+B=$(grep -l "Undelivered Mail" "$T/dump"/* 2>/dev/null | head -n 1)
+check "the notice reached the sender's server" test -n "$B"
+check "the notice is sent from the null sender" \
+    grep -q "^X-Mail-Args: <>" "${B:-/dev/null}"
+check "the notice is an RFC 3464 report naming the recipient and reply" \
+    python3 - "${B:-/dev/null}" <<'PY'
+import email, sys
+from email import policy
+raw = open(sys.argv[1], "rb").read()
+# smtp-sink puts its X- lines and a Received: first; the message follows
+m = email.message_from_bytes(raw, policy=policy.default)
+assert m.get_content_type() == "multipart/report", m.get_content_type()
+assert m.get_param("report-type") == "delivery-status"
+parts = list(m.iter_parts())
+ds = [p for p in parts if p.get_content_type() == "message/delivery-status"]
+assert ds, [p.get_content_type() for p in parts]
+body = ds[0].as_string()
+assert "Final-Recipient: rfc822; nobody@bad.example" in body, body
+assert "Action: failed" in body and "Status: 5.3.0" in body, body
+assert "Diagnostic-Code: smtp; 500 5.3.0 Error: command failed" in body, body
+types = [p.get_content_type() for p in parts]
+assert "message/rfc822" in types or "text/rfc822-headers" in types, types
+PY
+stop
+stop_pid "$SINK" "$BSINK"
+
+fi

@@ -402,25 +402,23 @@ add_quoted(struct str *s, const char *a)
 	int quote = 0;
 
 	end = at ? at : a + strlen(a);
-	if (*a == '"')
-		quote = 0;
-	else
+	if (*a != '"')
 		for (p = a; p < end; p++)
 			if (strchr("()<>[]:;@\\,\" ", *p) ||
 			    (unsigned char)*p < ' ')
 				quote = 1;
-	if (!quote) {
-		str_adds(s, a);
-		return;
-	}
-	str_addc(s, '"');
-	for (p = a; p < end; p++) {
-		if (*p == '"' || *p == '\\')
+	if (quote)
+		str_addc(s, '"');
+	for (p = a; *p; p++) {
+		if (p == end && quote)
+			str_addc(s, '"');
+		if (p < end && quote && (*p == '"' || *p == '\\'))
 			str_addc(s, '\\');
-		str_addc(s, *p);
+		/* no control character reaches a header */
+		str_addc(s, (unsigned char)*p < ' ' || *p == 127 ? '?' : *p);
 	}
-	str_addc(s, '"');
-	str_adds(s, end);
+	if (quote && *end == 0)
+		str_addc(s, '"');
 }
 
 /*
@@ -723,7 +721,7 @@ bounce_compose(struct bounce_orig *o, int kind, int flags, const char *to,
 		put(&w, "Content-Transfer-Encoding: 8bit");
 	put(&w, "");
 	str_set(&text, "Return-Path: <");
-	str_adds(&text, o->sender);
+	addsafe(&w, &text, o->sender);
 	str_addc(&text, '>');
 	emit(&w, text.s, text.len);
 	if (walk(o, hdrs, copy_piece, &w) < 0) {

@@ -490,6 +490,10 @@ test_8bit(void)
 	T_OK("SMTPUTF8: utf-8 address type", has("Final-Recipient: utf-8; "
 	    "m\xc3\xbcller@example.org") && has("X-Postfix-Sender: utf-8; "
 	    "j\xc3\xb6rg@example.com"));
+	n = compose("quoted", &plain, BOUNCE_FAILED, 0, "john smith\r@example"
+	    ".com", v, 1);
+	T_OK("To: a local part with specials quoted, control characters "
+	    "masked", n == 1 && has("To: \"john smith?\"@example.com"));
 	n = compose("masked", &plain, BOUNCE_FAILED, 0, "a@example.com", v, 1);
 	T_OK("not SMTPUTF8: non-ASCII in the report masked", n == 1 &&
 	    has("Final-Recipient: rfc822; m??ller@example.org") &&

@@ -95,7 +95,8 @@ struct cleanup {
 	int		in_hdr;		/* reading the primary headers */
 	int		hdr_trunc;	/* the header went over the limit */
 	int		seen, hops, part;
-	long long	size, body_off, mesg_off;
+	long long	size, body_off, mesg_off;	/* size: as written */
+	long long	insize;		/* as received: the limit */
 };
 
 static const char *
@@ -160,6 +161,8 @@ act_log(struct cleanup *c, const char *action, const char *class,
  * action - apply a header_checks or body_checks result to text; returns
  * 0 keep it, 1 drop it, 2 replace it with c->tmp2
  */
+static void put_line(struct cleanup *, const char *);
+
 static int
 action(struct cleanup *c, const char *class, const char *text,
     const char *val, const char *mapname)
@@ -210,7 +213,7 @@ action(struct cleanup *c, const char *class, const char *text,
 		act_log(c, IS("PREPEND") ? "prepend" : "replace", class,
 		    text, arg);
 		if (IS("PREPEND")) {
-			queue_put_line(c->w, arg, strlen(arg));
+			put_line(c, arg);
 			return 0;
 		}
 		str_set(&c->tmp2, arg);
@@ -544,9 +547,9 @@ content(struct cleanup *c, int type, struct str *d)
 	size_t n;
 
 	c->part = type == REC_PART;
-	c->size += (long long)d->len + (type == REC_LINE);
+	c->insize += (long long)d->len + (type == REC_LINE);
 	if (conf_int(P_message_size_limit) > 0 &&
-	    c->size > conf_int(P_message_size_limit))
+	    c->insize > conf_int(P_message_size_limit))
 		fail(c, 5, "5.3.4 Message size exceeds fixed limit");
 	if (c->code || c->w == NULL)
 		return;
@@ -592,6 +595,7 @@ body:
 		if (r == 2)
 			str_set(d, c->tmp2.s);
 	}
+	c->size += (long long)d->len + (type == REC_LINE);
 	for (p = d->s, n = d->len; n > QUEUE_PART_MAX; n -= QUEUE_PART_MAX) {
 		queue_put(c->w, REC_PART, p, QUEUE_PART_MAX);
 		p += QUEUE_PART_MAX;

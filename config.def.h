@@ -446,8 +446,8 @@ PARAM(sender_canonical_maps, STR, "", 0, 0,
 PARAM(sendmail_path, STR, SENDMAIL_PATH, 0, 0,
     "Where the sendmail command is installed.")
 PARAM(sendmail_relay, STR, "", 0, 0,
-    "mta only: when set, sendmail relays straight to this host[:port] when "
-    "there is no writable queue.")
+    "mta only: where sendmail relays straight to when there is no writable "
+    "queue (empty: relayhost).")
 PARAM(service_name, STR, "", 0, 0,
     "The master.cf service name of a daemon, set by master (read-only).")
 PARAM(service_throttle_time, TIME, "60s", 0, 0,

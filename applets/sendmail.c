@@ -30,6 +30,7 @@
 #include "../lib/log.h"
 #include "../lib/match.h"
 #include "../lib/queue.h"
+#include "../lib/smtp_relay.h"
 #include "../lib/str.h"
 #include "../lib/submit.h"
 #include "../lib/svc.h"
@@ -634,6 +635,8 @@ post(struct opts *o, int argc, char **argv)
 	/* fail before reading the message when the queue is unreachable */
 	how = o->maildrop || !may_write_queue() ? SUBMIT_MAILDROP :
 	    SUBMIT_CLEANUP;
+	if (how == SUBMIT_MAILDROP && !o->maildrop && smtp_relay_wanted())
+		how = SUBMIT_RELAY;	/* no queue at all: see smtp_relay.c */
 	if ((m.s = submit_open(how, &err)) == NULL && how == SUBMIT_CLEANUP) {
 		warn("%s: cannot reach cleanup: %s; using maildrop", m.who,
 		    err.s);

@@ -51,6 +51,7 @@
 #include "io.h"
 #include "log.h"
 #include "queue.h"
+#include "smtp_relay.h"
 #include "str.h"
 #include "submit.h"
 #include "svc.h"
@@ -207,6 +208,8 @@ submit_open(int how, struct str *err)
 	s->how = how;
 	s->fd = -1;
 	io_init(&s->io, -1, 0);
+	if (how == SUBMIT_RELAY)
+		return s;	/* the records stay in memory */
 	if (how == SUBMIT_MAILDROP) {
 		if (open_maildrop(s, err) < 0)
 			goto fail;
@@ -245,7 +248,7 @@ submit_id(const struct submit *s)
 static void
 maybe_flush(struct submit *s)
 {
-	if (s->io.wbuf.len >= FLUSH_AT)
+	if (s->io.wbuf.len >= FLUSH_AT && s->how != SUBMIT_RELAY)
 		io_flush(&s->io);
 }
 
@@ -323,6 +326,10 @@ submit_close(struct submit *s, struct str *out)
 		submit_rec(s, REC_MESG, "", 0);
 	queue_rec(&s->io.wbuf, REC_XTRA, "", 0);
 	queue_rec(&s->io.wbuf, REC_END, "", 0);
+	if (s->how == SUBMIT_RELAY) {
+		code = smtp_relay_send(s->io.wbuf.s, s->io.wbuf.len, out);
+		goto out;
+	}
 	if (io_flush(&s->io) < 0) {
 		warn("%s: %s", s->how == SUBMIT_MAILDROP ? s->tmp :
 		    "send to cleanup", strerror(s->io.err));

@@ -23,6 +23,7 @@
 
 #define SUBMIT_CLEANUP	1	/* through cleanup: the caller may write */
 #define SUBMIT_MAILDROP	2	/* a maildrop file, picked up later */
+#define SUBMIT_RELAY	3	/* no queue: straight to the relay (smtp_relay.c) */
 
 struct submit;
 

@@ -6,7 +6,8 @@
 #
 #   smtp_server.py ADDR LOG [option...]
 #
-# ADDR is PORT (127.0.0.1), [::1]:PORT, or unix:PATH.  Serves sessions
+# ADDR is PORT (127.0.0.1; 0: any free port, written to LOG.port once
+# listening), [::1]:PORT, or unix:PATH.  Serves sessions
 # one at a time until killed, or --sessions N.  LOG gets, per session,
 # each command line received ("C: ..."), and the raw message data
 # between DATA and "." ("D: ..." per line, CRLF kept as \r\n).
@@ -85,6 +86,10 @@ def main():
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         ls.bind(("127.0.0.1", int(addr)))
     ls.listen(16)
+    if addr == "0":
+        with open(logname + ".port.tmp", "w") as f:
+            f.write("%d\n" % ls.getsockname()[1])
+        os.rename(logname + ".port.tmp", logname + ".port")
     log = open(logname, "ab", buffering=0)
     n = 0
     while o["sessions"] == 0 or n < o["sessions"]:

@@ -76,13 +76,21 @@ req() {
 # srv ARGS...: tests/smtp_server.py on a new port $P, transcript $T/s.log
 srv() {
 	srv_stop
-	P=$(free_port)
 	: > "$T/s.log"
-	python3 "$TOP/tests/smtp_server.py" "$P" "$T/s.log" "$@" &
+	rm -f "$T/s.log.port"
+	python3 "$TOP/tests/smtp_server.py" 0 "$T/s.log" "$@" &
 	SPID=$!
-	wait_port "$P" 10 || fail "server start" "port $P"
+	i=0
+	while [ ! -s "$T/s.log.port" ] && [ $i -lt 200 ]; do
+		sleep 0.02; i=$((i + 1))
+	done
+	P=$(cat "$T/s.log.port") || fail "server start" "no port"
 }
-srv_stop() { [ -n "$SPID" ] && stop_pid "$SPID"; SPID=; }
+# srv_stop: end the server (our child: kill, then reap it)
+srv_stop() {
+	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+	SPID=
+}
 sink() {
 	srv_stop
 	P=$(free_port)
@@ -474,5 +482,45 @@ EOC
 else
 	echo "# no Postfix: real smtpd checks skipped"
 fi
+
+# --- sendmail without a queue: straight to the relay ------------------------
+mkdir -p "$T/nq"
+# nq PARAM: main.cf without a queue, the relay on $P named by PARAM
+nq() {
+	printf '%s\n' "queue_directory = $T/no-such-queue" \
+	    "myorigin = origin.example.com" "maillog_file = $T/nq.log" \
+	    "$1 = [127.0.0.1]:$P" > "$T/nq/main.cf"
+}
+srv
+nq sendmail_relay
+printf 'Subject: relayed\n\nrelay body\n.dot\n' > "$T/m3"
+check_exit "relay mode: exit 0 on the relay's 250" 0 \
+    "$MTA" sendmail -C "$T/nq" -f me rcpt@example.org < "$T/m3"
+has "relay mode: sender qualified with myorigin" \
+    '^C: MAIL FROM:<me@origin\.example\.com> SIZE=[0-9]+$' "$T/s.log"
+has "relay mode: the message, dot-stuffed" '^D: \.\.dot\\r\\n$' "$T/s.log"
+srv
+nq relayhost
+check_exit "relay mode: relayhost when sendmail_relay is empty" 0 \
+    "$MTA" sendmail -C "$T/nq" -f me rcpt@example.org < "$T/m3"
+has "relay mode: relayhost got it" '^C: RCPT TO:<rcpt@example\.org>$' \
+    "$T/s.log"
+srv --rcpt "bad@example.org=550 5.1.1 <bad@example.org>: User unknown"
+nq sendmail_relay
+check_exit "relay mode: a rejected recipient is EX_TEMPFAIL" 75 \
+    "$MTA" sendmail -C "$T/nq" -f me bad@example.org < "$T/m3"
+has "relay mode: the relay's reply shown" \
+    "fatal: me\([0-9]+\): 4\.1\.1 host $HR said: 550 5\.1\.1 <bad@example\.org>: User unknown \(in reply to RCPT TO command\)" \
+    "$T/.err"
+srv --reply "dot=451 4.3.0 queue full"
+nq sendmail_relay
+check_exit "relay mode: 451 after the dot is EX_TEMPFAIL" 75 \
+    "$MTA" sendmail -C "$T/nq" -f me rcpt@example.org < "$T/m3"
+srv_stop
+check_exit "relay mode: relay down is EX_TEMPFAIL" 75 \
+    "$MTA" sendmail -C "$T/nq" -f me rcpt@example.org < "$T/m3"
+has "relay mode: connect failure shown" \
+    "4\.4\.1 connect to $HR:$P: Connection refused" "$T/.err"
+
 check "every agent run answered, nothing on stderr" \
     sh -c "! grep . '$T/req.err'"

@@ -1,0 +1,255 @@
+/* MIT licence: see LICENSE. */
+/*
+ * smtp_relay.c - sendmail's relay mode: when the sendmail command has
+ * no queue it can write (no queue_directory, as in a chroot that holds
+ * only the binary), it sends the message itself to sendmail_relay (else
+ * relayhost) with the SMTP client, and exits 0 only after the relay's
+ * 250 for every recipient; anything else is a temporary failure
+ * (EX_TEMPFAIL) with the relay's reply shown.
+ *
+ * Run inside the sendmail command, as its user.  The message arrives as
+ * the queue records submit.c collected in memory (the envelope, then
+ * the content), bounded by message_size_limit.  Addresses without a
+ * domain get @$myorigin (append_at_myorigin), as cleanup would do.
+ * Man pages: sendmail(1), smtp(8).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../config.h"
+#include "conf.h"
+#include "num.h"
+#include "queue.h"
+#include "smtp_addr.h"
+#include "smtp_client.h"
+#include "smtp_relay.h"
+#include "str.h"
+#include "x.h"
+
+/* the records, as submit.c wrote them */
+struct recs {
+	const char	*buf;
+	size_t		len, pos;
+	size_t		mesg;		/* where the content starts */
+};
+
+/* the next record: 1 with type and data; 0 at the end; -1 malformed */
+static int
+next(struct recs *r, int *type, const char **data, size_t *dlen)
+{
+	size_t i, n = 0;
+
+	if (r->pos >= r->len)
+		return 0;
+	*type = (unsigned char)r->buf[r->pos];
+	for (i = r->pos + 1; i < r->len && r->buf[i] >= '0' &&
+	    r->buf[i] <= '9' && i - r->pos < 12; i++)
+		n = n * 10 + (size_t)(r->buf[i] - '0');
+	if (i >= r->len || r->buf[i] != ' ' || i == r->pos + 1 ||
+	    n > r->len - i - 1 || i + 1 + n >= r->len ||
+	    r->buf[i + 1 + n] != '\n')
+		return -1;
+	*data = r->buf + i + 1;
+	*dlen = n;
+	r->pos = i + 1 + n + 1;
+	return 1;
+}
+
+static int
+msg_rewind(void *ctx)
+{
+	struct recs *r = ctx;
+
+	r->pos = r->mesg;
+	return 0;
+}
+
+static int
+msg_line(void *ctx, struct str *line)
+{
+	struct recs *r = ctx;
+	const char *d;
+	size_t n;
+	int t, res;
+
+	str_reset(line);
+	while ((res = next(r, &t, &d, &n)) == 1) {
+		if (t == REC_PART) {
+			str_addmem(line, d, n);
+			continue;
+		}
+		if (t == REC_LINE) {
+			str_addmem(line, d, n);
+			return 1;
+		}
+		return 0;	/* REC_XTRA: the end */
+	}
+	return res < 0 ? -1 : 0;
+}
+
+/* smtp_relay_host - where sendmail relays: sendmail_relay, relayhost */
+const char *
+smtp_relay_host(void)
+{
+	const char *h = conf_str(P_sendmail_relay);
+
+	return *h ? h : conf_str(P_relayhost);
+}
+
+/*
+ * smtp_relay_wanted - relay mode: a relay is configured and there is no
+ * queue this process can write (neither incoming nor maildrop)
+ */
+int
+smtp_relay_wanted(void)
+{
+	struct str p;
+	int ok;
+
+	if (*smtp_relay_host() == 0)
+		return 0;
+	str_init(&p);
+	str_addf(&p, "%s/%s", conf_str(P_queue_directory), Q_MAILDROP);
+	ok = access(p.s, W_OK | X_OK) == 0;
+	str_free(&p);
+	return !ok;
+}
+
+static char *
+qualify(const char *a, size_t n)
+{
+	char *s = xstrndup(a, n);
+	char *q;
+
+	if (*s == 0 || memchr(s, '@', n) || !conf_bool(P_append_at_myorigin))
+		return s;
+	q = xasprintf("%s@%s", s, conf_str(P_myorigin));
+	free(s);
+	return q;
+}
+
+/*
+ * smtp_relay_send - send the message in the records buf to the relay.
+ * 0 with the relay's reply in out; 4 with "X.Y.Z reason" in out.
+ */
+int
+smtp_relay_send(const char *buf, size_t len, struct str *out)
+{
+	struct recs r = { buf, len, 0, 0 };
+	struct smtp_addr_list list = { NULL, 0 };
+	struct smtp_sess s;
+	struct smtp_msg m;
+	struct smtp_rcpt *rc = NULL;
+	char **addrs = NULL, *sender = NULL, *envid = NULL, *ret = NULL;
+	char dsn[SMTP_DSN_MAX], num[16];
+	const char *d;
+	size_t n, nrcpt = 0, i;
+	int t, res, code = 4, notify = 0, *notes = NULL, eightbit = 0;
+	long long v;
+	struct str why;
+
+	str_init(&why);
+	str_reset(out);
+	while ((res = next(&r, &t, &d, &n)) == 1 && t != REC_MESG) {
+		if (t == REC_FROM) {
+			free(sender);
+			sender = qualify(d, n);
+		} else if (t == REC_RCPT) {
+			addrs = xreallocarray(addrs, nrcpt + 1, sizeof(*addrs));
+			notes = xreallocarray(notes, nrcpt + 1, sizeof(*notes));
+			addrs[nrcpt] = qualify(d, n);
+			notes[nrcpt++] = notify;
+			notify = 0;
+		} else if (t == REC_NOTIFY && n < sizeof(num)) {
+			memcpy(num, d, n);
+			num[n] = 0;
+			if (num_parse(num, 0, 15, &v) == 0)
+				notify = (int)v;
+		} else if (t == REC_ATTR) {
+			if (n > 10 && strncmp(d, ATTR_DSN_ENVID "=", 10) == 0)
+				envid = xstrndup(d + 10, n - 10);
+			else if (n > 8 && strncmp(d, ATTR_DSN_RET "=", 8) == 0)
+				ret = xstrndup(d + 8, n - 8);
+			else if (n == 13 && strncmp(d, ATTR_ENCODING "=8bit",
+			    13) == 0)
+				eightbit = 1;
+		}
+	}
+	if (res != 1 || sender == NULL || nrcpt == 0) {
+		str_set(out, "5.3.0 malformed message");
+		goto out;
+	}
+	r.mesg = r.pos;
+	memset(&m, 0, sizeof(m));
+	m.sender = sender;
+	m.envid = envid;
+	m.ret = ret;
+	m.eightbit = eightbit;
+	m.ctx = &r;
+	m.rewind = msg_rewind;
+	m.line = msg_line;
+	/* the size as queued: content bytes with LF line ends */
+	while ((res = msg_line(&r, &why)) == 1)
+		m.size += (long long)why.len + 1;
+	rc = xcalloc(nrcpt, sizeof(*rc));
+	for (i = 0; i < nrcpt; i++) {
+		smtp_rcpt_init(&rc[i], addrs[i]);
+		rc[i].notify = notes[i];
+	}
+	if (smtp_addr_find(smtp_relay_host(), 0, &list, dsn, sizeof(dsn),
+	    &why) != 0 && list.n == 0) {
+		str_addf(out, "%s %s", dsn, why.s);
+		goto out;
+	}
+	str_set(out, "4.4.1 no relay address to try");
+	smtp_sess_init(&s, 0);
+	for (i = 0; i < list.n; i++) {
+		if (smtp_connect(&s, &list.v[i]) < 0 || smtp_helo(&s) < 0) {
+			str_reset(out);
+			str_addf(out, "%s %s", s.dsn, s.why.s);
+			smtp_quit(&s);
+			smtp_close(&s);
+			continue;
+		}
+		res = smtp_xfer(&s, &m, rc, nrcpt);
+		smtp_quit(&s);
+		smtp_close(&s);
+		if (res < 0) {
+			str_reset(out);
+			str_addf(out, "%s %s", s.dsn, s.why.s);
+			continue;	/* nothing was delivered: next */
+		}
+		code = 0;
+		for (n = 0; n < nrcpt; n++)
+			if (rc[n].status != 2) {
+				code = 4;
+				break;
+			}
+		str_reset(out);
+		if (code == 0)
+			str_adds(out, rc[0].reason.s);
+		else
+			str_addf(out, "%s %s", rc[n].dsn, rc[n].reason.s);
+		break;
+	}
+	smtp_sess_free(&s);
+out:
+	if (code != 0 && out->len && out->s[0] == '5')
+		out->s[0] = '4';	/* sendmail's caller may try again */
+	for (i = 0; i < nrcpt; i++) {
+		if (rc)
+			smtp_rcpt_free(&rc[i]);
+		free(addrs[i]);
+	}
+	free(rc);
+	free(addrs);
+	free(notes);
+	free(sender);
+	free(envid);
+	free(ret);
+	smtp_addr_free(&list);
+	str_free(&why);
+	return code;
+}

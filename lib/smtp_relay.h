@@ -1,0 +1,20 @@
+/* MIT licence: see LICENSE. */
+/*
+ * smtp_relay.h - sendmail without a queue: the message goes straight to
+ * the relay (sendmail_relay, else relayhost) with the SMTP client, and
+ * sendmail succeeds only when the relay took it (DESIGN.md, law 6).
+ * Used by lib/submit.c (SUBMIT_RELAY) for the sendmail command, run as
+ * its user.  Man page: sendmail(1), smtp(8).
+ */
+#ifndef MTA_SMTP_RELAY_H
+#define MTA_SMTP_RELAY_H
+
+#include <stddef.h>
+
+#include "str.h"
+
+const char *smtp_relay_host(void);
+int	smtp_relay_wanted(void);
+int	smtp_relay_send(const char *, size_t, struct str *);
+
+#endif

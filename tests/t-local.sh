@@ -19,7 +19,24 @@ if [ -z "$MTA_LOCAL_NS" ]; then
 	if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null ||
 	    ! command -v s-nail >/dev/null; then
 		echo "# not root, no unshare -m or no s-nail: local tests skipped"
-		exit 0
+		
+# not root: everything as the user who runs the agent --------------------
+queue 'Subject: rootless\n\nx\n' "bob@$H" "tocmd@$H"
+mkdir "$T/spool2"
+chown postfix "$T/spool2"
+chown postfix "$Q/incoming/$ID"
+rm -f "$T/files/cmd.uid"
+setpriv --reuid=postfix --regid=postfix --clear-groups /usr/bin/python3 \
+    "$TOP/tests/agent_req.py" "$Q" incoming "$ID" local "$H" -- "$MTA" \
+    local -c "$T/etc" -o "mail_spool_directory=$T/spool2" \
+    -o "maillog_file=" > "$T/out" 2>"$T/.err"
+check_out "not root: delivered" "sent 2.0.0 local delivered to mailbox" \
+    result "bob@$H"
+check_out "not root: the mailbox is the agent user's" "$(id -u postfix)" \
+    stat -c %u "$T/spool2/bob"
+check_out "not root: an alias command runs as the agent user" \
+    "$(id -u postfix)" cat "$T/files/cmd.uid"
+exit 0
 	fi
 	MTA_LOCAL_NS=1 exec unshare -m sh "$0" "$@"
 fi
@@ -309,4 +326,21 @@ check_out "mailbox_size_limit: bounced as Postfix" \
 check_out "mailbox_size_limit: mailbox cut back" "$size" \
     stat -c %s "$T/spool/frank"
 check_out "mailbox_size_limit: s-nail reads one" 1 nmsgs "$T/spool/frank"
+
+# not root: everything as the user who runs the agent --------------------
+queue 'Subject: rootless\n\nx\n' "bob@$H" "tocmd@$H"
+mkdir "$T/spool2"
+chown postfix "$T/spool2"
+chown postfix "$Q/incoming/$ID"
+rm -f "$T/files/cmd.uid"
+setpriv --reuid=postfix --regid=postfix --clear-groups /usr/bin/python3 \
+    "$TOP/tests/agent_req.py" "$Q" incoming "$ID" local "$H" -- "$MTA" \
+    local -c "$T/etc" -o "mail_spool_directory=$T/spool2" \
+    -o "maillog_file=" > "$T/out" 2>"$T/.err"
+check_out "not root: delivered" "sent 2.0.0 local delivered to mailbox" \
+    result "bob@$H"
+check_out "not root: the mailbox is the agent user's" "$(id -u postfix)" \
+    stat -c %u "$T/spool2/bob"
+check_out "not root: an alias command runs as the agent user" \
+    "$(id -u postfix)" cat "$T/files/cmd.uid"
 exit 0

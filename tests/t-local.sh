@@ -60,7 +60,8 @@ for u in alice bob carol dave erin frank ivan judy; do
 	chown "$uid:$uid" "$T/home/$u"
 	eval "UID_$u=$uid"
 done
-mount --bind "$T/passwd" /etc/passwd || { fail setup "bind /etc/passwd"; exit 1; }
+mount --bind "$T/passwd" /etc/passwd ||
+    { fail setup "bind /etc/passwd"; exit 1; }
 mount --bind "$T/group" /etc/group || { fail setup "bind /etc/group"; exit 1; }
 NOBODY=$(id -u nobody)
 
@@ -212,7 +213,8 @@ check "alias /file: mbox format, Delivered-To" sh -c \
     "head -n 1 '$T/files/out' | grep -q '^From sender@' &&
     grep -qx 'Delivered-To: tofile@$H' '$T/files/out'"
 check_out "alias |command: delivered" \
-    "sent 2.0.0 local delivered to command: /bin/sh -c 'id -u > $T/files/cmd.uid'" \
+    "sent 2.0.0 local delivered to command: /bin/sh -c \
+'id -u > $T/files/cmd.uid'" \
     result "tocmd@$H"
 check_out "alias |command: ran as default_privs" "$NOBODY" \
     cat "$T/files/cmd.uid"
@@ -241,7 +243,8 @@ check_out "include: sent" "sent" first incl@$H
 check_out "include: command ran as the include file's owner" \
     "$UID_dave" cat "$T/files/incl.uid"
 check "include: address forwarded" grep -q \
-    "to=<alice@$H>, orig_to=<incl@$H>, relay=local, .*status=sent (forwarded as $NEW)" \
+    "to=<alice@$H>, orig_to=<incl@$H>, relay=local, .*status=sent \
+(forwarded as $NEW)" \
     "$T/maillog"
 check "include: the new queue file is for alice, same sender" sh -c \
     "$RECS '$Q/incoming/$NEW' > '$T/recs' && grep -qx 'R alice@$H' '$T/recs' &&
@@ -321,7 +324,8 @@ python3 -c 'print("Subject: big\n\n" + ("y" * 70 + "\n") * 100, end="")' \
 queue "$(cat "$T/big")\n" "frank@$H"
 deliver "$ID" -- -o mailbox_size_limit=$((size + 2000))
 check_out "mailbox_size_limit: bounced as Postfix" \
-    "bounced 5.2.2 local cannot update mailbox $T/spool/frank for user frank. error writing message: File too large" \
+    "bounced 5.2.2 local cannot update mailbox $T/spool/frank for user \
+frank. error writing message: File too large" \
     result "frank@$H"
 check_out "mailbox_size_limit: mailbox cut back" "$size" \
     stat -c %s "$T/spool/frank"

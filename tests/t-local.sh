@@ -161,6 +161,17 @@ deliver "$ID"
 check_out "mbox: appended, s-nail reads two" 2 nmsgs "$MB"
 check "mbox: no dot-lock left" test ! -e "$MB.lock"
 
+# a dot-lock held by someone else: deferred, mailbox untouched
+: > "$MB.lock"
+deliver "$ID" -- -o deliver_lock_attempts=1
+check_out "dot-lock held: deferred" "deferred 4.2.0 local cannot update \
+mailbox $MB for user alice. unable to lock for exclusive access: \
+Resource temporarily unavailable" \
+    result "alice@$H"
+check "dot-lock held: the other's lock file stays" test -e "$MB.lock"
+rm -f "$MB.lock"
+check_out "dot-lock held: nothing written" 2 nmsgs "$MB"
+
 # loops --------------------------------------------------------------------
 queue "Delivered-To: alice@$H\nSubject: loop\n\nx\n" "alice@$H"
 deliver "$ID"

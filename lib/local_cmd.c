@@ -19,6 +19,7 @@
  * goes to its standard input, its output (limited) comes back for the
  * reason; command_time_limit ends it.  Man page: local(8).
  */
+#define _GNU_SOURCE	/* pipe2() */
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>

@@ -188,7 +188,7 @@ dot_lock(const char *path, char **lock)
 {
 	struct stat st;
 	long long tries = conf_int(P_deliver_lock_attempts), i;
-	int fd;
+	int fd, e;
 
 	*lock = xasprintf("%s.lock", path);
 	for (i = 0; i < tries; i++) {
@@ -209,8 +209,12 @@ dot_lock(const char *path, char **lock)
 		if (i + 1 < tries)
 			sleep((unsigned)conf_time(P_deliver_lock_delay));
 	}
+	if (i >= tries)
+		errno = EAGAIN;	/* someone else holds it */
+	e = errno;
 	free(*lock);
 	*lock = NULL;
+	errno = e;
 	return -1;
 }
 

@@ -19,7 +19,24 @@ if [ -z "$MTA_LOCAL_NS" ]; then
 	if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null ||
 	    ! command -v s-nail >/dev/null; then
 		echo "# not root, no unshare -m or no s-nail: local tests skipped"
-		exit 0
+		
+# not root: everything as the user who runs the agent --------------------
+queue 'Subject: rootless\n\nx\n' "bob@$H" "tocmd@$H"
+mkdir "$T/spool2"
+chown postfix "$T/spool2"
+chown postfix "$Q/incoming/$ID"
+rm -f "$T/files/cmd.uid"
+setpriv --reuid=postfix --regid=postfix --clear-groups /usr/bin/python3 \
+    "$TOP/tests/agent_req.py" "$Q" incoming "$ID" local "$H" -- "$MTA" \
+    local -c "$T/etc" -o "mail_spool_directory=$T/spool2" \
+    -o "maillog_file=" > "$T/out" 2>"$T/.err"
+check_out "not root: delivered" "sent 2.0.0 local delivered to mailbox" \
+    result "bob@$H"
+check_out "not root: the mailbox is the agent user's" "$(id -u postfix)" \
+    stat -c %u "$T/spool2/bob"
+check_out "not root: an alias command runs as the agent user" \
+    "$(id -u postfix)" cat "$T/files/cmd.uid"
+exit 0
 	fi
 	MTA_LOCAL_NS=1 exec unshare -m sh "$0" "$@"
 fi
@@ -43,7 +60,8 @@ for u in alice bob carol dave erin frank ivan judy; do
 	chown "$uid:$uid" "$T/home/$u"
 	eval "UID_$u=$uid"
 done
-mount --bind "$T/passwd" /etc/passwd || { fail setup "bind /etc/passwd"; exit 1; }
+mount --bind "$T/passwd" /etc/passwd ||
+    { fail setup "bind /etc/passwd"; exit 1; }
 mount --bind "$T/group" /etc/group || { fail setup "bind /etc/group"; exit 1; }
 NOBODY=$(id -u nobody)
 
@@ -143,6 +161,17 @@ deliver "$ID"
 check_out "mbox: appended, s-nail reads two" 2 nmsgs "$MB"
 check "mbox: no dot-lock left" test ! -e "$MB.lock"
 
+# a dot-lock held by someone else: deferred, mailbox untouched
+: > "$MB.lock"
+deliver "$ID" -- -o deliver_lock_attempts=1
+check_out "dot-lock held: deferred" "deferred 4.2.0 local cannot update \
+mailbox $MB for user alice. unable to lock for exclusive access: \
+Resource temporarily unavailable" \
+    result "alice@$H"
+check "dot-lock held: the other's lock file stays" test -e "$MB.lock"
+rm -f "$MB.lock"
+check_out "dot-lock held: nothing written" 2 nmsgs "$MB"
+
 # loops --------------------------------------------------------------------
 queue "Delivered-To: alice@$H\nSubject: loop\n\nx\n" "alice@$H"
 deliver "$ID"
@@ -195,7 +224,8 @@ check "alias /file: mbox format, Delivered-To" sh -c \
     "head -n 1 '$T/files/out' | grep -q '^From sender@' &&
     grep -qx 'Delivered-To: tofile@$H' '$T/files/out'"
 check_out "alias |command: delivered" \
-    "sent 2.0.0 local delivered to command: /bin/sh -c 'id -u > $T/files/cmd.uid'" \
+    "sent 2.0.0 local delivered to command: /bin/sh -c \
+'id -u > $T/files/cmd.uid'" \
     result "tocmd@$H"
 check_out "alias |command: ran as default_privs" "$NOBODY" \
     cat "$T/files/cmd.uid"
@@ -224,7 +254,8 @@ check_out "include: sent" "sent" first incl@$H
 check_out "include: command ran as the include file's owner" \
     "$UID_dave" cat "$T/files/incl.uid"
 check "include: address forwarded" grep -q \
-    "to=<alice@$H>, orig_to=<incl@$H>, relay=local, .*status=sent (forwarded as $NEW)" \
+    "to=<alice@$H>, orig_to=<incl@$H>, relay=local, .*status=sent \
+(forwarded as $NEW)" \
     "$T/maillog"
 check "include: the new queue file is for alice, same sender" sh -c \
     "$RECS '$Q/incoming/$NEW' > '$T/recs' && grep -qx 'R alice@$H' '$T/recs' &&
@@ -304,9 +335,27 @@ python3 -c 'print("Subject: big\n\n" + ("y" * 70 + "\n") * 100, end="")' \
 queue "$(cat "$T/big")\n" "frank@$H"
 deliver "$ID" -- -o mailbox_size_limit=$((size + 2000))
 check_out "mailbox_size_limit: bounced as Postfix" \
-    "bounced 5.2.2 local cannot update mailbox $T/spool/frank for user frank. error writing message: File too large" \
+    "bounced 5.2.2 local cannot update mailbox $T/spool/frank for user \
+frank. error writing message: File too large" \
     result "frank@$H"
 check_out "mailbox_size_limit: mailbox cut back" "$size" \
     stat -c %s "$T/spool/frank"
 check_out "mailbox_size_limit: s-nail reads one" 1 nmsgs "$T/spool/frank"
+
+# not root: everything as the user who runs the agent --------------------
+queue 'Subject: rootless\n\nx\n' "bob@$H" "tocmd@$H"
+mkdir "$T/spool2"
+chown postfix "$T/spool2"
+chown postfix "$Q/incoming/$ID"
+rm -f "$T/files/cmd.uid"
+setpriv --reuid=postfix --regid=postfix --clear-groups /usr/bin/python3 \
+    "$TOP/tests/agent_req.py" "$Q" incoming "$ID" local "$H" -- "$MTA" \
+    local -c "$T/etc" -o "mail_spool_directory=$T/spool2" \
+    -o "maillog_file=" > "$T/out" 2>"$T/.err"
+check_out "not root: delivered" "sent 2.0.0 local delivered to mailbox" \
+    result "bob@$H"
+check_out "not root: the mailbox is the agent user's" "$(id -u postfix)" \
+    stat -c %u "$T/spool2/bob"
+check_out "not root: an alias command runs as the agent user" \
+    "$(id -u postfix)" cat "$T/files/cmd.uid"
 exit 0

@@ -45,7 +45,7 @@ static const char *const search[] = {
 struct cat {
 	int		show;
 	int		offsets;	/* -o */
-	int		headings;	/* "*** ... ***" lines (not -h/-b) */
+	int		headings;	/* "*** ... ***" (not -h, -b) */
 	struct io	out;
 };
 
@@ -179,8 +179,8 @@ cat_fd(struct cat *c, int fd, const char *name)
 		else if (type == REC_WARN)
 			put_time(c, "warning_message_time", d.s);
 		else if (type == REC_ORCPT)
-			io_printf(&c->out, "named_attribute: dsn_orig_rcpt=%s\n",
-			    d.s);
+			io_printf(&c->out, "named_attribute: "
+			    "dsn_orig_rcpt=%s\n", d.s);
 		else if (type == REC_NOTIFY)
 			io_printf(&c->out, "named_attribute: dsn_notify=%s\n",
 			    d.s);

@@ -38,8 +38,8 @@
 #include "../lib/svc.h"
 #include "../lib/x.h"
 
-#define USAGE	"usage: postqueue -f | postqueue -i queueid | postqueue -j | " \
-	"postqueue -p | postqueue -s site"
+#define USAGE	"usage: postqueue -f | postqueue -i queueid | " \
+	"postqueue -j | postqueue -p | postqueue -s site"
 
 #define DOWN	"Cannot flush mail queue - mail system is down"
 

@@ -42,12 +42,13 @@
 #include "../lib/submit.h"
 #include "../lib/x.h"
 
-#define USAGE	"usage: postsuper [-c config_dir] [-d queue_id (delete)] " \
+#define USAGE	"usage: postsuper [-c config_dir] " \
+	"[-d queue_id (delete)] " \
 	"[-h queue_id (hold)] [-H queue_id (un-hold)] [-p (purge temporary " \
 	"files)] [-r queue_id (requeue)] [-s (structure fix)] [-S " \
 	"(redundant structure fix)][-v (verbose)] [queue...]"
 
-#define MAX_TEMP_AGE	(60 * 60 * 24)	/* -p: older temporary files go */
+#define MAX_TEMP_AGE	(60 * 60 * 24)	/* -p: older temp files go */
 
 /* actions */
 #define A_DELETE	1

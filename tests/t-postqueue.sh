@@ -284,6 +284,15 @@ if grep -q other@example.org "$T/mq"; then
 	fail "mailq: done recipients are not listed" "$(cat "$T/mq")"
 else ok "mailq: done recipients are not listed"; fi
 
+# maildrop files are listed too (Postfix's order: maildrop first)
+printf 'x\n' | nobody "$MTA" sendmail -f drop@example.com r@example.com
+mta postqueue -p > "$T/mq"
+check "mailq: a maildrop file, listed first" \
+    sh -c "sed -n 2p '$T/mq' | grep -Eq '^[0-9a-f]+ +[0-9]+ .{20} drop@example.com\$'"
+mta postqueue -j > "$T/mj"
+has "postqueue -j: queue_name maildrop" '"queue_name": "maildrop"' "$T/mj"
+rm -f "$Q"/maildrop/*
+
 # --- users who cannot read the queue: the showq service ---------------------
 check_out "nobody, no master: the report is unavailable" "" \
     nobody "$MTA" postqueue -p
@@ -377,6 +386,9 @@ check "postqueue -i: exit 0" mta postqueue -i "$A"
 check "postqueue -i: the file is dated now" \
     test $(( $(date +%s) - $(stat -c %Y "$Q/deferred/$A") )) -lt 60
 check "postqueue -i: qmgr gets D" waittrig "qmgr D"
+: > "$T/trig"
+check "postqueue -i by a user: exit 0" nobody "$MTA" postqueue -i "$A"
+check "postqueue -i by a user: the whole deferred queue (A)" waittrig "qmgr A"
 check_exit "postqueue -s: not in fast_flush_domains" 69 \
     mta postqueue -s example.com
 has "postqueue -s: Postfix's refusal" \

@@ -496,6 +496,7 @@ setup(struct smtpd_sess *s)
 	s->ck.client_addr = s->addr;
 	s->ck.client_port = s->port;
 	s->ck.client_name_status = s->name_status;
+	s->ck.client_reverse_status = s->reverse_status;
 	s->ck.protocol = s->proto;
 }
 

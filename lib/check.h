@@ -81,6 +81,7 @@ struct check_ctx {
 	const char	*client_addr;	/* "192.0.2.1", "2001:db8::1" */
 	const char	*client_port;
 	int		client_name_status;	/* CHECK_NAME_* */
+	int		client_reverse_status;	/* CHECK_NAME_TEMP: PTR failed */
 	const char	*helo_name;	/* NULL before HELO/EHLO */
 	const char	*sender;	/* no <>; "" null sender; NULL: no MAIL */
 	const char	*recipient;	/* no <>; RCPT or VRFY argument */

@@ -208,7 +208,9 @@ static const char *
 client_status_text(struct check_ctx *c, int reverse, int *st)
 {
 	*st = c->client_name_status;
-	if (reverse && c->client_reverse_name)
+	if (reverse && c->client_reverse_status != CHECK_NAME_OK)
+		*st = c->client_reverse_status;
+	else if (reverse && c->client_reverse_name)
 		*st = strcmp(c->client_reverse_name, "unknown") == 0 ?
 		    CHECK_NAME_UNKNOWN : CHECK_NAME_OK;
 	return reverse ? "cannot find your reverse hostname" :

@@ -60,6 +60,7 @@ struct smtpd_sess {
 	char		*addr;		/* "192.0.2.1", "2001:db8::1" */
 	char		*port;
 	int		name_status;	/* CHECK_NAME_* */
+	int		reverse_status;	/* CHECK_NAME_*, of reverse_name */
 	char		*namaddr;	/* "name[addr]" (":port" if logged) */
 	char		*helo;		/* NULL before HELO/EHLO */
 	const char	*proto;		/* "SMTP" or "ESMTP" */

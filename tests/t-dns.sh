@@ -63,7 +63,8 @@ dq() { python3 "$TOP/tests/dns_query.py" 127.0.0.1 "$@"; }
 # good.test MX mx.good.test, mx.good.test A; nomx.test A only;
 # anything else under test. is NXDOMAIN (local=/test/);
 # 127.0.0.3 <-> client3.good.test; 127.0.0.4 -> forged.good.test (A
-# 127.0.0.5); 127.0.0.2 has no PTR (local=/127.in-addr.arpa/: NXDOMAIN)
+# 127.0.0.5); 127.0.0.6 -> noaddr.good.test (NXDOMAIN); 127.0.0.2 has no
+# PTR (local=/127.in-addr.arpa/: NXDOMAIN)
 start_dns() {
 	/usr/sbin/dnsmasq -C /dev/null --keep-in-foreground --no-resolv \
 	    --no-hosts --port=53 --listen-address=127.0.0.1 --bind-interfaces \
@@ -79,6 +80,7 @@ start_dns() {
 	    --host-record=client3.good.test,127.0.0.3 \
 	    --ptr-record=4.0.0.127.in-addr.arpa,forged.good.test \
 	    --address=/forged.good.test/127.0.0.5 \
+	    --ptr-record=6.0.0.127.in-addr.arpa,noaddr.good.test \
 	    2>"$T/dnsmasq.err" &
 	DPID=$!
 	i=0
@@ -115,7 +117,8 @@ newport() {
 }
 P_RBL=$(newport); P_RBLF=$(newport); P_RHS=$(newport); P_SND=$(newport)
 P_RCP=$(newport); P_HELO=$(newport); P_CLI=$(newport); P_REV=$(newport)
-P_DEF=$(newport); P_550=$(newport); P_H550=$(newport)
+P_DEF=$(newport); P_550=$(newport); P_H550=$(newport); P_C550=$(newport)
+P_R550=$(newport)
 cat > "$T/etc/main.cf" <<EOC
 queue_directory = $Q
 data_directory = $T/d
@@ -158,6 +161,12 @@ cat > "$T/etc/master.cf" <<EOC
 127.0.0.1:$P_H550 inet n - n - - smtpd
   -o smtpd_helo_restrictions=reject_unknown_helo_hostname
   -o unknown_hostname_reject_code=550
+127.0.0.1:$P_C550 inet n - n - - smtpd
+  -o smtpd_client_restrictions=reject_unknown_client_hostname
+  -o unknown_client_reject_code=550
+127.0.0.1:$P_R550 inet n - n - - smtpd
+  -o smtpd_client_restrictions=reject_unknown_reverse_client_hostname
+  -o unknown_client_reject_code=550
 cleanup unix n - n - 0 cleanup
 EOC
 start() {
@@ -285,6 +294,35 @@ mailrcpt "client: 127.0.0.4 has a reverse name: reverse check passes" \
 mailrcpt "client: 127.0.0.2 without PTR: reverse check 450" \
     127.0.0.2 "$P_REV" a@good.test b@good.test \
     "450 4.7.1 Client host rejected: cannot find your reverse hostname, [127.0.0.2]"
+mailrcpt "client: PTR without matching A, unknown_client_reject_code=550" \
+    127.0.0.4 "$P_C550" a@good.test b@good.test \
+    "550 5.7.25 Client host rejected: cannot find your hostname, [127.0.0.4]"
+has "client: maillog warns of the unconfirmed name" \
+    'warning: hostname forged\.good\.test does not resolve to address 127\.0\.0\.4$' \
+    "$T/maillog"
+mailrcpt "client: PTR name without any address: 550" \
+    127.0.0.6 "$P_C550" a@good.test b@good.test \
+    "550 5.7.25 Client host rejected: cannot find your hostname, [127.0.0.6]"
+has "client: maillog: the PTR name has no address" \
+    'warning: hostname noaddr\.good\.test does not resolve to address 127\.0\.0\.6: Name or service not known' \
+    "$T/maillog"
+mailrcpt "client: no PTR, unknown_client_reject_code=550: 550" \
+    127.0.0.2 "$P_C550" a@good.test b@good.test \
+    "550 5.7.25 Client host rejected: cannot find your hostname, [127.0.0.2]"
+mailrcpt "client: no PTR, reverse check with code 550: 550" \
+    127.0.0.2 "$P_R550" a@good.test b@good.test \
+    "550 5.7.1 Client host rejected: cannot find your reverse hostname, [127.0.0.2]"
+# a good PTR and A: accepted, and the name in the log and Received:
+printf '1|\n1|HELO client.example\\r\\n\n1|MAIL FROM:<a@good.test>\\r\\n\n1|RCPT TO:<b@good.test>\\r\\n\n1|DATA\\r\\n\n1|Subject: named\\r\\n\\r\\nbody\\r\\n.\\r\\n\n1|QUIT\\r\\n\n' |
+    talk 127.0.0.3 "$P_C550" 20
+id=$(sed -n 's/^250 2.0.0 Ok: queued as //p' "$T/out")
+check "client: verified name, code 550: message accepted" test -n "$id"
+has "client: maillog: client=client3.good.test[127.0.0.3]" \
+    "smtpd\[[0-9]+\]: $id: client=client3\.good\.test\[127\.0\.0\.3\]\$" \
+    "$T/maillog"
+has "client: Received: names client3.good.test" \
+    'Received: from client\.example \(client3\.good\.test \[127\.0\.0\.3\]\)' \
+    "$Q/incoming/$id"
 
 # --- 4. the name server down: 4xx, never 5xx -----------------------------
 stop_pid "$DPID"
@@ -317,6 +355,18 @@ same "dns down: helo: unknown_hostname_reject_code=550 still 450" \
 450 4.7.1 <bad.test>: Helo command rejected: Host not found
 221 2.0.0 Bye
 [closed]"
+mailrcpt "dns down: client name: 450 although unknown_client_reject_code=550" \
+    127.0.0.2 "$P_C550" a@good.test b@good.test \
+    "450 4.7.25 Client host rejected: cannot find your hostname, [127.0.0.2]"
+mailrcpt "dns down: a name that resolved before: 450 now" \
+    127.0.0.3 "$P_C550" a@good.test b@good.test \
+    "450 4.7.25 Client host rejected: cannot find your hostname, [127.0.0.3]"
+mailrcpt "dns down: reverse client name: 450 although code 550" \
+    127.0.0.2 "$P_R550" a@good.test b@good.test \
+    "450 4.7.1 Client host rejected: cannot find your reverse hostname, [127.0.0.2]"
+has "dns down: the client is unknown[127.0.0.3] in the log" \
+    'NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.3\]: 450 4\.7\.25 ' \
+    "$T/maillog"
 mailrcpt "dns down: rbl lookup failure is not a listing: 250" \
     127.0.0.1 "$P_RBL" a@good.test b@good.test "$OK"
 has "dns down: mta's maillog warns of the RBL lookup error" \

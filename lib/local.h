@@ -138,7 +138,7 @@ int	local_as(struct local_ctx *, const struct local_attr *,
 	    struct local_res *);
 void	local_res_set(struct local_res *, int, const char *, const char *,
 	    ...) __attribute__((format(printf, 4, 5)));
-int	local_become(const struct local_user *, int);
+int	local_become(const struct local_user *);
 int	local_unbecome(void);
 void	local_command(struct local_ctx *, const struct local_attr *,
 	    const char *, const struct local_user *);

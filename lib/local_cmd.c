@@ -125,9 +125,8 @@ set_groups(const struct local_user *u)
  * come back with local_unbecome().  Not root: nothing to do.
  */
 int
-local_become(const struct local_user *u, int unused)
+local_become(const struct local_user *u)
 {
-	(void)unused;
 	if (getuid() != 0 || !u || !u->set)
 		return 0;
 	if (set_groups(u) < 0 || setegid(u->gid) < 0 || seteuid(u->uid) < 0) {

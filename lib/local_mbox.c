@@ -335,7 +335,7 @@ mbox_run(struct local_ctx *c, const struct local_attr *a, void *arg,
 		mbox_fail(m, a, r, e, "4.2.0", why.s);
 		goto close;
 	}
-	if (m->spool && local_become(m->u, 0) < 0) {
+	if (m->spool && local_become(m->u) < 0) {
 		mbox_fail(m, a, r, 0, "4.3.0", "cannot change user id");
 		goto close;
 	}

@@ -270,7 +270,7 @@ read_as(const struct local_user *u, const char *path, struct stat *st)
 	FILE *fp;
 	int fd, e;
 
-	if (u && u->set && local_become(u, 0) < 0)
+	if (u && u->set && local_become(u) < 0)
 		return NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	e = errno;
@@ -582,7 +582,7 @@ deliver_forward(struct local_ctx *c, struct local_attr a,
 		    &path);
 		if (r != 0 || path.len == 0)
 			continue;
-		if (local_become(&a.priv, 0) < 0)
+		if (local_become(&a.priv) < 0)
 			break;
 		r = lstat(path.s, &st);
 		local_unbecome();
@@ -694,7 +694,7 @@ deliver_switch(struct local_ctx *c, struct local_attr a)
 	}
 	memset(&u, 0, sizeof(u));
 	local_user_pw(&u, pw);
-	if (local_become(&u, 0) == 0) {
+	if (local_become(&u) == 0) {
 		r = stat(pw->pw_dir, &st);
 		local_unbecome();
 		if (r < 0 && conf_bool(P_require_home_directory)) {

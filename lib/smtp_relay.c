@@ -9,31 +9,59 @@
  *
  * Run inside the sendmail command, as its user.  The message arrives as
  * the queue records submit.c collected in memory (the envelope, then
- * the content), bounded by message_size_limit.  Addresses without a
- * domain get @$myorigin (append_at_myorigin), as cleanup would do.
+ * the content), bounded by message_size_limit.  What cleanup would do
+ * for a local submission is done here: addresses without a domain get
+ * @$myorigin (append_at_myorigin); sendmail -t takes the recipients
+ * from To:, Cc: and Bcc:; Bcc:, Resent-Bcc:, Return-Path: and
+ * Content-Length: are removed; a missing From:, Date: or Message-ID: is
+ * added.
  * Man pages: sendmail(1), smtp(8).
  */
+#include <sys/time.h>
+
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../config.h"
 #include "conf.h"
+#include "hdr.h"
 #include "num.h"
 #include "queue.h"
+#include "rewrite.h"
 #include "smtp_addr.h"
 #include "smtp_client.h"
 #include "smtp_relay.h"
 #include "str.h"
 #include "x.h"
 
-/* the records, as submit.c wrote them */
+/* the records, as submit.c wrote them, and the header fix-ups */
 struct recs {
 	const char	*buf;
 	size_t		len, pos;
 	size_t		mesg;		/* where the content starts */
+	char		**add;		/* headers to put first */
+	size_t		nadd, next_add;
+	int		in_hdr;		/* still in the header section */
+	int		dropping;	/* in a header that is removed */
 };
+
+/* the header a line starts (lower case name in *name), or 0 */
+static int
+hdr_start(const char *line, size_t n, char *name, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < n && i + 1 < size && line[i] > ' ' &&
+	    line[i] < 127 && line[i] != ':'; i++)
+		name[i] = (char)tolower((unsigned char)line[i]);
+	name[i] = 0;
+	return i > 0 && i < n && line[i] == ':';
+}
 
 /* the next record: 1 with type and data; 0 at the end; -1 malformed */
 static int
@@ -63,13 +91,16 @@ msg_rewind(void *ctx)
 	struct recs *r = ctx;
 
 	r->pos = r->mesg;
+	r->next_add = 0;
+	r->in_hdr = 1;
+	r->dropping = 0;
 	return 0;
 }
 
+/* one content line as submitted, pieces joined: 1, 0 at the end, -1 */
 static int
-msg_line(void *ctx, struct str *line)
+raw_line(struct recs *r, struct str *line)
 {
-	struct recs *r = ctx;
 	const char *d;
 	size_t n;
 	int t, res;
@@ -87,6 +118,128 @@ msg_line(void *ctx, struct str *line)
 		return 0;	/* REC_XTRA: the end */
 	}
 	return res < 0 ? -1 : 0;
+}
+
+static int
+msg_line(void *ctx, struct str *line)
+{
+	struct recs *r = ctx;
+	const struct hdr *h;
+	char name[64];
+	int res;
+
+	if (r->next_add < r->nadd) {
+		str_set(line, r->add[r->next_add++]);
+		return 1;
+	}
+	while ((res = raw_line(r, line)) == 1) {
+		if (!r->in_hdr)
+			return 1;
+		if (line->len == 0) {
+			r->in_hdr = 0;
+			return 1;
+		}
+		if (line->s[0] == ' ' || line->s[0] == '\t') {
+			if (!r->dropping)
+				return 1;
+			continue;
+		}
+		if (!hdr_start(line->s, line->len, name, sizeof(name))) {
+			r->in_hdr = 0;	/* the body starts without a blank */
+			return 1;
+		}
+		h = hdr_find(name);
+		r->dropping = h && (h->flags & H_DROP);
+		if (!r->dropping)
+			return 1;
+	}
+	return res;
+}
+
+/* sendmail -t: each address of a To:, Cc: or Bcc: header */
+struct extract {
+	char	***addrs;
+	int	**notes;
+	size_t	*n;
+};
+
+static char *qualify(const char *, size_t);
+
+static void
+extract_one(void *ctx, const char *addr)
+{
+	struct extract *x = ctx;
+
+	*x->addrs = xreallocarray(*x->addrs, *x->n + 1, sizeof(**x->addrs));
+	*x->notes = xreallocarray(*x->notes, *x->n + 1, sizeof(**x->notes));
+	(*x->addrs)[*x->n] = qualify(addr, strlen(addr));
+	(*x->notes)[(*x->n)++] = 0;
+}
+
+/*
+ * the header pass: recipients for -t, and the From:, Date: and
+ * Message-ID: that a local submission gets when it has none
+ */
+static void
+headers(struct recs *r, int extract, const char *sender, struct extract *x)
+{
+	struct str line, logical;
+	const struct hdr *h = NULL;
+	char name[64];
+	int seen_from = 0, seen_date = 0, seen_id = 0, res;
+	struct timeval tv;
+	struct tm tm;
+	char stamp[32];
+
+	str_init(&line);
+	str_init(&logical);
+	r->pos = r->mesg;
+	for (;;) {
+		res = raw_line(r, &line);
+		if (res == 1 && (line.s[0] == ' ' || line.s[0] == '\t') &&
+		    logical.len) {
+			str_addc(&logical, '\n');
+			str_addmem(&logical, line.s, line.len);
+			continue;
+		}
+		/* a logical header is complete */
+		if (logical.len && h && (h->flags & H_EXTRACT) && extract)
+			rewrite_header_addrs(strchr(logical.s, ':') + 1,
+			    extract_one, x);
+		str_reset(&logical);
+		h = NULL;
+		if (res != 1 || line.len == 0 ||
+		    !hdr_start(line.s, line.len, name, sizeof(name)))
+			break;
+		seen_from |= strcmp(name, "from") == 0;
+		seen_date |= strcmp(name, "date") == 0;
+		seen_id |= strcmp(name, "message-id") == 0;
+		h = hdr_find(name);
+		str_setmem(&logical, line.s, line.len);
+	}
+	gettimeofday(&tv, NULL);
+	if (!seen_id) {
+		gmtime_r(&tv.tv_sec, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
+		r->add = xreallocarray(r->add, r->nadd + 1, sizeof(*r->add));
+		r->add[r->nadd++] = xasprintf("Message-Id: <%s.%06ld.%ld@%s>",
+		    stamp, (long)tv.tv_usec, (long)getpid(),
+		    conf_str(P_myhostname));
+	}
+	if (!seen_date) {
+		str_set(&line, "Date: ");
+		hdr_date(tv.tv_sec, &line);
+		r->add = xreallocarray(r->add, r->nadd + 1, sizeof(*r->add));
+		r->add[r->nadd++] = xstrdup(line.s);
+	}
+	if (!seen_from) {
+		r->add = xreallocarray(r->add, r->nadd + 1, sizeof(*r->add));
+		r->add[r->nadd++] = xasprintf("From: %s", *sender ? sender :
+		    "MAILER-DAEMON");
+	}
+	str_free(&line);
+	str_free(&logical);
+	msg_rewind(r);
 }
 
 /* smtp_relay_host - where sendmail relays: sendmail_relay, relayhost */
@@ -137,19 +290,24 @@ qualify(const char *a, size_t n)
 int
 smtp_relay_send(const char *buf, size_t len, struct str *out)
 {
-	struct recs r = { buf, len, 0, 0 };
+	struct recs r;
 	struct smtp_addr_list list = { NULL, 0 };
 	struct smtp_sess s;
 	struct smtp_msg m;
 	struct smtp_rcpt *rc = NULL;
 	char **addrs = NULL, *sender = NULL, *envid = NULL, *ret = NULL;
 	char dsn[SMTP_DSN_MAX], num[16];
+	struct extract x;
+	int extract = 0;
 	const char *d;
 	size_t n, nrcpt = 0, i;
 	int t, res, code = 4, notify = 0, *notes = NULL, eightbit = 0;
 	long long v;
 	struct str why;
 
+	memset(&r, 0, sizeof(r));
+	r.buf = buf;
+	r.len = len;
 	str_init(&why);
 	str_reset(out);
 	while ((res = next(&r, &t, &d, &n)) == 1 && t != REC_MESG) {
@@ -175,13 +333,24 @@ smtp_relay_send(const char *buf, size_t len, struct str *out)
 			else if (n == 13 && strncmp(d, ATTR_ENCODING "=8bit",
 			    13) == 0)
 				eightbit = 1;
+			else if (n == 22 && strncmp(d,
+			    "extract_recipients=yes", 22) == 0)
+				extract = 1;
 		}
 	}
-	if (res != 1 || sender == NULL || nrcpt == 0) {
+	if (res != 1 || sender == NULL) {
 		str_set(out, "5.3.0 malformed message");
 		goto out;
 	}
 	r.mesg = r.pos;
+	x.addrs = &addrs;
+	x.notes = &notes;
+	x.n = &nrcpt;
+	headers(&r, extract, sender, &x);
+	if (nrcpt == 0) {
+		str_set(out, "5.1.0 no recipients specified");
+		goto out;
+	}
 	memset(&m, 0, sizeof(m));
 	m.sender = sender;
 	m.envid = envid;
@@ -190,9 +359,10 @@ smtp_relay_send(const char *buf, size_t len, struct str *out)
 	m.ctx = &r;
 	m.rewind = msg_rewind;
 	m.line = msg_line;
-	/* the size as queued: content bytes with LF line ends */
+	/* the size as sent: content bytes with LF line ends */
 	while ((res = msg_line(&r, &why)) == 1)
 		m.size += (long long)why.len + 1;
+	msg_rewind(&r);
 	rc = xcalloc(nrcpt, sizeof(*rc));
 	for (i = 0; i < nrcpt; i++) {
 		smtp_rcpt_init(&rc[i], addrs[i]);
@@ -245,6 +415,9 @@ out:
 	}
 	free(rc);
 	free(addrs);
+	for (i = 0; i < r.nadd; i++)
+		free(r.add[i]);
+	free(r.add);
 	free(notes);
 	free(sender);
 	free(envid);

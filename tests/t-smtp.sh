@@ -505,6 +505,27 @@ check_exit "relay mode: relayhost when sendmail_relay is empty" 0 \
     "$MTA" sendmail -C "$T/nq" -f me rcpt@example.org < "$T/m3"
 has "relay mode: relayhost got it" '^C: RCPT TO:<rcpt@example\.org>$' \
     "$T/s.log"
+srv
+nq sendmail_relay
+printf 'To: One <one@example.org>, two@example.org\nBcc: hidden@example.org\nSubject: t\n\nbody\n' > "$T/m4"
+check_exit "relay mode: sendmail -t" 0 \
+    "$MTA" sendmail -C "$T/nq" -t -f me < "$T/m4"
+has "relay mode -t: the To: recipients" \
+    '^C: RCPT TO:<two@example\.org>' "$T/s.log"
+has "relay mode -t: the Bcc: recipient" \
+    '^C: RCPT TO:<hidden@example\.org>' "$T/s.log"
+check "relay mode -t: Bcc: is removed" sh -c "! grep -qi '^D: Bcc' '$T/s.log'"
+has "relay mode: a missing Date: is added" '^D: Date: ' "$T/s.log"
+has "relay mode: a missing Message-Id: is added" \
+    '^D: Message-Id: <[0-9]+\.[0-9]+\.[0-9]+@' "$T/s.log"
+has "relay mode: a missing From: is added" \
+    '^D: From: me@origin\.example\.com' "$T/s.log"
+printf 'Subject: none\n\nbody\n' > "$T/m5"
+srv
+check_exit "relay mode -t without recipients: EX_USAGE, as Postfix" 64 \
+    "$MTA" sendmail -C "$T/nq" -t -f me < "$T/m5"
+has "relay mode -t without recipients: Postfix's message" \
+    "No recipient addresses found in message header" "$T/.err"
 srv --rcpt "bad@example.org=550 5.1.1 <bad@example.org>: User unknown"
 nq sendmail_relay
 check_exit "relay mode: a rejected recipient is EX_TEMPFAIL" 75 \

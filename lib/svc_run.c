@@ -147,7 +147,7 @@ int
 svc_spawn(const char *name, pid_t *pid, struct str *err)
 {
 	const char *paths[3];
-	char *alt1, *alt2, *argv[4];
+	char *alt1, *alt2, *argv[6];
 	int sv[2], i;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -163,6 +163,12 @@ svc_spawn(const char *name, pid_t *pid, struct str *err)
 	argv[1] = "-c";
 	argv[2] = (char *)conf_dir();
 	argv[3] = NULL;
+	/* a daemon under master logs through its stderr: so does the child */
+	if (strcmp(conf_str(P_maillog_file), "/dev/stderr") == 0) {
+		argv[3] = "-o";
+		argv[4] = "maillog_file=/dev/stderr";
+		argv[5] = NULL;
+	}
 	switch (*pid = fork()) {
 	case -1:
 		str_addf(err, "fork: %s", strerror(errno));

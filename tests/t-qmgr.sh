@@ -276,3 +276,44 @@ fi
 stop
 stop_pid "$SINK" "$BSINK"
 fi
+
+# end to end through the local agent: an alias, two mailboxes ---------------
+if ! "$MTA" local --help 2>&1 | grep -q "not built"; then
+mkdir -p "$T/mail" && chmod 1777 "$T/mail"
+printf 'team: nobody, root\n' > "$T/etc/aliases"
+mta postalias -c "$T/etc" "cdb:$T/etc/aliases"
+cat > "$T/etc/main.cf" <<EOF
+queue_directory = $Q
+maillog_file = $T/maillog
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mydestination = localhost, \$myhostname
+mail_spool_directory = $T/mail
+alias_maps = cdb:$T/etc/aliases
+EOF
+cat > "$T/etc/master.cf" <<EOF
+pickup fifo n - n 60 1 pickup
+cleanup unix n - n - 0 cleanup
+qmgr fifo n - n 300 1 qmgr
+local unix - n n - - local
+EOF
+: > "$T/maillog"
+start
+send -f me@localhost team@localhost
+logchk "local: to=<nobody@localhost>, orig_to=<team@localhost>, relay=local ... delivered to mailbox" \
+    "local\[[0-9]+\]: [0-9A-F]+: to=<nobody@[a-z.]+>, orig_to=<team@localhost>, relay=local, .*status=sent \(delivered to mailbox\)"
+logchk "local: the second member too" \
+    "to=<root@[a-z.]+>, orig_to=<team@localhost>, relay=local, .*status=sent \(delivered to mailbox\)"
+check "nobody's mailbox is nobody's" \
+    test "$(stat -c %U "$T/mail/nobody" 2>/dev/null)" = nobody
+check "the mailbox holds the message with Delivered-To:" \
+    grep -q "^Delivered-To: team@localhost" "$T/mail/nobody"
+send -f me@localhost nosuchuser@localhost
+logchk "an unknown local user bounces 5.1.1" \
+    "to=<nosuchuser@localhost>, relay=local, .*dsn=5.1.1, status=bounced \(unknown user: \"nosuchuser\"\)"
+logchk "... and the notice goes back to the local sender" \
+    "to=<me@localhost>, relay=local, .*status=bounced \(unknown user: \"me\"\)"
+logchk "the undeliverable notice is not bounced again (notify_classes)" \
+    "[0-9A-F]+: removed"
+stop
+fi

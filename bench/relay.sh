@@ -25,8 +25,18 @@ port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)
 PP=$(port); MP=$(port); SP=$(port)
 
 # one sink for both; it accepts everything, fast
-smtp-sink -c "127.0.0.1:$SP" 1000 >/dev/null 2>&1 &
+smtp-sink -u postfix -c "127.0.0.1:$SP" 1000 >/dev/null 2>&1 &
 SINK=$!
+python3 - "$SP" <<'PY' || { echo "relay: smtp-sink did not start"; kill $SINK; exit 1; }
+import socket, sys, time
+for i in range(50):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)
+PY
 
 mkdir -p "$T/pf/etc" "$T/pf/q" "$T/pf/data"
 chown postfix "$T/pf/data"
@@ -81,19 +91,19 @@ sleep 1
 
 now() { date +%s.%N; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-sent() { grep -c "status=sent" "$1" 2>/dev/null || echo 0; }
-# run PORT LOG: inject MSGS, wait (at most 300 s) until LOG has them sent
+sent() { n=$(grep -c "status=sent" "$1" 2>/dev/null); echo "${n:-0}"; }
+# run PORT LOG: inject MSGS, wait (at most 120 s) until LOG has them sent
 run() {
 	before=$(sent "$2")
 	s=$(now)
 	smtp-source -s "$SESSIONS" -m "$MSGS" -l "$SIZE" \
 	    -f bench@example.com -t sink@example.net "127.0.0.1:$1"
 	i=0
-	while [ "$(sent "$2")" -lt $((before + MSGS)) ] && [ $i -lt 3000 ]; do
+	while [ "$(sent "$2")" -lt $((before + MSGS)) ] && [ $i -lt 1200 ]; do
 		sleep 0.1; i=$((i + 1))
 	done
 	e=$(now)
-	[ $i -ge 3000 ] && { echo 0; return; }
+	[ $i -ge 1200 ] && { echo 0; return; }
 	awk -v s="$s" -v e="$e" -v m="$MSGS" 'BEGIN { print m / (e - s) }'
 }
 : > "$T/a"; : > "$T/b"

@@ -31,6 +31,7 @@ defer_transports = slow
 minimal_backoff_time = 2s
 maximal_backoff_time = 4s
 queue_run_delay = 1s
+delay_warning_time = 1s
 EOF
 # no agents in master.cf: "slow" is a transport nobody serves
 cat > "$T/etc/master.cf" <<EOF
@@ -86,6 +87,8 @@ check "the deferred file's time is its next attempt (now + backoff)" \
     test "$MT" -ge "$((NOW + 1))" -a "$MT" -le "$((NOW + 5))"
 logchk "the deferred message is tried again after the backoff" \
     "$ID: to=<b@ret.example>.*delay=[2-9].*status=deferred" 15
+logchk "after delay_warning_time: the sender gets one delay notice" \
+    "$ID: sender delay notification: [0-9A-F]+"
 check "done recipients are not tried again" \
     test "$(grep -c "to=<a@err.example>" "$T/maillog")" = 1
 # a flush ("FA") takes defer_transports mail too: "slow" has no agent,
@@ -95,6 +98,17 @@ logchk "a flush tries defer_transports mail: mail transport unavailable" \
     "to=<h@held.example>, .*status=deferred \(mail transport unavailable\)"
 check "a missing transport is a warning naming it" \
     grep -q "warning: connect to transport private/slow" "$T/maillog"
+
+check "the delay notice is sent once" \
+    test "$(grep -c "$ID: sender delay notification" "$T/maillog")" = 1
+# NOTIFY=SUCCESS: a delivery status notification once delivered
+send -N success -f me@here.example c3@dis.example
+logchk "NOTIFY=SUCCESS: the sender gets a delivery status notification" \
+    "sender delivery status notification: [0-9A-F]+"
+send -N never -f me@here.example nb@err.example
+logchk "NOTIFY=NEVER: the recipient bounces..." "to=<nb@err.example>.*status=bounced"
+sleep 0.5
+check "... and no notice is sent" sh -c "! grep -E \"\$(grep 'to=<nb@err.example>' '$T/maillog' | sed 's/.*: \\([0-9A-F]*\\): to=.*/\\1/'): sender non-delivery\" '$T/maillog'"
 
 # expiry: the lifetime is over -> every deferred recipient bounces
 mta postconf -c "$T/etc" -e maximal_queue_lifetime=1s

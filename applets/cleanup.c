@@ -867,35 +867,10 @@ int
 cleanup_main(int argc, char **argv)
 {
 	struct cleanup c;
-	const char *confdir = NULL, *v;
-	char **over = NULL;
-	size_t nover = 0, i;
-	int ch, status;
+	const char *v;
+	int status;
 
-	while ((ch = getopt(argc, argv, "c:o:tuvzS")) != -1) {
-		switch (ch) {
-		case 'c':
-			confdir = optarg;
-			break;
-		case 'o':
-			over = xreallocarray(over, nover + 1, sizeof(*over));
-			over[nover++] = optarg;
-			break;
-		case 't': case 'u': case 'v': case 'z': case 'S':
-			break;	/* master's flags: nothing to do here */
-		default:
-			die_status(EX_USAGE, "usage: cleanup [-c config_dir] "
-			    "[-o name=value]");
-		}
-	}
-	if (conf_load(confdir, CONF_QUIET) < 0)
-		die_status(EX_CONFIG, "cannot load the configuration");
-	for (i = 0; i < nover; i++)
-		if (conf_override(over[i]) < 0)
-			die_status(EX_USAGE, "-o %s: need name=value",
-			    over[i]);
-	free(over);
-	conf_log(LOG_TO_SYSLOG);
+	conf_daemon(argc, argv);
 	priv_daemon();
 	memset(&c, 0, sizeof(c));
 	str_init(&c.tmp);

@@ -679,35 +679,8 @@ agent_main(int argc, char **argv, int flags,
 	struct agent_msg msg;
 	struct io in, out;
 	struct str err;
-	const char *confdir = NULL;
-	char **over = NULL;
-	size_t nover = 0, i;
-	int ch;
 
-	while ((ch = getopt(argc, argv, "c:o:tuvzS")) != -1) {
-		switch (ch) {
-		case 'c':
-			confdir = optarg;
-			break;
-		case 'o':
-			over = xreallocarray(over, nover + 1, sizeof(*over));
-			over[nover++] = optarg;
-			break;
-		case 't': case 'u': case 'v': case 'z': case 'S':
-			break;	/* master's flags */
-		default:
-			die_status(EX_USAGE, "usage: %s [-c config_dir] "
-			    "[-o name=value]", argv[0]);
-		}
-	}
-	if (conf_load(confdir, CONF_QUIET) < 0)
-		die_status(EX_CONFIG, "cannot load the configuration");
-	for (i = 0; i < nover; i++)
-		if (conf_override(over[i]) < 0)
-			die_status(EX_USAGE, "-o %s: need name=value",
-			    over[i]);
-	free(over);
-	conf_log(LOG_TO_SYSLOG);
+	conf_daemon(argc, argv);
 	if (!(flags & AGENT_KEEP_ROOT))
 		priv_daemon();
 	io_init(&in, 0, (int)conf_time(P_ipc_timeout));

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -1178,4 +1179,44 @@ conf_override(const char *nv)
 	conf_set(name, eq + 1);
 	free(name);
 	return 0;
+}
+
+/*
+ * conf_daemon - the start of every service master runs: its options
+ * (-c config_dir, -o name=value, and master's -t -u -v -z -S, which need
+ * nothing here), the configuration with the overrides, logging to the
+ * mail log.  A usage or configuration error is fatal.
+ */
+void
+conf_daemon(int argc, char **argv)
+{
+	const char *confdir = NULL;
+	char **over = NULL;
+	size_t nover = 0, i;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "c:o:tuvzS")) != -1) {
+		switch (ch) {
+		case 'c':
+			confdir = optarg;
+			break;
+		case 'o':
+			over = xreallocarray(over, nover + 1, sizeof(*over));
+			over[nover++] = optarg;
+			break;
+		case 't': case 'u': case 'v': case 'z': case 'S':
+			break;	/* master's flags: nothing to do here */
+		default:
+			die_status(EX_USAGE, "usage: %s [-c config_dir] "
+			    "[-o name=value]", argv[0]);
+		}
+	}
+	if (conf_load(confdir, CONF_QUIET) < 0)
+		die_status(EX_CONFIG, "cannot load the configuration");
+	for (i = 0; i < nover; i++)
+		if (conf_override(over[i]) < 0)
+			die_status(EX_USAGE, "-o %s: need name=value",
+			    over[i]);
+	free(over);
+	conf_log(LOG_TO_SYSLOG);
 }

@@ -55,6 +55,7 @@ const char **conf_list(int);
 int	conf_check(void);
 void	conf_log(int);
 int	conf_override(const char *);
+void	conf_daemon(int, char **);
 void	conf_free(void);
 
 #endif

@@ -10,7 +10,9 @@
  * forget dead destinations, "W" wake up).  Agents are reached at the
  * master.cf service named by the transport ($queue_directory/private/
  * NAME); without master the binary runs itself as smtp, lmtp or local.
- * The request protocol is lib/agent.h.  Man page: qmgr(8).
+ * The request protocol is lib/agent.h; the message side (loading,
+ * results, notices, expiry, the end of a message's turn) is
+ * lib/qmgr_msg.c.  Man page: qmgr(8).
  *
  * Durability (DESIGN.md, law 1): a recipient becomes REC_DONE only
  * after its agent said sent (or bounced, and the bounce log entry is on
@@ -41,48 +43,23 @@
 
 #include "../config.h"
 #include "../lib/agent.h"
-#include "../lib/bounce.h"
 #include "../lib/conf.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "../lib/match.h"
 #include "../lib/num.h"
 #include "../lib/priv.h"
+#include "../lib/qmgr_msg.h"
 #include "../lib/queue.h"
-#include "../lib/rcptlog.h"
 #include "../lib/resolve.h"
 #include "../lib/str.h"
 #include "../lib/svc.h"
 #include "../lib/x.h"
 
-#define WARNED_BIT	S_IXGRP	/* the delay warning was sent */
 #define DEAD_MAX	300	/* seconds a dead destination is skipped */
 
-enum { R_TODO, R_BUSY, R_DONE, R_DEFER };
-
-struct rcpt {
-	long long	off;
-	char		*addr, *orig, *orcpt;
-	int		notify;
-	int		state;
-	struct dest	*d;
-};
-
-struct msg {
-	struct msg	*next;
-	char		id[QUEUE_ID_MAX];
-	struct queue_reader *q;
-	char		*sender;
-	struct timeval	arrival, active;
-	struct rcpt	*r;
-	size_t		n, open;	/* recipients; not finished yet */
-	int		deferred;	/* a recipient was deferred */
-	int		flush;		/* taken by a flush: no defer_transports */
-	int		refs;		/* destination entries naming it */
-};
-
 struct dent {				/* a message with mail for a dest */
-	struct msg	*m;
+	struct qmgr_msg	*m;
 	struct dent	*next;
 };
 
@@ -98,7 +75,7 @@ struct dest {
 struct job {
 	struct job	*next;
 	struct dest	*d;
-	struct msg	*m;
+	struct qmgr_msg	*m;
 	size_t		*idx;		/* into m->r, parallel to req.rcpt */
 	struct agent_req req;
 	struct io	io;
@@ -106,27 +83,16 @@ struct job {
 };
 
 static struct {
-	const char	*qdir;
-	struct msg	*msgs, *last;
-	size_t		nmsgs, limit;
+	size_t		limit;
 	struct dest	*dests;
 	struct job	*jobs;
 	size_t		njobs;
 	struct match_list *defer_tr;
 	time_t		next_deferred;
-	int		scan_in, scan_def, flush;
+	int		scan_def, flush;
 } g;
 
-/* time ----------------------------------------------------------------- */
-
-static double
-age(const struct msg *m)
-{
-	struct timeval now;
-
-	gettimeofday(&now, NULL);
-	return (double)(now.tv_sec - m->arrival.tv_sec);
-}
+/* parameters ----------------------------------------------------------- */
 
 static long long
 param_int(const char *transport, const char *suffix, long long dflt)
@@ -139,282 +105,6 @@ param_int(const char *transport, const char *suffix, long long dflt)
 	if ((v = conf_get(name)) != NULL && num_parse(v, 0, 1000000, &n) == 0)
 		return n;
 	return dflt;
-}
-
-/* messages -------------------------------------------------------------- */
-
-static void
-msg_free(struct msg *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++) {
-		free(m->r[i].addr);
-		free(m->r[i].orig);
-		free(m->r[i].orcpt);
-	}
-	free(m->r);
-	free(m->sender);
-	queue_close(m->q);
-	free(m);
-}
-
-static void
-msg_unlink(struct msg *m)
-{
-	struct msg **pp, *prev = NULL;
-
-	for (pp = &g.msgs; *pp; prev = *pp, pp = &(*pp)->next)
-		if (*pp == m) {
-			*pp = m->next;
-			if (g.last == m)
-				g.last = prev;
-			g.nmsgs--;
-			return;
-		}
-}
-
-/* the log line of a result qmgr decides itself (error, retry, discard) */
-static void
-log_result(struct msg *m, struct rcpt *r, int status, const char *dsn,
-    const char *reason)
-{
-	struct agent_req req;
-	struct agent_rcpt ar;
-	struct str line;
-
-	agent_req_init(&req);
-	memset(&ar, 0, sizeof(ar));
-	req.queue_id = m->id;
-	req.arrival = m->arrival;
-	req.active = m->active;
-	gettimeofday(&req.start, NULL);
-	ar.addr = r->addr;
-	ar.orig = r->orig;
-	ar.status = status;
-	str_copy(ar.dsn, dsn, sizeof(ar.dsn));
-	ar.relay = "none";
-	ar.reason = (char *)reason;
-	str_init(&line);
-	agent_log_line(&req, &ar, &line);
-	info("%s", line.s);
-	str_free(&line);
-}
-
-static void msg_done(struct msg *);
-static int is_expired(const struct msg *);
-static void expire(struct msg *);
-
-static void
-log_entry(struct rcptlog_ent *e, struct rcpt *r, const char *action,
-    const char *dsn, const char *relay, const char *reason)
-{
-	memset(e, 0, sizeof(*e));
-	e->addr = r->addr;
-	e->orig = r->orig;
-	e->orcpt = r->orcpt;
-	e->notify = r->notify;
-	e->off = r->off;
-	str_copy(e->dsn, dsn, sizeof(e->dsn));
-	e->action = (char *)action;
-	e->relay = (char *)(relay ? relay : "none");
-	e->reason = (char *)reason;
-	e->when = time(NULL);
-}
-
-/*
- * result - what happened to recipient r: on disk first (bounce log,
- * REC_DONE), then counted; the message finishes with its last one
- */
-static void
-result(struct msg *m, struct rcpt *r, int status, const char *dsn,
-    const char *relay, const char *reason)
-{
-	struct rcptlog_ent e;
-
-	if (status == AGENT_BOUNCE) {
-		log_entry(&e, r, "failed", dsn, relay, reason);
-		if (rcptlog_append(g.qdir, RCPTLOG_BOUNCE, m->id, &e, 1) < 0) {
-			warn("%s: cannot write the bounce log: %s", m->id,
-			    strerror(errno));
-			status = AGENT_DEFER;
-		}
-	}
-	if (status == AGENT_SENT && (r->notify & DSN_NOTIFY_SUCCESS)) {
-		log_entry(&e, r, "delivered", dsn, relay, reason);
-		if (rcptlog_append(g.qdir, RCPTLOG_TRACE, m->id, &e, 1) < 0)
-			warn("%s: cannot write the trace log: %s", m->id,
-			    strerror(errno));
-	}
-	if (status != AGENT_DEFER) {
-		if (queue_mark_done(m->q, r->off) < 0) {
-			warn("%s: %s", m->id, m->q->err.s);
-			status = AGENT_DEFER;
-		} else {
-			r->state = R_DONE;
-		}
-	}
-	if (status == AGENT_DEFER) {
-		log_entry(&e, r, "delayed", dsn, relay, reason);
-		if (rcptlog_append(g.qdir, RCPTLOG_DEFER, m->id, &e, 0) < 0)
-			warn("%s: cannot write the defer log: %s", m->id,
-			    strerror(errno));
-		r->state = R_DEFER;
-		m->deferred = 1;
-	}
-	if (m->open > 0 && --m->open == 0 && m->refs == 0)
-		msg_done(m);
-}
-
-/* notices --------------------------------------------------------------- */
-
-/* the last entry of each recipient still in the message's log */
-static size_t
-latest(struct rcptlog_ent *v, size_t n)
-{
-	size_t i, j, k = 0;
-
-	for (i = 0; i < n; i++) {
-		for (j = i + 1; j < n; j++)
-			if (v[j].off == v[i].off)
-				break;
-		if (j < n)
-			continue;
-		if (k != i) {
-			struct rcptlog_ent t = v[k];
-
-			v[k] = v[i];
-			v[i] = t;
-		}
-		k++;
-	}
-	return k;
-}
-
-/* send the notice of log LOG; 0 when sent (or none was due), -1 */
-static int
-notice(struct msg *m, const char *log, int kind)
-{
-	struct rcptlog_ent *v;
-	struct str out;
-	size_t n, k;
-	int r = 0;
-
-	if (rcptlog_read(g.qdir, log, m->id, &v, &n) < 0) {
-		warn("%s: cannot read the %s log: %s", m->id, log,
-		    strerror(errno));
-		return -1;
-	}
-	if (n == 0)
-		return 0;
-	k = latest(v, n);
-	str_init(&out);
-	if (bounce_send(g.qdir, Q_ACTIVE, m->id, kind, v, k, &out) < 0) {
-		warn("%s: cannot send the %s notice: %s", m->id, log, out.s);
-		r = -1;
-	}
-	str_free(&out);
-	rcptlog_free(v, n);
-	return r;
-}
-
-static void
-delay_warning(struct msg *m)
-{
-	struct rcptlog_ent *v;
-	struct str out;
-	struct stat st;
-	size_t n, k, i, j;
-	long long warn_after = conf_time(P_delay_warning_time);
-
-	if (warn_after <= 0 || age(m) < (double)warn_after ||
-	    fstat(m->q->fd, &st) < 0 || (st.st_mode & WARNED_BIT))
-		return;
-	if (rcptlog_read(g.qdir, RCPTLOG_DEFER, m->id, &v, &n) < 0)
-		return;
-	k = latest(v, n);
-	/* only the recipients that are still deferred */
-	for (i = j = 0; i < k; i++) {
-		size_t x;
-
-		for (x = 0; x < m->n; x++)
-			if (m->r[x].off == v[i].off &&
-			    m->r[x].state == R_DEFER)
-				break;
-		if (x == m->n)
-			continue;
-		if (i != j) {
-			struct rcptlog_ent t = v[j];
-
-			v[j] = v[i];
-			v[i] = t;
-		}
-		j++;
-	}
-	str_init(&out);
-	if (j > 0 && bounce_send(g.qdir, Q_ACTIVE, m->id, BOUNCE_DELAYED, v,
-	    j, &out) < 0)
-		warn("%s: cannot send the delay notice: %s", m->id, out.s);
-	else
-		fchmod(m->q->fd, (st.st_mode & 07777) | WARNED_BIT);
-	str_free(&out);
-	rcptlog_free(v, n);
-}
-
-/*
- * msg_done - every recipient had its turn: send the notices owed,
- * then remove the file, or move it to deferred with its next attempt
- * time
- */
-static void
-msg_done(struct msg *m)
-{
-	struct timeval tv[2];
-	char *from, *to;
-	long long delay;
-	int keep;
-
-	if (m->deferred && is_expired(m))
-		expire(m);
-	keep = m->deferred;
-	if (notice(m, RCPTLOG_BOUNCE, BOUNCE_FAILED) == 0)
-		rcptlog_remove(g.qdir, RCPTLOG_BOUNCE, m->id);
-	else
-		keep = 1;
-	if (notice(m, RCPTLOG_TRACE, BOUNCE_SUCCESS) == 0)
-		rcptlog_remove(g.qdir, RCPTLOG_TRACE, m->id);
-	else
-		keep = 1;
-	from = xasprintf("%s/%s/%s", g.qdir, Q_ACTIVE, m->id);
-	if (!keep) {
-		rcptlog_remove(g.qdir, RCPTLOG_DEFER, m->id);
-		if (unlink(from) < 0 && errno != ENOENT)
-			warn("%s: remove %s: %s", m->id, from,
-			    strerror(errno));
-		else
-			info("%s: removed", m->id);
-	} else {
-		if (m->deferred)
-			delay_warning(m);
-		delay = (long long)age(m);
-		if (delay > conf_time(P_maximal_backoff_time))
-			delay = conf_time(P_maximal_backoff_time);
-		if (delay < conf_time(P_minimal_backoff_time))
-			delay = conf_time(P_minimal_backoff_time);
-		gettimeofday(&tv[0], NULL);
-		tv[0].tv_sec += (time_t)delay;
-		tv[1] = tv[0];
-		futimes(m->q->fd, tv);
-		to = xasprintf("%s/%s/%s", g.qdir, Q_DEFERRED, m->id);
-		if (rename(from, to) < 0 && errno != ENOENT)
-			warn("%s: move to %s: %s", m->id, to,
-			    strerror(errno));
-		free(to);
-	}
-	free(from);
-	msg_unlink(m);
-	msg_free(m);
-	g.scan_in = 1;		/* a slot is free */
 }
 
 /* destinations ---------------------------------------------------------- */
@@ -452,7 +142,7 @@ dest_get(const char *transport, const char *nexthop)
 }
 
 static void
-dest_add(struct dest *d, struct msg *m)
+dest_add(struct dest *d, struct qmgr_msg *m)
 {
 	struct dent *e;
 
@@ -474,14 +164,14 @@ static void
 dest_pop(struct dest *d)
 {
 	struct dent *e = d->head;
-	struct msg *m = e->m;
+	struct qmgr_msg *m = e->m;
 
 	d->head = e->next;
 	if (d->head == NULL)
 		d->tail = NULL;
 	free(e);
 	if (--m->refs == 0 && m->open == 0)
-		msg_done(m);
+		qmgr_msg_done(m);
 }
 
 /* defer every waiting recipient of d with why */
@@ -491,15 +181,15 @@ dest_defer_all(struct dest *d, const char *why)
 	size_t i;
 
 	while (d->head) {
-		struct msg *m = d->head->m;
+		struct qmgr_msg *m = d->head->m;
 
 		m->refs++;	/* keep m while its recipients finish */
 		for (i = 0; i < m->n; i++)
 			if (m->r[i].d == d && m->r[i].state == R_TODO) {
 				m->r[i].state = R_BUSY;
-				log_result(m, &m->r[i], AGENT_DEFER, "4.4.1",
+				qmgr_msg_log(m, &m->r[i], AGENT_DEFER, "4.4.1",
 				    why);
-				result(m, &m->r[i], AGENT_DEFER, "4.4.1",
+				qmgr_msg_result(m, &m->r[i], AGENT_DEFER, "4.4.1",
 				    "none", why);
 			}
 		m->refs--;
@@ -510,71 +200,7 @@ dest_defer_all(struct dest *d, const char *why)
 /* loading ---------------------------------------------------------------- */
 
 static int
-is_expired(const struct msg *m)
-{
-	long long life = *m->sender ? conf_time(P_maximal_queue_lifetime) :
-	    conf_time(P_bounce_queue_lifetime);
-
-	return age(m) > (double)life;
-}
-
-/* the last defer reason of r, for an expired message */
-static void
-last_reason(struct msg *m, struct rcpt *r, struct rcptlog_ent *v, size_t n,
-    char *dsn, size_t dsnlen, const char **reason)
-{
-	size_t i;
-
-	str_copy(dsn, "4.4.7", dsnlen);
-	*reason = "message expired";
-	for (i = n; i-- > 0;)
-		if (v[i].off == r->off) {
-			if (v[i].dsn[0])
-				str_copy(dsn, v[i].dsn, dsnlen);
-			*reason = v[i].reason;
-			return;
-		}
-	(void)m;
-}
-
-/*
- * expire - the message is older than its queue lifetime: every deferred
- * recipient bounces with its last defer reason, as Postfix's "status=
- * expired, returned to sender"
- */
-static void
-expire(struct msg *m)
-{
-	struct rcptlog_ent *v = NULL, e;
-	const char *reason;
-	char dsn[16];
-	size_t n = 0, i;
-
-	info("%s: from=<%s>, status=expired, returned to sender", m->id,
-	    m->sender);
-	(void)rcptlog_read(g.qdir, RCPTLOG_DEFER, m->id, &v, &n);
-	m->deferred = 0;
-	for (i = 0; i < m->n; i++) {
-		struct rcpt *r = &m->r[i];
-
-		if (r->state != R_DEFER)
-			continue;
-		last_reason(m, r, v, n, dsn, sizeof(dsn), &reason);
-		log_entry(&e, r, "failed", dsn, "none", reason);
-		if (rcptlog_append(g.qdir, RCPTLOG_BOUNCE, m->id, &e, 1) < 0 ||
-		    queue_mark_done(m->q, r->off) < 0) {
-			warn("%s: cannot bounce <%s>: %s", m->id, r->addr,
-			    strerror(errno));
-			m->deferred = 1;
-			continue;
-		}
-		r->state = R_DONE;
-	}
-	rcptlog_free(v, n);
-}
-
-static int
-special(struct msg *m, struct rcpt *r, const struct resolve *res)
+special(struct qmgr_msg *m, struct qmgr_rcpt *r, const struct resolve *res)
 {
 	const char *t = res->transport.s, *text = res->nexthop.s;
 	char dsn[16];
@@ -606,14 +232,14 @@ special(struct msg *m, struct rcpt *r, const struct resolve *res)
 		text = status == AGENT_SENT ? "discarded" : status ==
 		    AGENT_BOUNCE ? "delivery failed" : "delivery deferred";
 	r->state = R_BUSY;
-	log_result(m, r, status, dsn, text);
-	result(m, r, status, dsn, "none", text);
+	qmgr_msg_log(m, r, status, dsn, text);
+	qmgr_msg_result(m, r, status, dsn, "none", text);
 	return 1;
 }
 
 /* resolve each open recipient; queue it on its destination */
 static void
-route(struct msg *m)
+route(struct qmgr_msg *m)
 {
 	struct resolve res;
 	size_t i;
@@ -621,16 +247,16 @@ route(struct msg *m)
 	resolve_init(&res);
 	m->refs++;
 	for (i = 0; i < m->n; i++) {
-		struct rcpt *r = &m->r[i];
+		struct qmgr_rcpt *r = &m->r[i];
 
 		if (r->state != R_TODO)
 			continue;
 		if (resolve_rcpt(r->addr, &res) != RESOLVE_DELIVER) {
 			r->state = R_BUSY;
-			log_result(m, r, res.verdict == RESOLVE_BOUNCE ?
+			qmgr_msg_log(m, r, res.verdict == RESOLVE_BOUNCE ?
 			    AGENT_BOUNCE : AGENT_DEFER, res.dsn,
 			    res.reason.s);
-			result(m, r, res.verdict == RESOLVE_BOUNCE ?
+			qmgr_msg_result(m, r, res.verdict == RESOLVE_BOUNCE ?
 			    AGENT_BOUNCE : AGENT_DEFER, res.dsn, "none",
 			    res.reason.s);
 			continue;
@@ -640,9 +266,9 @@ route(struct msg *m)
 		if (!m->flush && g.defer_tr &&
 		    match_find(g.defer_tr, res.transport.s, NULL) > 0) {
 			r->state = R_BUSY;
-			log_result(m, r, AGENT_DEFER, "4.3.2",
+			qmgr_msg_log(m, r, AGENT_DEFER, "4.3.2",
 			    "deferred transport");
-			result(m, r, AGENT_DEFER, "4.3.2", "none",
+			qmgr_msg_result(m, r, AGENT_DEFER, "4.3.2", "none",
 			    "deferred transport");
 			continue;
 		}
@@ -651,141 +277,17 @@ route(struct msg *m)
 	}
 	resolve_free(&res);
 	if (--m->refs == 0 && m->open == 0)
-		msg_done(m);
+		qmgr_msg_done(m);
 }
 
-static struct rcpt *
-add_rcpt(struct msg *m, long long off, const char *addr)
-{
-	struct rcpt *r;
-
-	m->r = xreallocarray(m->r, m->n + 1, sizeof(*m->r));
-	r = &m->r[m->n++];
-	memset(r, 0, sizeof(*r));
-	r->off = off;
-	r->addr = xstrdup(addr);
-	return r;
-}
-
-/* read the envelope and the recipients still open */
-static int
-read_msg(struct msg *m)
-{
-	struct str d;
-	char *orig = NULL, *orcpt = NULL;
-	long long off, n;
-	int type, res, notify = 0, ok = 0;
-	struct rcpt *r;
-
-	str_init(&d);
-	while ((res = queue_get(m->q, &type, &d, &off)) == QUEUE_REC) {
-		switch (type) {
-		case REC_TIME: {
-			char *dot = strchr(d.s, '.');
-
-			if (dot)
-				*dot++ = 0;
-			if (num_parse(d.s, 0, 1LL << 40, &n) == 0)
-				m->arrival.tv_sec = (time_t)n;
-			if (dot && num_parse(dot, 0, 999999, &n) == 0)
-				m->arrival.tv_usec = (long)n;
-			break;
-		}
-		case REC_FROM:
-			free(m->sender);
-			m->sender = xstrdup(d.s);
-			break;
-		case REC_ORIG:
-			free(orig);
-			orig = xstrdup(d.s);
-			break;
-		case REC_ORCPT:
-			free(orcpt);
-			orcpt = xstrdup(d.s);
-			break;
-		case REC_NOTIFY:
-			if (num_parse(d.s, 0, 15, &n) == 0)
-				notify = (int)n;
-			break;
-		case REC_RCPT:
-		case REC_DONE:
-			r = add_rcpt(m, off, d.s);
-			r->orig = orig;
-			r->orcpt = orcpt;
-			r->notify = notify;
-			r->state = type == REC_DONE ? R_DONE : R_TODO;
-			if (type == REC_RCPT)
-				m->open++;
-			orig = orcpt = NULL;
-			notify = 0;
-			break;
-		case REC_END:
-			ok = 1;
-			break;
-		}
-	}
-	free(orig);
-	free(orcpt);
-	str_free(&d);
-	if (!ok || m->sender == NULL)
-		return -1;
-	return 0;
-}
-
-/* take queue file qname/id into the active queue */
+/* take qname/id into the active queue and route its recipients */
 static void
 load(const char *qname, const char *id)
 {
-	struct str err;
-	struct msg *m;
-	char *from, *to;
+	struct qmgr_msg *m;
 
-	from = xasprintf("%s/%s/%s", g.qdir, qname, id);
-	to = xasprintf("%s/%s/%s", g.qdir, Q_ACTIVE, id);
-	if (rename(from, to) < 0) {
-		if (errno != ENOENT)
-			warn("%s: move to active: %s", id, strerror(errno));
-		free(from);
-		free(to);
-		return;
-	}
-	free(from);
-	free(to);
-	str_init(&err);
-	m = xcalloc(1, sizeof(*m));
-	str_copy(m->id, id, sizeof(m->id));
-	gettimeofday(&m->active, NULL);
-	m->flush = g.flush;
-	if ((m->q = queue_open(g.qdir, Q_ACTIVE, id, QUEUE_RDWR, &err)) ==
-	    NULL || read_msg(m) < 0) {
-		if (m->q == NULL && errno == ENOENT) {
-			/* postsuper took it */
-		} else if (m->q == NULL || m->q->corrupt) {
-			queue_quarantine(g.qdir, Q_ACTIVE, id, m->q ?
-			    m->q->err.s : err.s);
-		} else {
-			warn("%s: %s", id, m->q->err.s);
-		}
-		str_free(&err);
-		msg_free(m);
-		return;
-	}
-	str_free(&err);
-	if (m->arrival.tv_sec == 0)
-		m->arrival = m->active;
-	info("%s: from=<%s>, size=%lld, nrcpt=%zu (queue active)", m->id,
-	    m->sender, m->q->size.size, m->n);
-	if (g.last)
-		g.last->next = m;
-	else
-		g.msgs = m;
-	g.last = m;
-	g.nmsgs++;
-	if (m->open == 0) {
-		msg_done(m);	/* done before a crash: finish the notices */
-		return;
-	}
-	route(m);
+	if ((m = qmgr_msg_load(qname, id, g.flush)) != NULL)
+		route(m);
 }
 
 /* scan qname; with due, skip deferred files whose time has not come */
@@ -798,13 +300,13 @@ scan(const char *qname, int due)
 	struct stat st;
 	time_t now = time(NULL);
 
-	dir = xasprintf("%s/%s", g.qdir, qname);
+	dir = xasprintf("%s/%s", qmgr_q.qdir, qname);
 	if ((dp = opendir(dir)) == NULL) {
 		warn("open %s: %s", dir, strerror(errno));
 		free(dir);
 		return;
 	}
-	while (g.nmsgs < g.limit && (de = readdir(dp)) != NULL) {
+	while (qmgr_q.nmsgs < g.limit && (de = readdir(dp)) != NULL) {
 		if (de->d_name[0] == '.' || !queue_id_ok(de->d_name))
 			continue;
 		if (due) {
@@ -829,7 +331,7 @@ recover(void)
 	DIR *dp;
 	struct dirent *de;
 
-	dir = xasprintf("%s/%s", g.qdir, Q_ACTIVE);
+	dir = xasprintf("%s/%s", qmgr_q.qdir, Q_ACTIVE);
 	if ((dp = opendir(dir)) == NULL) {
 		free(dir);
 		return;
@@ -838,7 +340,7 @@ recover(void)
 		if (!queue_id_ok(de->d_name))
 			continue;
 		from = xasprintf("%s/%s", dir, de->d_name);
-		to = xasprintf("%s/%s/%s", g.qdir, Q_INCOMING, de->d_name);
+		to = xasprintf("%s/%s/%s", qmgr_q.qdir, Q_INCOMING, de->d_name);
 		if (rename(from, to) < 0)
 			warn("%s: move to incoming: %s", de->d_name,
 			    strerror(errno));
@@ -864,7 +366,7 @@ job_end(struct job *j, int ok)
 {
 	struct job **pp;
 	struct dest *d = j->d;
-	struct msg *m = j->m;
+	struct qmgr_msg *m = j->m;
 	struct str err;
 	size_t i;
 
@@ -874,15 +376,15 @@ job_end(struct job *j, int ok)
 	m->refs++;
 	for (i = 0; i < j->req.nrcpt; i++) {
 		struct agent_rcpt *a = &j->req.rcpt[i];
-		struct rcpt *r = &m->r[j->idx[i]];
+		struct qmgr_rcpt *r = &m->r[j->idx[i]];
 
 		if (a->status == AGENT_NONE) {
-			log_result(m, r, AGENT_DEFER, "4.3.0",
+			qmgr_msg_log(m, r, AGENT_DEFER, "4.3.0",
 			    "unknown mail transport error");
-			result(m, r, AGENT_DEFER, "4.3.0", "none",
+			qmgr_msg_result(m, r, AGENT_DEFER, "4.3.0", "none",
 			    "unknown mail transport error");
 		} else {
-			result(m, r, a->status, a->dsn, a->relay, a->reason);
+			qmgr_msg_result(m, r, a->status, a->dsn, a->relay, a->reason);
 		}
 	}
 	d->busy--;
@@ -912,14 +414,14 @@ job_end(struct job *j, int ok)
 	free(j);
 	str_free(&err);
 	if (--m->refs == 0 && m->open == 0)
-		msg_done(m);
+		qmgr_msg_done(m);
 }
 
 /* start one agent for d's first message, with up to rcpt_limit rcpts */
 static void
 job_start(struct dest *d)
 {
-	struct msg *m = d->head->m;
+	struct qmgr_msg *m = d->head->m;
 	struct job *j;
 	struct str err;
 	size_t i;
@@ -930,7 +432,7 @@ job_start(struct dest *d)
 	j->m = m;
 	agent_req_init(&j->req);
 	for (i = 0; i < m->n; i++) {
-		struct rcpt *r = &m->r[i];
+		struct qmgr_rcpt *r = &m->r[i];
 		struct agent_rcpt *a;
 
 		if (r->d != d || r->state != R_TODO)
@@ -962,7 +464,7 @@ job_start(struct dest *d)
 	g.njobs++;
 	d->busy++;
 	str_init(&err);
-	fd = svc_connect(g.qdir, d->transport, &err);
+	fd = svc_connect(qmgr_q.qdir, d->transport, &err);
 	if (fd < 0 && (errno == ENOENT || errno == ECONNREFUSED) &&
 	    own_agent(d->transport))
 		fd = svc_spawn(d->transport, &j->pid, &err);
@@ -977,14 +479,14 @@ job_start(struct dest *d)
 			j->req.rcpt[i].relay = xstrdup("none");
 			j->req.rcpt[i].reason =
 			    xstrdup("mail transport unavailable");
-			log_result(m, &m->r[j->idx[i]], AGENT_DEFER, "4.3.0",
+			qmgr_msg_log(m, &m->r[j->idx[i]], AGENT_DEFER, "4.3.0",
 			    "mail transport unavailable");
 		}
 		str_free(&err);
 		job_end(j, 0);
 		m->refs--;
 		if (m->refs == 0 && m->open == 0)
-			msg_done(m);
+			qmgr_msg_done(m);
 		return;
 	}
 	str_free(&err);
@@ -1053,13 +555,13 @@ trigger(const char *buf, int n)
 		switch (buf[i]) {
 		case SVC_TRIG_INCOMING:
 		case SVC_TRIG_WAKEUP:
-			g.scan_in = 1;
+			qmgr_q.scan_in = 1;
 			break;
 		case SVC_TRIG_DEFERRED:
-			g.scan_in = g.scan_def = 1;
+			qmgr_q.scan_in = g.scan_def = 1;
 			break;
 		case SVC_TRIG_ALL:
-			g.scan_in = g.scan_def = 1;
+			qmgr_q.scan_in = g.scan_def = 1;
 			g.flush = 1;
 			break;
 		case SVC_TRIG_FLUSH_DEAD:
@@ -1089,10 +591,10 @@ work(void)
 
 	if (now >= g.next_deferred) {
 		g.scan_def = 1;
-		g.scan_in = 1;
+		qmgr_q.scan_in = 1;
 	}
-	if (g.scan_in) {
-		g.scan_in = 0;
+	if (qmgr_q.scan_in) {
+		qmgr_q.scan_in = 0;
 		scan(Q_INCOMING, 0);
 	}
 	if (g.scan_def) {
@@ -1135,7 +637,7 @@ serve(int trig)
 			timeout = 1;
 		if (timeout > 60)
 			timeout = 60;
-		if (g.scan_in && g.nmsgs < g.limit)
+		if (qmgr_q.scan_in && qmgr_q.nmsgs < g.limit)
 			timeout = 0;
 		r = poll(pfd, n, timeout * 1000);
 		reap();
@@ -1171,14 +673,14 @@ qmgr_main(int argc, char **argv)
 	priv_daemon();
 	signal(SIGPIPE, SIG_IGN);
 	memset(&g, 0, sizeof(g));
-	g.qdir = conf_str(P_queue_directory);
+	qmgr_q.qdir = conf_str(P_queue_directory);
 	g.limit = (size_t)conf_int(P_qmgr_message_active_limit);
 	if (*(v = conf_str(P_defer_transports)))
 		g.defer_tr = match_init("defer_transports", MATCH_STRING, v);
-	if (chdir(g.qdir) < 0)
-		die_status(EX_CONFIG, "chdir %s:", g.qdir);
+	if (chdir(qmgr_q.qdir) < 0)
+		die_status(EX_CONFIG, "chdir %s:", qmgr_q.qdir);
 	recover();
-	g.scan_in = g.scan_def = 1;
+	qmgr_q.scan_in = g.scan_def = 1;
 	serve(fstat(0, &st) == 0 && (S_ISFIFO(st.st_mode) ||
 	    S_ISSOCK(st.st_mode)));
 	return 0;

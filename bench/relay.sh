@@ -82,7 +82,7 @@ cleanup() {
 	postfix -c "$T/pf/etc" stop >/dev/null 2>&1
 	"$MTA" postfix -c "$T/mta/etc" stop >/dev/null 2>&1
 	kill "$SINK" 2>/dev/null
-	rm -rf "$T"
+	[ -n "$KEEP" ] || rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
 postfix -c "$T/pf/etc" start >/dev/null 2>&1 || { echo "relay: Postfix did not start"; exit 1; }
@@ -98,12 +98,12 @@ run() {
 	s=$(now)
 	smtp-source -s "$SESSIONS" -m "$MSGS" -l "$SIZE" \
 	    -f bench@example.com -t sink@example.net "127.0.0.1:$1"
-	i=0
-	while [ "$(sent "$2")" -lt $((before + MSGS)) ] && [ $i -lt 1200 ]; do
-		sleep 0.1; i=$((i + 1))
+	j=0
+	while [ "$(sent "$2")" -lt $((before + MSGS)) ] && [ $j -lt 1200 ]; do
+		sleep 0.1; j=$((j + 1))
 	done
 	e=$(now)
-	[ $i -ge 1200 ] && { echo 0; return; }
+	[ $j -ge 1200 ] && { echo 0; return; }
 	awk -v s="$s" -v e="$e" -v m="$MSGS" 'BEGIN { print m / (e - s) }'
 }
 : > "$T/a"; : > "$T/b"

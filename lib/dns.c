@@ -1,9 +1,11 @@
 /* MIT licence: see LICENSE. */
 /*
- * dns.c - DNS lookups for smtpd's restrictions: reject_rbl_client and
- * friends (A and TXT under a list's zone), reject_unknown_*_domain (A,
- * AAAA or MX), through res_query().  Runs inside smtpd, unprivileged;
- * the resolver reads /etc/resolv.conf.  Man page: access(5).
+ * dns.c - DNS lookups through res_query(): smtpd's restrictions
+ * (reject_rbl_client and friends: A and TXT under a list's zone;
+ * reject_unknown_*_domain: A, AAAA or MX; the client's PTR and A) and
+ * the smtp client's MX, A and AAAA.  Runs in smtpd and smtp,
+ * unprivileged; the resolver reads /etc/resolv.conf.  Man pages:
+ * access(5), smtp(8).
  *
  * Records come back as text, one per line: A and AAAA as addresses, MX
  * and PTR as host names (MX without its preference), TXT as the joined
@@ -16,14 +18,16 @@
 #include <arpa/nameser.h>
 #include <netdb.h>
 #include <resolv.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dns.h"
 #include "str.h"
+#include "x.h"
 
 int (*dns_query_hook)(const char *, int, struct str *);
 
-#define ANSWER_MAX	4096
+#define ANSWER_MAX	65536	/* the largest DNS message */
 
 static int
 get16(const unsigned char *p)
@@ -42,21 +46,26 @@ skip_name(const unsigned char *msg, int len, int off)
 			return off + 2 <= len ? off + 2 : -1;
 		if (l == 0)
 			return off + 1;
+		if ((l & 0xc0) != 0)
+			return -1;
 		off += l + 1;
 	}
 	return -1;
 }
 
 static int
-parse(const unsigned char *msg, int len, int type, struct str *out)
+parse(const unsigned char *msg, int len, int type, int flags,
+    struct str *out, int *nx)
 {
 	char name[NS_MAXDNAME], abuf[INET6_ADDRSTRLEN];
 	int qd, an, off = 12, i, rtype, rdlen, n = 0, k;
 
 	if (len < 12)
 		return DNS_RETRY;
-	if ((msg[3] & 15) == 3)
+	if ((msg[3] & 15) == 3) {
+		*nx = 1;
 		return DNS_NOTFOUND;
+	}
 	if ((msg[3] & 15) != 0)
 		return DNS_RETRY;
 	qd = get16(msg + 4);
@@ -92,6 +101,9 @@ parse(const unsigned char *msg, int len, int type, struct str *out)
 				if (rdlen < k + 1 || dn_expand(msg, msg + len,
 				    msg + off + k, name, sizeof(name)) < 0)
 					return DNS_RETRY;
+				if (out && type == DNS_T_MX &&
+				    (flags & DNS_F_MXPREF))
+					str_addf(out, "%d ", get16(msg + off));
 				if (out)
 					str_adds(out, name);
 				break;
@@ -109,28 +121,50 @@ parse(const unsigned char *msg, int len, int type, struct str *out)
 }
 
 /*
- * dns_query - look up records of type for name; the records, one a line,
- * go to out (may be NULL).  DNS_OK, DNS_NOTFOUND or DNS_RETRY.
+ * dns_lookup - look up records of type for name; the records, one a
+ * line, go to out (may be NULL): A and AAAA as addresses, MX and PTR as
+ * host names (with DNS_F_MXPREF, MX as "PREF HOST"; HOST is empty for a
+ * null MX), TXT as the joined strings.  *nx (may be NULL) says whether
+ * the name does not exist at all.  DNS_OK, DNS_NOTFOUND or DNS_RETRY.
  */
+int
+dns_lookup(const char *name, int type, int flags, struct str *out, int *nx)
+{
+	unsigned char *ans;
+	int len, r, dummy;
+
+	if (nx == NULL)
+		nx = &dummy;
+	*nx = 0;
+	if (out)
+		str_reset(out);
+	if (dns_query_hook && flags == 0)
+		return dns_query_hook(name, type, out);
+	if (*name == 0 || strlen(name) >= NS_MAXDNAME) {
+		*nx = 1;
+		return DNS_NOTFOUND;
+	}
+	ans = xmalloc(ANSWER_MAX);
+	len = res_query(name, C_IN, type, ans, ANSWER_MAX);
+	if (len < 0) {
+		free(ans);
+		if (h_errno == HOST_NOT_FOUND)
+			*nx = 1;
+		return h_errno == HOST_NOT_FOUND || h_errno == NO_DATA ?
+		    DNS_NOTFOUND : DNS_RETRY;
+	}
+	if (len > ANSWER_MAX)
+		len = ANSWER_MAX;
+	r = parse(ans, len, type, flags, out, nx);
+	free(ans);
+	return r;
+}
+
+/* dns_query - dns_lookup() without flags or NXDOMAIN */
 int
 dns_query(const char *name, int type, struct str *out)
 {
-	unsigned char ans[ANSWER_MAX];
-	int len;
-
-	if (out)
-		str_reset(out);
-	if (dns_query_hook)
-		return dns_query_hook(name, type, out);
-	if (*name == 0 || strlen(name) >= NS_MAXDNAME)
-		return DNS_NOTFOUND;
-	len = res_query(name, C_IN, type, ans, sizeof(ans));
-	if (len < 0)
-		return h_errno == HOST_NOT_FOUND || h_errno == NO_DATA ?
-		    DNS_NOTFOUND : DNS_RETRY;
-	if (len > (int)sizeof(ans))
-		len = sizeof(ans);
-	return parse(ans, len, type, out);
+	return dns_lookup(name, type, 0, out, NULL);
 }
 
 /*

@@ -20,7 +20,11 @@
 #define DNS_T_AAAA	28
 #define DNS_T_PTR	12
 
+/* dns_lookup() flags */
+#define DNS_F_MXPREF	1	/* MX records as "PREF HOST" */
+
 int	dns_query(const char *, int, struct str *);
+int	dns_lookup(const char *, int, int, struct str *, int *);
 int	dns_mailhost(const char *);
 const char *dns_strstatus(int);
 

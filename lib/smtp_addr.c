@@ -40,7 +40,6 @@
 #include "str.h"
 #include "x.h"
 
-#define ANSWER_MAX	65536
 
 /* how to look up, from the configuration */
 struct how {
@@ -86,97 +85,11 @@ how_init(struct how *h)
 
 /* DNS --------------------------------------------------------------------- */
 
-static int
-get16(const unsigned char *p)
-{
-	return p[0] << 8 | p[1];
-}
-
-static int
-skip_name(const unsigned char *msg, int len, int off)
-{
-	while (off < len) {
-		int l = msg[off];
-
-		if ((l & 0xc0) == 0xc0)
-			return off + 2 <= len ? off + 2 : -1;
-		if (l == 0)
-			return off + 1;
-		if ((l & 0xc0) != 0)
-			return -1;
-		off += l + 1;
-	}
-	return -1;
-}
-
-/*
- * the records of one type: A/AAAA as addresses, MX as "PREF HOST" (HOST
- * empty for "."), one a line.  *nx says NXDOMAIN.
- */
+/* the records of one type; MX as "PREF HOST"; *nx says NXDOMAIN */
 static int
 lookup(const char *name, int type, struct str *out, int *nx)
 {
-	unsigned char *msg;
-	char host[NS_MAXDNAME], abuf[INET6_ADDRSTRLEN];
-	int len, qd, an, off = 12, i, rtype, rdlen, n = 0, ret;
-
-	str_reset(out);
-	*nx = 0;
-	if (*name == 0 || strlen(name) >= NS_MAXDNAME)
-		return (*nx = 1), DNS_NOTFOUND;
-	msg = xmalloc(ANSWER_MAX);
-	len = res_query(name, C_IN, type, msg, ANSWER_MAX);
-	if (len < 0) {
-		free(msg);
-		if (h_errno == HOST_NOT_FOUND)
-			*nx = 1;
-		return h_errno == HOST_NOT_FOUND || h_errno == NO_DATA ?
-		    DNS_NOTFOUND : DNS_RETRY;
-	}
-	if (len > ANSWER_MAX)
-		len = ANSWER_MAX;
-	ret = DNS_RETRY;
-	if (len < 12)
-		goto out;
-	if ((msg[3] & 15) == 3) {
-		*nx = 1;
-		ret = DNS_NOTFOUND;
-		goto out;
-	}
-	if ((msg[3] & 15) != 0)
-		goto out;
-	qd = get16(msg + 4);
-	an = get16(msg + 6);
-	for (i = 0; i < qd; i++)
-		if ((off = skip_name(msg, len, off)) < 0 || (off += 4) > len)
-			goto out;
-	for (i = 0; i < an; i++) {
-		if ((off = skip_name(msg, len, off)) < 0 || off + 10 > len)
-			goto out;
-		rtype = get16(msg + off);
-		rdlen = get16(msg + off + 8);
-		off += 10;
-		if (off + rdlen > len)
-			goto out;
-		if (rtype == type && (type == DNS_T_A || type == DNS_T_AAAA)) {
-			if (rdlen != (type == DNS_T_A ? 4 : 16) ||
-			    inet_ntop(type == DNS_T_A ? AF_INET : AF_INET6,
-			    msg + off, abuf, sizeof(abuf)) == NULL)
-				goto out;
-			str_addf(out, "%s%s", n++ ? "\n" : "", abuf);
-		} else if (rtype == type && type == DNS_T_MX) {
-			if (rdlen < 3 || dn_expand(msg, msg + len, msg + off + 2,
-			    host, sizeof(host)) < 0)
-				goto out;
-			str_addf(out, "%s%d %s", n++ ? "\n" : "",
-			    get16(msg + off), host);
-		}
-		off += rdlen;
-	}
-	ret = n ? DNS_OK : DNS_NOTFOUND;
-out:
-	free(msg);
-	return ret;
+	return dns_lookup(name, type, DNS_F_MXPREF, out, nx);
 }
 
 /*

@@ -12,12 +12,18 @@
 # "[host]:port", "[host]", host), a wrong password deferring with
 # Postfix's reason and the next address tried, the mechanism filter,
 # AUTH= old-style, and that the password never reaches the mail log.
-. "$(dirname "$0")/lib.sh"
-
-if [ "$(id -u)" != 0 ] || ! id postfix >/dev/null 2>&1; then
-	echo "# not root or no postfix user: csasl tests skipped"
-	exit 0
+#
+# Runs as root in a private network and mount namespace (unshare -mn),
+# /etc/hosts bind-mounted to name a host with two addresses.
+if [ -z "$MTA_CSASL_NS" ]; then
+	if [ "$(id -u)" != 0 ] || ! id postfix >/dev/null 2>&1 ||
+	    ! unshare -mn true 2>/dev/null; then
+		echo "# not root, no postfix user or no unshare -mn: skipped"
+		exit 0
+	fi
+	MTA_CSASL_NS=1 exec unshare -mn sh "$0" "$@"
 fi
+. "$(dirname "$0")/lib.sh"
 Q=$T/q
 SPID=
 finish() {
@@ -27,6 +33,11 @@ finish() {
 trap finish EXIT
 trap 'exit 1' INT TERM
 chmod 755 "$T"
+ip link set lo up || { fail "namespace: lo up" "ip link failed"; exit 1; }
+printf '127.0.0.1 localhost\n127.0.0.1 two.test\n::1 two.test\n' > "$T/hosts"
+chmod 644 "$T/hosts"
+mount --bind "$T/hosts" /etc/hosts ||
+    { fail "namespace: hosts" "mount --bind failed"; exit 1; }
 
 mkdir -p "$Q"
 for d in maildrop:1733 incoming:700 active:700 deferred:700 hold:700 \
@@ -148,6 +159,24 @@ same "wrong password: deferred with the server's reply" \
 "a@example.org deferred 4.7.8 $R:$P SASL authentication failed; server $R said: 535 5.7.8 Error: authentication failed: bad login"
 lacks "wrong password: no MAIL FROM" "^C: MAIL"
 lacks "wrong password: not in the mail log" 'wrong' "$T/maillog"
+# a host with two addresses: after a failed login the next is tried
+: > "$T/s6.log"
+python3 "$TOP/tests/smtp_server.py" "[::1]:$P" "$T/s6.log" --ehlo "$AUTHK" \
+    --auth 'joe:s3cret!' &
+S6=$!
+wait_port "$P" 10 2>/dev/null; sleep 0.3
+conf "smtp_sasl_security_options = noanonymous
+smtp_host_lookup = native"
+pw "two.test joe:wrong"
+: > "$T/s.log"
+req smtp "[two.test]:$P"
+has "two addresses: the first refused the login" "^A: bad joe PLAIN$" \
+    "$T/s.log"
+has "two addresses: the next one was tried" "^A: bad joe PLAIN$" \
+    "$T/s6.log"
+has "two addresses: deferred with the last reason" \
+"^a@example.org deferred 4\.7\.8 two\.test\[.*\]:$P SASL authentication failed; server two\.test\[.*\] said: 535 5\.7\.8 "
+kill "$S6" 2>/dev/null; wait "$S6" 2>/dev/null
 
 # --- the default security options: no password over plaintext --------------
 conf ""

@@ -246,6 +246,7 @@ int
 smtp_main(int argc, char **argv)
 {
 	lmtp = 0;
+	agent_init_hook = smtp_sasl_open;
 	return agent_main(argc, argv, 0, deliver);
 }
 

@@ -652,6 +652,23 @@ out:
 	return r;
 }
 
+static struct maps *sasl_maps;	/* smtp_sasl_password_maps, once */
+
+/*
+ * smtp_sasl_open - open smtp_sasl_password_maps when SMTP AUTH is on
+ * (the smtp agent calls it before dropping privileges, so the tables may
+ * be root's alone, as Postfix's SASL_README advises); smtp_auth() opens
+ * them itself otherwise
+ */
+void
+smtp_sasl_open(void)
+{
+	if (sasl_maps == NULL && conf_bool(P_smtp_sasl_auth_enable) &&
+	    *conf_str(P_smtp_sasl_password_maps))
+		sasl_maps = maps_open("smtp_sasl_password_maps",
+		    conf_str(P_smtp_sasl_password_maps), DICT_FOLD);
+}
+
 /* one AUTH exchange step: send line (not logged), read the reply */
 static int
 auth_step(struct smtp_sess *s, const struct str *line)
@@ -679,7 +696,6 @@ auth_step(struct smtp_sess *s, const struct str *line)
 int
 smtp_auth(struct smtp_sess *s, const char *nexthop, const char *sender)
 {
-	struct maps *m;
 	struct str line, mechs;
 	const char *val, *filter, *opts, *p, *pass;
 	char *user = NULL, *mech = NULL;
@@ -710,14 +726,12 @@ smtp_auth(struct smtp_sess *s, const char *nexthop, const char *sender)
 		ret = 0;	/* Postfix: no supported mechanisms, no AUTH */
 		goto out;
 	}
-	m = maps_open("smtp_sasl_password_maps",
-	    conf_str(P_smtp_sasl_password_maps), DICT_FOLD);
-	r = sasl_lookup(s, m, nexthop, sender, &val);
+	smtp_sasl_open();
+	r = sasl_lookup(s, sasl_maps, nexthop, sender, &val);
 	if (r > 0) {
 		user = xstrdup(val);
 		ulen = strlen(user);
 	}
-	maps_close(m);
 	if (r < 0) {
 		fail(s, "4.3.0", "SASL authentication failed; cannot "
 		    "authenticate to server %s: table lookup error", s->namaddr);

@@ -108,6 +108,7 @@ int	smtp_connect(struct smtp_sess *, const struct smtp_addr *);
 int	smtp_helo(struct smtp_sess *);
 int	smtp_xfer(struct smtp_sess *, struct smtp_msg *, struct smtp_rcpt *,
 	    size_t);
+void	smtp_sasl_open(void);
 int	smtp_auth(struct smtp_sess *, const char *, const char *);
 void	smtp_quit(struct smtp_sess *);
 void	smtp_close(struct smtp_sess *);

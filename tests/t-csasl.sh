@@ -59,8 +59,8 @@ $1
 EOF
 	chmod 755 "$T/etc"
 }
-# pw LINES: the password table
-pw() { printf '%s\n' "$@" > "$T/etc/passwd"; chmod 644 "$T/etc/passwd"; }
+# pw LINES: the password table, root's alone (opened before the drop)
+pw() { printf '%s\n' "$@" > "$T/etc/passwd"; chmod 600 "$T/etc/passwd"; }
 
 newmsg() {
 	ls "$Q/incoming" > "$T/.before"

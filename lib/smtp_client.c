@@ -3,6 +3,7 @@
  * smtp_client.c - the SMTP/LMTP client session: connect, greeting,
  * EHLO (HELO fallback) or LHLO, MAIL/RCPT/DATA pipelined when offered,
  * the content dot-stuffed with long lines folded, per-recipient results,
+ * SMTP AUTH (CRAM-MD5, PLAIN, LOGIN) after EHLO when configured,
  * QUIT.  Every read and write has its Postfix timeout (smtp_*_timeout);
  * replies are parsed strictly and kept bounded.  Failure texts are
  * Postfix's: "connect to H[ip]:25: Connection refused", "host H[ip]
@@ -32,6 +33,9 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+
+#include <bearssl_hash.h>
+#include <bearssl_hmac.h>
 
 #include "../config.h"
 #include "conf.h"
@@ -595,6 +599,29 @@ b64(struct str *out, const char *p, size_t n)
 	}
 }
 
+/* base64 text (up to a space or the end) into out: 0, or -1 */
+static int
+unb64(const char *p, struct str *out)
+{
+	static const char d[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *c;
+	unsigned long v = 0;
+	int bits = 0;
+
+	str_reset(out);
+	for (; *p && *p != ' ' && *p != '='; p++) {
+		if ((c = strchr(d, *p)) == NULL)
+			return -1;
+		v = (v << 6 | (unsigned long)(c - d)) & 0xffffff;
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			str_addc(out, (char)(v >> bits & 255));
+		}
+	}
+	return 0;
+}
+
 /* is word one of the list's words (commas or white space, any case)? */
 static int
 in_list(const char *list, const char *word)
@@ -748,7 +775,9 @@ smtp_auth(struct smtp_sess *s, const char *nexthop, const char *sender)
 		pass = "";
 	opts = conf_str(s->tls_active ? P_smtp_sasl_tls_security_options :
 	    P_smtp_sasl_security_options);
-	if (!in_list(opts, "noplaintext")) {
+	if (in_list(mechs.s, "CRAM-MD5") && !in_list(opts, "nodictionary"))
+		mech = "CRAM-MD5";	/* the password stays here */
+	else if (!in_list(opts, "noplaintext")) {
 		if (in_list(mechs.s, "PLAIN"))
 			mech = "PLAIN";
 		else if (in_list(mechs.s, "LOGIN"))
@@ -776,6 +805,47 @@ smtp_auth(struct smtp_sess *s, const char *nexthop, const char *sender)
 		str_free(&cred);
 		if (auth_step(s, &line) < 0)
 			goto out;
+	} else if (strcmp(mech, "CRAM-MD5") == 0) {
+		str_adds(&line, "AUTH CRAM-MD5\r\n");
+		if (auth_step(s, &line) < 0)
+			goto out;
+		if (s->reply.code == 334) {
+			br_hmac_key_context kc;
+			br_hmac_context hc;
+			unsigned char mac[16];
+			struct str ch = STR_INIT;
+
+			str_init(&ch);
+			str_reset(&line);
+			if (s->reply.text.len < 4 ||
+			    unb64(s->reply.text.s + 4, &ch) < 0) {
+				str_free(&ch);
+				io_puts(&s->io, "*\r\n");
+				fail(s, "4.7.0", "SASL authentication failed; "
+				    "cannot authenticate to server %s: "
+				    "malformed challenge", s->namaddr);
+				(void)flush(s, s->t_helo, "performing the AUTH "
+				    "handshake");
+				goto out;
+			}
+			br_hmac_key_init(&kc, &br_md5_vtable, pass,
+			    strlen(pass));
+			br_hmac_init(&hc, &kc, 0);
+			br_hmac_update(&hc, ch.s, ch.len);
+			br_hmac_out(&hc, mac);
+			str_free(&ch);
+			str_adds(&ch, user);
+			str_addc(&ch, ' ');
+			for (n = 0; n < sizeof(mac); n++)
+				str_addf(&ch, "%02x", mac[n]);
+			b64(&line, ch.s, ch.len);
+			str_adds(&line, "\r\n");
+			str_free(&ch);
+			memset(&kc, 0, sizeof(kc));
+			memset(&hc, 0, sizeof(hc));
+			if (auth_step(s, &line) < 0)
+				goto out;
+		}
 	} else {
 		str_adds(&line, "AUTH LOGIN\r\n");
 		if (auth_step(s, &line) < 0)

@@ -26,10 +26,11 @@
 #                       nul, lines (100000 "250-" lines), mixed (250-
 #                       then 550)
 #   --sessions N        serve N sessions, then exit
-#   --auth USER:PASS    accept AUTH PLAIN and LOGIN with this login (535
+#   --auth USER:PASS    accept AUTH PLAIN, LOGIN, CRAM-MD5 with this login (535
 #                       5.7.8 otherwise; offer AUTH with --ehlo); LOG gets
 #                       "A: ok USER MECH" or "A: bad USER MECH"
 import base64
+import hmac
 import os
 import socket
 import sys
@@ -240,6 +241,15 @@ def auth(f, c, o, log, cmd):
         user = b64d(w[2]) if len(w) > 2 else ask(b"Username:")
         if user is not None:
             pw = ask(b"Password:")
+    elif mech == "CRAM-MD5":
+        chal = b"<1896.697170952@sink.example.net>"
+        s = ask(chal)
+        want_user, want_pw = o["auth"].split(":", 1)
+        if s is not None and " " in s:
+            user, digest = s.rsplit(" ", 1)
+            want = hmac.new(want_pw.encode("latin-1"), chal,
+                            "md5").hexdigest()
+            pw = want_pw if hmac.compare_digest(digest, want) else ""
     else:
         c.sendall(b"504 5.5.4 Unsupported authentication mechanism\r\n")
         return

@@ -209,6 +209,25 @@ conf "smtp_sasl_security_options = noanonymous"
 srv --ehlo "PIPELINING,AUTH=LOGIN" --auth 'joe:s3cret!'
 req smtp "[127.0.0.1]:$P"
 has "AUTH= old style: LOGIN" "^A: ok joe LOGIN$" "$T/s.log"
+# CRAM-MD5: no plaintext password, so the default options allow it
+conf ""
+srv --ehlo "PIPELINING,AUTH PLAIN LOGIN CRAM-MD5" --auth 'joe:s3cret!'
+req smtp "[127.0.0.1]:$P"
+has "CRAM-MD5 under the default options: logged in" "^A: ok joe CRAM-MD5$" \
+    "$T/s.log"
+has "CRAM-MD5: delivered" "^a@example.org sent 2\.0\.0"
+lacks "CRAM-MD5: neither PLAIN nor LOGIN tried" "^C: AUTH (PLAIN|LOGIN)"
+pw "127.0.0.1 joe:wrong"
+: > "$T/s.log"
+req smtp "[127.0.0.1]:$P"
+has "CRAM-MD5, wrong password: deferred" \
+"^a@example.org deferred 4\.7\.8 .* SASL authentication failed; server $HR said: 535 "
+pw "127.0.0.1 joe:s3cret!"
+conf "smtp_sasl_security_options = noanonymous, nodictionary"
+: > "$T/s.log"
+req smtp "[127.0.0.1]:$P"
+has "nodictionary: PLAIN instead of CRAM-MD5" "^A: ok joe PLAIN$" "$T/s.log"
+conf "smtp_sasl_security_options = noanonymous"
 srv --ehlo "PIPELINING" --auth 'joe:s3cret!'
 req smtp "[127.0.0.1]:$P"
 lacks "no AUTH offered: none sent" "^C: AUTH"

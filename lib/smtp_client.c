@@ -444,7 +444,11 @@ features(struct smtp_sess *s, const char *lines)
 	size_t n;
 	long long v;
 
-	s->features |= SMTP_F_ESMTP;
+	/* a new EHLO (after STARTTLS, too) replaces what the last said */
+	s->features = SMTP_F_ESMTP;
+	s->size_limit = 0;
+	free(s->auth_mechs);
+	s->auth_mechs = NULL;
 	for (p = lines; *p; p = nl + 1) {
 		if ((nl = strchr(p, '\n')) == NULL)
 			break;

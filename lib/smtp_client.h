@@ -86,9 +86,9 @@ struct smtp_sess {
 	int		answered;	/* a greeting arrived */
 	/*
 	 * The TLS hook: the TLS layer sets tls_active to 1 once the
-	 * connection is encrypted (after STARTTLS and the new EHLO, or in
-	 * wrapper mode); smtp_auth() then applies
-	 * smtp_sasl_tls_security_options instead of
+	 * handshake is done (after STARTTLS, or in wrapper mode); the
+	 * EHLO sent then replaces features and auth_mechs, and
+	 * smtp_auth() applies smtp_sasl_tls_security_options instead of
 	 * smtp_sasl_security_options.  smtp_connect() clears it.
 	 */
 	int		tls_active;

@@ -508,6 +508,8 @@ PARAM(smtp_sasl_tls_security_options, STR, "$smtp_sasl_security_options", 0, 0,
     "Which SASL mechanisms smtp refuses on TLS sessions.")
 PARAM(smtp_sasl_type, STR, "cyrus", 0, 0,
     "The SASL implementation of smtp (mta has a built-in one).")
+PARAM(smtp_sender_dependent_authentication, BOOL, "no", 0, 0,
+    "Look up smtp_sasl_password_maps by sender address first.")
 PARAM(smtp_skip_5xx_greeting, BOOL, "yes", 0, 0,
     "Try the next server after a 5xx greeting.")
 PARAM(smtp_starttls_timeout, TIME, "300s", 1, 0,

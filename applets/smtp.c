@@ -176,6 +176,19 @@ deliver(struct agent_req *req, struct agent_msg *msg)
 			smtp_close(&s);
 			goto next;
 		}
+		if (smtp_auth(&s, req->nexthop, msg->sender) < 0) {
+			/* SASL failed: defer, try the next server address */
+			answered = 1;
+			str_set(&why, s.why.s);
+			str_copy(lastdsn, s.dsn, sizeof(lastdsn));
+			free(lastrelay);
+			lastrelay = xstrdup(s.relay);
+			if (i + 1 < list.n)
+				info("%s: %s", req->queue_id, s.why.s);
+			smtp_quit(&s);
+			smtp_close(&s);
+			goto next;
+		}
 		answered = 1;
 		sessions++;
 		final = i + 1 == list.n || (slimit > 0 && sessions >= slimit);
@@ -233,6 +246,7 @@ int
 smtp_main(int argc, char **argv)
 {
 	lmtp = 0;
+	agent_init_hook = smtp_sasl_open;
 	return agent_main(argc, argv, 0, deliver);
 }
 

@@ -666,6 +666,9 @@ agent_msg_close(struct agent_msg *m)
 
 /* the agent's main ------------------------------------------------------- */
 
+/* agent_init_hook - see agent.h (smtp: the SASL password tables) */
+void	(*agent_init_hook)(void);
+
 /*
  * agent_main - the frame of every delivery agent: options, configuration,
  * privileges, one request from fd 0, deliver(), the answer on fd 1.
@@ -681,6 +684,8 @@ agent_main(int argc, char **argv, int flags,
 	struct str err;
 
 	conf_daemon(argc, argv);
+	if (agent_init_hook)
+		agent_init_hook();
 	if (!(flags & AGENT_KEEP_ROOT))
 		priv_daemon();
 	io_init(&in, 0, (int)conf_time(P_ipc_timeout));

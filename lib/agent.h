@@ -124,6 +124,9 @@ void	agent_reply(struct io *, const struct agent_req *);
 int	agent_main(int, char **, int,
 	    void (*)(struct agent_req *, struct agent_msg *));
 
+/* called by agent_main() after main.cf is read, before privileges drop */
+extern void	(*agent_init_hook)(void);
+
 /* agent_main() flags */
 #define AGENT_KEEP_ROOT	1	/* local: drops privileges per recipient */
 

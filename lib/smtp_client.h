@@ -12,6 +12,7 @@
  *	smtp_sess_init(&s, lmtp);		settings from main.cf
  *	smtp_connect(&s, addr) == 0		(else s.status/dsn/why)
  *	smtp_helo(&s) == 0			(else s.status/dsn/why)
+ *	smtp_auth(&s, nexthop, sender) == 0	(else s.status/dsn/why)
  *	smtp_xfer(&s, &msg, rcpt, n)		per-recipient results
  *	smtp_quit(&s); smtp_close(&s);
  */
@@ -30,6 +31,7 @@ struct smtp_addr;
 #define SMTP_F_8BITMIME		8
 #define SMTP_F_SMTPUTF8		16
 #define SMTP_F_DSN		32
+#define SMTP_F_AUTH		64
 
 #define SMTP_DSN_MAX		16	/* "X.YYY.ZZZ" and the NUL */
 #define SMTP_REPLY_LINES_MAX	1000	/* more lines: a malformed reply */
@@ -82,6 +84,16 @@ struct smtp_sess {
 	char		dsn[SMTP_DSN_MAX];
 	struct str	why;
 	int		answered;	/* a greeting arrived */
+	/*
+	 * The TLS hook: the TLS layer sets tls_active to 1 once the
+	 * handshake is done (after STARTTLS, or in wrapper mode); the
+	 * EHLO sent then replaces features and auth_mechs, and
+	 * smtp_auth() applies smtp_sasl_tls_security_options instead of
+	 * smtp_sasl_security_options.  smtp_connect() clears it.
+	 */
+	int		tls_active;
+	char		*auth_mechs;	/* AUTH mechanisms offered, or NULL */
+	int		authed;		/* AUTH succeeded in this session */
 	/* settings, from main.cf by smtp_sess_init(); callers may change */
 	int		t_connect, t_helo, t_mail, t_rcpt;
 	int		t_data_init, t_data_xfer, t_data_done, t_quit;
@@ -96,6 +108,8 @@ int	smtp_connect(struct smtp_sess *, const struct smtp_addr *);
 int	smtp_helo(struct smtp_sess *);
 int	smtp_xfer(struct smtp_sess *, struct smtp_msg *, struct smtp_rcpt *,
 	    size_t);
+void	smtp_sasl_open(void);
+int	smtp_auth(struct smtp_sess *, const char *, const char *);
 void	smtp_quit(struct smtp_sess *);
 void	smtp_close(struct smtp_sess *);
 void	smtp_sess_free(struct smtp_sess *);

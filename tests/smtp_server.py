@@ -26,6 +26,11 @@
 #                       nul, lines (100000 "250-" lines), mixed (250-
 #                       then 550)
 #   --sessions N        serve N sessions, then exit
+#   --auth USER:PASS    accept AUTH PLAIN, LOGIN, CRAM-MD5 with this login (535
+#                       5.7.8 otherwise; offer AUTH with --ehlo); LOG gets
+#                       "A: ok USER MECH" or "A: bad USER MECH"
+import base64
+import hmac
 import os
 import socket
 import sys
@@ -44,7 +49,7 @@ def main():
     addr, logname = a[0], a[1]
     o = {"ehlo": DEF_EHLO, "noehlo": False, "lmtp": False, "reply": {},
          "rcpt": {}, "dot": {}, "stall": set(), "close": set(), "raw": {},
-         "sessions": 0}
+         "sessions": 0, "auth": None}
     i = 2
     while i < len(a):
         k = a[i]
@@ -63,6 +68,8 @@ def main():
             o[k[2:]][n.lower() if k != "--raw" else n] = t
         elif k in ("--stall", "--close"):
             o[k[2:]].add(v)
+        elif k == "--auth":
+            o["auth"] = v
         elif k == "--sessions":
             o["sessions"] = int(v)
         else:
@@ -198,6 +205,8 @@ def session(c, o, log):
                                              % a))
             else:
                 send("dot", "250 2.0.0 Ok: queued as 4XYZ")
+        elif verb == "AUTH" and o["auth"] is not None:
+            auth(f, c, o, log, cmd)
         elif verb == "RSET":
             send("rset", "250 2.0.0 Ok")
         elif verb == "QUIT":
@@ -205,6 +214,51 @@ def session(c, o, log):
             return
         else:
             send("other", "502 5.5.2 Error: command not recognized")
+
+
+def auth(f, c, o, log, cmd):
+    def b64d(s):
+        try:
+            return base64.b64decode(s.strip(), validate=True).decode(
+                "latin-1")
+        except ValueError:
+            return None
+
+    def ask(prompt):
+        c.sendall(b"334 " + base64.b64encode(prompt) + b"\r\n")
+        line = f.readline(100000)
+        log.write(b"C: " + line.rstrip(b"\r\n") + b"\n")
+        return b64d(line.decode("latin-1"))
+
+    w = cmd.split()
+    mech = w[1].upper() if len(w) > 1 else ""
+    user = pw = None
+    if mech == "PLAIN":
+        s = b64d(w[2]) if len(w) > 2 else ask(b"")
+        if s is not None and s.count("\0") == 2:
+            _, user, pw = s.split("\0")
+    elif mech == "LOGIN":
+        user = b64d(w[2]) if len(w) > 2 else ask(b"Username:")
+        if user is not None:
+            pw = ask(b"Password:")
+    elif mech == "CRAM-MD5":
+        chal = b"<1896.697170952@sink.example.net>"
+        s = ask(chal)
+        want_user, want_pw = o["auth"].split(":", 1)
+        if s is not None and " " in s:
+            user, digest = s.rsplit(" ", 1)
+            want = hmac.new(want_pw.encode("latin-1"), chal,
+                            "md5").hexdigest()
+            pw = want_pw if hmac.compare_digest(digest, want) else ""
+    else:
+        c.sendall(b"504 5.5.4 Unsupported authentication mechanism\r\n")
+        return
+    good = user is not None and pw is not None and \
+        "%s:%s" % (user, pw) == o["auth"]
+    log.write(("A: %s %s %s\n" % ("ok" if good else "bad", user, mech))
+              .encode("latin-1"))
+    c.sendall(b"235 2.7.0 Authentication successful\r\n" if good else
+              b"535 5.7.8 Error: authentication failed: bad login\r\n")
 
 
 if __name__ == "__main__":

@@ -30,14 +30,27 @@ struct tls_conf {
 	size_t			nchain;
 	br_skey_decoder_context	skey;	/* holds the decoded key */
 	int			keytype;	/* 0 none, BR_KEYTYPE_RSA/EC */
+	br_x509_trust_anchor	*ta;	/* a client's trust anchors */
+	size_t			nta;
+};
+
+/* a client that does not verify: x509_minimal, "not trusted" forgiven */
+struct lax_x509 {
+	const br_x509_class	*vtable;
+	br_x509_minimal_context	*inner;
 };
 
 struct tls {
 	br_ssl_server_context	sc;
+	br_ssl_client_context	cc;
+	br_x509_minimal_context	xc;
+	struct lax_x509		lax;
+	br_ssl_engine_context	*eng;
 	unsigned char		buf[BR_SSL_BUFSIZE_BIDI];
 	int			rfd, wfd, timeout;
 	struct io		*in, *out;
 	int			dead;	/* the transport failed */
+	char			*sni;	/* the client's server name */
 	char			info[128];
 };
 
@@ -246,6 +259,16 @@ tls_conf_free(struct tls_conf *tc)
 		free(tc->chain[i].data);
 	free(tc->chain);
 	br_skey_decoder_init(&tc->skey);
+	for (i = 0; i < tc->nta; i++) {
+		free(tc->ta[i].dn.data);
+		if (tc->ta[i].pkey.key_type == BR_KEYTYPE_RSA) {
+			free(tc->ta[i].pkey.key.rsa.n);
+			free(tc->ta[i].pkey.key.rsa.e);
+		} else {
+			free(tc->ta[i].pkey.key.ec.q);
+		}
+	}
+	free(tc->ta);
 	free(tc);
 }
 
@@ -274,7 +297,7 @@ wait_fd(struct tls *t, int fd, int events)
 static int
 run_until(struct tls *t, unsigned target)
 {
-	br_ssl_engine_context *e = &t->sc.eng;
+	br_ssl_engine_context *e = t->eng;
 	unsigned char *b;
 	size_t len;
 	ssize_t n;
@@ -333,7 +356,7 @@ static ssize_t
 tls_rd(struct io *io, void *buf, size_t n)
 {
 	struct tls *t = io->ctx;
-	br_ssl_engine_context *e = &t->sc.eng;
+	br_ssl_engine_context *e = t->eng;
 	unsigned char *b;
 	size_t len;
 
@@ -356,7 +379,7 @@ static ssize_t
 tls_wr(struct io *io, const void *buf, size_t n)
 {
 	struct tls *t = io->ctx;
-	br_ssl_engine_context *e = &t->sc.eng;
+	br_ssl_engine_context *e = t->eng;
 	unsigned char *b;
 	size_t len;
 
@@ -380,6 +403,69 @@ tls_wr(struct io *io, const void *buf, size_t n)
 	return (ssize_t)len;
 }
 
+/* start - the handshake on an initialised engine; hooks the streams */
+static int
+start(struct tls *t, struct io *in, struct io *out, struct str *err)
+{
+	uint16_t ids[NSUITES];
+	unsigned char seed[32];
+	size_t i;
+	int e, ok;
+
+	t->in = in;
+	t->out = out ? out : in;
+	t->rfd = in->fd;
+	t->wfd = t->out->fd;
+	t->timeout = in->timeout;
+	for (i = 0; i < NSUITES; i++)
+		ids[i] = suites[i].id;
+	br_ssl_engine_set_suites(t->eng, ids, NSUITES);
+	br_ssl_engine_add_flags(t->eng, BR_OPT_ENFORCE_SERVER_PREFERENCES |
+	    BR_OPT_NO_RENEGOTIATION);
+	br_ssl_engine_set_buffer(t->eng, t->buf, sizeof(t->buf), 1);
+	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
+		seterr(err, "getrandom: %s", strerror(errno));
+		goto fail;
+	}
+	br_ssl_engine_inject_entropy(t->eng, seed, sizeof(seed));
+	explicit_bzero(seed, sizeof(seed));
+	if (t->eng == &t->sc.eng)
+		ok = br_ssl_server_reset(&t->sc);
+	else
+		ok = br_ssl_client_reset(&t->cc, t->sni, 0);
+	if (!ok) {
+		seterr(err, "TLS engine reset failed (error %d)",
+		    br_ssl_engine_last_error(t->eng));
+		goto fail;
+	}
+	if (run_until(t, BR_SSL_SENDAPP) < 0) {
+		e = br_ssl_engine_last_error(t->eng);
+		if (t->dead || e == 0)
+			seterr(err, "%s", errno == ETIMEDOUT ?
+			    "timeout" : "lost connection");
+		else if (e >= BR_ERR_X509_OK && e < BR_ERR_SEND_FATAL_ALERT)
+			seterr(err, "certificate verification failed "
+			    "(BearSSL error %d)", e);
+		else
+			seterr(err, "handshake failed (BearSSL error %d)",
+			    e);
+		goto fail;
+	}
+	in->rd = tls_rd;
+	in->wr = tls_wr;
+	in->ctx = t;
+	if (out && out != in) {
+		out->rd = tls_rd;
+		out->wr = tls_wr;
+		out->ctx = t;
+	}
+	return 0;
+fail:
+	free(t->sni);
+	free(t);
+	return -1;
+}
+
 /*
  * tls_server_start - the server handshake on in's descriptor (reading)
  * and out's (writing; out may be NULL or in).  On success both streams
@@ -391,62 +477,188 @@ tls_server_start(struct io *in, struct io *out, struct tls_conf *tc,
     struct str *err)
 {
 	struct tls *t;
-	uint16_t ids[NSUITES];
-	unsigned char seed[32];
-	size_t i;
-	int e;
 
 	t = xcalloc(1, sizeof(*t));
-	t->in = in;
-	t->out = out ? out : in;
-	t->rfd = in->fd;
-	t->wfd = t->out->fd;
-	t->timeout = in->timeout;
+	t->eng = &t->sc.eng;
 	if (tc->keytype == BR_KEYTYPE_RSA)
 		br_ssl_server_init_full_rsa(&t->sc, tc->chain, tc->nchain,
 		    br_skey_decoder_get_rsa(&tc->skey));
 	else
 		br_ssl_server_init_full_ec(&t->sc, tc->chain, tc->nchain,
 		    BR_KEYTYPE_EC, br_skey_decoder_get_ec(&tc->skey));
-	for (i = 0; i < NSUITES; i++)
-		ids[i] = suites[i].id;
-	br_ssl_engine_set_suites(&t->sc.eng, ids, NSUITES);
-	br_ssl_engine_add_flags(&t->sc.eng, BR_OPT_ENFORCE_SERVER_PREFERENCES |
-	    BR_OPT_NO_RENEGOTIATION);
-	br_ssl_engine_set_buffer(&t->sc.eng, t->buf, sizeof(t->buf), 1);
-	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
-		seterr(err, "getrandom: %s", strerror(errno));
-		free(t);
+	return start(t, in, out, err);
+}
+
+/* the client ------------------------------------------------------------- */
+
+static void
+dn_push(void *ctx, const void *buf, size_t len)
+{
+	str_addmem(ctx, buf, len);
+}
+
+static void *
+memdup(const void *p, size_t n)
+{
+	void *q = xmalloc(n ? n : 1);
+
+	memcpy(q, p, n);
+	return q;
+}
+
+/* add_anchor - a trust anchor from a DER certificate; -1 if unusable */
+static int
+add_anchor(struct tls_conf *tc, const unsigned char *der, size_t len)
+{
+	br_x509_decoder_context dc;
+	br_x509_trust_anchor *ta;
+	br_x509_pkey *pk;
+	struct str dn = STR_INIT;
+
+	str_init(&dn);
+	br_x509_decoder_init(&dc, dn_push, &dn);
+	br_x509_decoder_push(&dc, der, len);
+	if ((pk = br_x509_decoder_get_pkey(&dc)) == NULL) {
+		str_free(&dn);
 		return -1;
 	}
-	br_ssl_engine_inject_entropy(&t->sc.eng, seed, sizeof(seed));
-	explicit_bzero(seed, sizeof(seed));
-	if (!br_ssl_server_reset(&t->sc)) {
-		seterr(err, "TLS engine reset failed (error %d)",
-		    br_ssl_engine_last_error(&t->sc.eng));
-		free(t);
-		return -1;
+	tc->ta = xreallocarray(tc->ta, tc->nta + 1, sizeof(*tc->ta));
+	ta = &tc->ta[tc->nta++];
+	memset(ta, 0, sizeof(*ta));
+	ta->dn.data = memdup(dn.s, dn.len);
+	ta->dn.len = dn.len;
+	ta->flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
+	ta->pkey.key_type = pk->key_type;
+	if (pk->key_type == BR_KEYTYPE_RSA) {
+		ta->pkey.key.rsa.n = memdup(pk->key.rsa.n, pk->key.rsa.nlen);
+		ta->pkey.key.rsa.nlen = pk->key.rsa.nlen;
+		ta->pkey.key.rsa.e = memdup(pk->key.rsa.e, pk->key.rsa.elen);
+		ta->pkey.key.rsa.elen = pk->key.rsa.elen;
+	} else {
+		ta->pkey.key.ec.curve = pk->key.ec.curve;
+		ta->pkey.key.ec.q = memdup(pk->key.ec.q, pk->key.ec.qlen);
+		ta->pkey.key.ec.qlen = pk->key.ec.qlen;
 	}
-	if (run_until(t, BR_SSL_SENDAPP) < 0) {
-		e = br_ssl_engine_last_error(&t->sc.eng);
-		if (t->dead || e == 0)
-			seterr(err, "%s", errno == ETIMEDOUT ?
-			    "timeout" : "lost connection");
-		else
-			seterr(err, "handshake failed (BearSSL error %d)",
-			    e);
-		free(t);
-		return -1;
-	}
-	in->rd = tls_rd;
-	in->wr = tls_wr;
-	in->ctx = t;
-	if (out && out != in) {
-		out->rd = tls_rd;
-		out->wr = tls_wr;
-		out->ctx = t;
-	}
+	str_free(&dn);
 	return 0;
+}
+
+/*
+ * tls_client_conf - trust anchors for a client from a PEM bundle (NULL or
+ * "": none, so only tls_client_start() without verification works);
+ * NULL with err
+ */
+struct tls_conf *
+tls_client_conf(const char *ca_file, struct str *err)
+{
+	struct tls_conf *tc = xcalloc(1, sizeof(*tc));
+	struct pem_obj *objs = NULL;
+	size_t nobj = 0, i;
+	int r = 0;
+
+	if (ca_file && *ca_file)
+		r = read_pem(ca_file, &objs, &nobj, err);
+	for (i = 0; i < nobj; i++) {
+		if (r == 0 && (strcmp(objs[i].name, "CERTIFICATE") == 0 ||
+		    strcmp(objs[i].name, "X509 CERTIFICATE") == 0) &&
+		    add_anchor(tc, (unsigned char *)objs[i].der.s,
+		    objs[i].der.len) < 0) {
+			seterr(err, "%s: unusable certificate", ca_file);
+			r = -1;
+		}
+		str_free(&objs[i].der);
+	}
+	free(objs);
+	if (r == 0 && ca_file && *ca_file && tc->nta == 0) {
+		seterr(err, "%s: no certificates", ca_file);
+		r = -1;
+	}
+	if (r < 0) {
+		tls_conf_free(tc);
+		return NULL;
+	}
+	return tc;
+}
+
+static void
+lax_start_chain(const br_x509_class **ctx, const char *name)
+{
+	struct lax_x509 *l = (struct lax_x509 *)ctx;
+
+	(void)name;	/* no name check either */
+	l->inner->vtable->start_chain(&l->inner->vtable, NULL);
+}
+
+static void
+lax_start_cert(const br_x509_class **ctx, uint32_t len)
+{
+	struct lax_x509 *l = (struct lax_x509 *)ctx;
+
+	l->inner->vtable->start_cert(&l->inner->vtable, len);
+}
+
+static void
+lax_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
+{
+	struct lax_x509 *l = (struct lax_x509 *)ctx;
+
+	l->inner->vtable->append(&l->inner->vtable, buf, len);
+}
+
+static void
+lax_end_cert(const br_x509_class **ctx)
+{
+	struct lax_x509 *l = (struct lax_x509 *)ctx;
+
+	l->inner->vtable->end_cert(&l->inner->vtable);
+}
+
+static unsigned
+lax_end_chain(const br_x509_class **ctx)
+{
+	struct lax_x509 *l = (struct lax_x509 *)ctx;
+	unsigned r = l->inner->vtable->end_chain(&l->inner->vtable);
+
+	return r == BR_ERR_X509_NOT_TRUSTED ? 0 : r;
+}
+
+static const br_x509_pkey *
+lax_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
+{
+	const struct lax_x509 *l = (const struct lax_x509 *)ctx;
+
+	return l->inner->vtable->get_pkey(&l->inner->vtable, usages);
+}
+
+static const br_x509_class lax_vtable = {
+	sizeof(struct lax_x509), lax_start_chain, lax_start_cert, lax_append,
+	lax_end_cert, lax_end_chain, lax_get_pkey
+};
+
+/*
+ * tls_client_start - the client handshake on io with SNI servername.
+ * verify: the chain must lead to tc's trust anchors and name servername
+ * (its subjectAltName or CN); else anything goes (opportunistic TLS).
+ * -1 with err.
+ */
+int
+tls_client_start(struct io *io, struct tls_conf *tc, const char *servername,
+    int verify, struct str *err)
+{
+	struct tls *t;
+
+	t = xcalloc(1, sizeof(*t));
+	t->eng = &t->cc.eng;
+	br_ssl_client_init_full(&t->cc, &t->xc, tc->ta, tc->nta);
+	if (!verify) {
+		t->lax.vtable = &lax_vtable;
+		t->lax.inner = &t->xc;
+		br_ssl_engine_set_x509(t->eng, &t->lax.vtable);
+	}
+	/* the SNI name is also the name BearSSL checks (unless lax) */
+	if (servername && *servername)
+		t->sni = xstrdup(servername);
+	return start(t, io, NULL, err);
 }
 
 /* tls_stop - send close_notify (best effort) and release the session */
@@ -458,10 +670,11 @@ tls_stop(struct io *io)
 	if (t == NULL)
 		return;
 	t->timeout = io->timeout > 0 && io->timeout < 5 ? io->timeout : 5;
-	br_ssl_engine_close(&t->sc.eng);
+	br_ssl_engine_close(t->eng);
 	(void)run_until(t, BR_SSL_CLOSED);
 	t->in->ctx = NULL;
 	t->out->ctx = NULL;
+	free(t->sni);
 	free(t);
 }
 
@@ -480,13 +693,13 @@ tls_session_info(struct io *io)
 
 	if (t == NULL)
 		return NULL;
-	br_ssl_engine_get_session_parameters(&t->sc.eng, &sp);
+	br_ssl_engine_get_session_parameters(t->eng, &sp);
 	for (i = 0; i < NSUITES; i++)
 		if (suites[i].id == sp.cipher_suite) {
 			name = suites[i].name;
 			bits = suites[i].bits;
 		}
-	switch (br_ssl_engine_get_version(&t->sc.eng)) {
+	switch (br_ssl_engine_get_version(t->eng)) {
 	case BR_TLS10:
 		v = "TLSv1";
 		break;

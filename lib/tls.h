@@ -17,6 +17,9 @@ struct tls_conf *tls_server_conf(const char *, const char *, const char *,
 void	tls_conf_free(struct tls_conf *);
 int	tls_server_start(struct io *, struct io *, struct tls_conf *,
 	    struct str *);
+struct tls_conf *tls_client_conf(const char *, struct str *);
+int	tls_client_start(struct io *, struct tls_conf *, const char *, int,
+	    struct str *);
 void	tls_stop(struct io *);
 const char *tls_session_info(struct io *);
 

@@ -11,7 +11,17 @@
 H=mx.example.com
 Q=$T/q
 SERVERS=
-trap 'for p in $SERVERS; do stop_pid "$p"; done; rm -rf "$T"' EXIT INT TERM
+M=$T/m
+finish() {
+	[ -f "$M/etc/main.cf" ] && "$MTA" postfix -c "$M/etc" stop \
+	    >/dev/null 2>&1
+	for p in $SERVERS; do stop_pid "$p"; done
+	MPID=$(tr -d ' \n' < "$M/q/pid/master.pid" 2>/dev/null)
+	[ -n "$MPID" ] && stop_pid "$MPID"
+	rm -rf "$T"
+}
+trap finish EXIT
+trap 'exit 1' INT TERM
 
 for d in incoming active deferred hold corrupt maildrop private public \
     pid bounce defer; do
@@ -228,3 +238,76 @@ if command -v swaks >/dev/null; then
 else
 	fail "swaks" "not installed"
 fi
+
+# --- under master: port 465 style, mail_owner postfix, a root-only key ------
+OWNER=$(id -un)
+[ "$(id -u)" = 0 ] && id postfix >/dev/null 2>&1 && OWNER=postfix
+PM=$(free_port)
+PW=$(free_port)
+mkdir -p "$M/etc" "$M/d"
+chown "$OWNER" "$M/d"
+cat > "$M/etc/main.cf" <<EOF
+queue_directory = $M/q
+data_directory = $M/d
+maillog_file = $M/maillog
+mail_owner = $OWNER
+myhostname = $H
+mydomain = example.com
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+alias_maps =
+local_recipient_maps =
+smtpd_error_sleep_time = 0
+smtpd_tls_cert_file = $K/rsa-chain.crt
+smtpd_tls_key_file = $K/rsa.key
+smtpd_tls_security_level = may
+smtpd_tls_loglevel = 1
+EOF
+cat > "$M/etc/master.cf" <<EOF
+127.0.0.1:$PM inet n - n - - smtpd
+127.0.0.1:$PW inet n - n - - smtpd -o smtpd_tls_wrappermode=yes
+cleanup unix n - n - 0 cleanup
+EOF
+"$MTA" postfix -c "$M/etc" start > "$T/start.out" 2>&1
+if wait_port "$PW" 10 && wait_port "$PM" 10; then
+	ok "master: smtpd services listen"
+	printf 'QUIT\r\n' | timeout 15 openssl s_client -connect \
+	    "127.0.0.1:$PW" -CAfile "$K/ca.crt" -verify_return_error \
+	    -ign_eof > "$T/out" 2>&1
+	has "master wrapper service: TLS at connect" \
+	    "Cipher *: ECDHE-RSA-AES256-GCM-SHA384"
+	has "master wrapper service: greeting over TLS" "^$G"
+	n0=$(find "$M/q/incoming" -type f ! -name '.*' | wc -l)
+	check "master: swaks --tlsc (key read before privileges dropped)" \
+	    swaks --server "127.0.0.1:$PW" --tlsc --from a@example.org \
+	    --to u@mx.example.com --silent 2
+	check "master: swaks --tls (STARTTLS)" swaks --server \
+	    "127.0.0.1:$PM" --tls --from a@example.org --to u@mx.example.com \
+	    --silent 2
+	n1=$(find "$M/q/incoming" -type f ! -name '.*' | wc -l)
+	[ "$n1" -eq $((n0 + 2)) ] && ok "master: both messages queued" ||
+	    fail "master: both messages queued" "$n0 -> $n1"
+	# the session runs as mail_owner, not root, by the time it greets
+	python3 - "$PM" "$M/etc" > "$T/out" 2>&1 <<'PY'
+import os, socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.recv(512)
+for p in os.listdir("/proc"):
+    try:
+        cmd = open("/proc/%s/cmdline" % p, "rb").read().split(b"\0")
+        if cmd[0].endswith(b"smtpd") and sys.argv[2].encode() in cmd:
+            uid = [l for l in open("/proc/%s/status" % p)
+                   if l.startswith("Uid:")][0].split()[1:]
+            print("smtpd uids", " ".join(uid))
+    except (OSError, IndexError):
+        pass
+s.close()
+PY
+	u=$(id -u "$OWNER")
+	has "master: smtpd greets as mail_owner" "^smtpd uids $u $u $u $u$"
+	has "master: TLS logged" "smtpd.*Anonymous TLS connection \
+established from localhost\[127.0.0.1\]: TLSv1.2" "$M/maillog"
+else
+	fail "master: smtpd services listen" "$(cat "$T/start.out")"
+fi
+"$MTA" postfix -c "$M/etc" stop >/dev/null 2>&1

@@ -671,7 +671,22 @@ tls_stop(struct io *io)
 		return;
 	t->timeout = io->timeout > 0 && io->timeout < 5 ? io->timeout : 5;
 	br_ssl_engine_close(t->eng);
-	(void)run_until(t, BR_SSL_CLOSED);
+	/* send our close_notify; do not wait for the peer's (as Postfix) */
+	while (!t->dead && (br_ssl_engine_current_state(t->eng) &
+	    BR_SSL_SENDREC)) {
+		unsigned char *b;
+		size_t len;
+		ssize_t n;
+
+		b = br_ssl_engine_sendrec_buf(t->eng, &len);
+		if (wait_fd(t, t->wfd, POLLOUT) < 0)
+			break;
+		if ((n = write(t->wfd, b, len)) < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		br_ssl_engine_sendrec_ack(t->eng, (size_t)n);
+	}
 	t->in->ctx = NULL;
 	t->out->ctx = NULL;
 	free(t->sni);

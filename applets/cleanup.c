@@ -269,7 +269,7 @@ received(struct cleanup *c)
 {
 	const char *ca = attr(c, "client_address"), *cn = attr(c,
 	    "client_name"), *helo = attr(c, "helo_name"), *uid = attr(c,
-	    "uid"), *proto = attr(c, "protocol");
+	    "uid"), *proto = attr(c, "protocol"), *tls;
 	const char *host = conf_str(P_myhostname), *name = conf_str(P_mail_name);
 
 	str_reset(&c->tmp);
@@ -279,6 +279,13 @@ received(struct cleanup *c)
 		str_addf(&c->tmp, "Received: from %s (%s [%s%s])",
 		    helo ? helo : cn, cn, strchr(ca, ':') ? "IPv6:" : "", ca);
 		put_line(c, c->tmp.s);
+		if ((tls = attr(c, "tls_info")) != NULL) {
+			/* smtpd_tls_received_header, as Postfix */
+			str_reset(&c->tmp);
+			str_addf(&c->tmp, "\t(using %s)", tls);
+			put_line(c, c->tmp.s);
+			put_line(c, "\t(No client certificate requested)");
+		}
 		str_reset(&c->tmp);
 		str_addf(&c->tmp, "\tby %s (%s) with %s id %s", host, name,
 		    proto ? proto : "SMTP", c->w->id);

@@ -256,7 +256,9 @@ child_exec(struct service *sv, int conn)
 	for (i = 3; i <= m.maxfd + 2 || i < 64; i++)
 		close(i);
 
+	/* local stays root; smtpd reads its TLS key first (priv_daemon) */
 	if (m.root && strcmp(sv->s.command, "local") != 0 &&
+	    strcmp(sv->s.command, "smtpd") != 0 &&
 	    priv_drop_to(m.uid, m.gid) < 0) {
 		warn("%s: cannot drop privileges: %s", sv->s.command,
 		    strerror(errno));

@@ -70,6 +70,7 @@ static const struct cmd {
 } cmds[] = {
 	{ "HELO", C_HELO, helo_cmd, F_LAST | F_JUNK },
 	{ "EHLO", C_EHLO, ehlo_cmd, F_LAST | F_JUNK },
+	{ "STARTTLS", C_STARTTLS, smtpd_tls_starttls, 0 },
 	{ "MAIL", C_MAIL, smtpd_mail_cmd, 0 },
 	{ "RCPT", C_RCPT, smtpd_mail_rcpt, 0 },
 	{ "DATA", C_DATA, smtpd_data_cmd, F_LAST },
@@ -248,6 +249,8 @@ hello(struct smtpd_sess *s, const char *arg, int esmtp)
 	s->ck.helo_name = s->helo;
 	s->esmtp = esmtp;
 	s->proto = esmtp ? "ESMTP" : "SMTP";
+	if (s->tls_info)
+		s->proto = esmtp ? "ESMTPS" : "SMTPS";
 	s->ck.protocol = s->proto;
 	str_init(&reply);
 	if ((r = check_stage(&s->ck, CHECK_HELO, &reply)) != CHECK_OK) {
@@ -289,6 +292,8 @@ ehlo_cmd(struct smtpd_sess *s, const char *arg)
 	if (!conf_bool(P_disable_vrfy_command))
 		KW(EHLO_VRFY, "VRFY");
 	KW(EHLO_ETRN, "ETRN");
+	if (smtpd_tls_offer(s))
+		KW(EHLO_STARTTLS, "STARTTLS");
 	KW(EHLO_ENHANCED, "ENHANCEDSTATUSCODES");
 	KW(EHLO_8BITMIME, "8BITMIME");
 	KW(EHLO_DSN, "DSN");
@@ -498,6 +503,7 @@ setup(struct smtpd_sess *s)
 	s->ck.client_name_status = s->name_status;
 	s->ck.client_reverse_status = s->reverse_status;
 	s->ck.protocol = s->proto;
+	smtpd_tls_setup(s);
 }
 
 static void
@@ -602,6 +608,10 @@ command(struct smtpd_sess *s)
 		return 0;
 	}
 	s->where = c->name;
+	if (smtpd_tls_refuse(s, c->id)) {
+		s->errors++;
+		return 0;
+	}
 	if (c->fn(s, arg) == 0)
 		s->nok[c->id]++;
 	else
@@ -726,7 +736,7 @@ smtpd_main(int argc, char **argv)
 	priv_daemon();		/* tables are open: network code unprivileged */
 	info("connect from %s", s->namaddr);
 	str_init(&reply);
-	if (smtpd_anvil_connect(s) < 0)
+	if (smtpd_anvil_connect(s) < 0 || smtpd_tls_wrapper(s) < 0)
 		goto done;
 	if (!s->local && smtpd_peek_input(s))
 		smtpd_pipelining_check(s, "CONNECT");
@@ -740,6 +750,7 @@ smtpd_main(int argc, char **argv)
 	session(s);
 done:
 	io_flush(&s->out);
+	smtpd_tls_end(s);
 	smtpd_data_bdat(s, NULL);
 	smtpd_reset_mail(s);
 	disconnect_log(s);

@@ -113,6 +113,8 @@ open_submit(struct smtpd_sess *s)
 	}
 	if (how == SUBMIT_CLEANUP)
 		attr(sub, "protocol", s->proto);
+	if (s->tls_info && conf_bool(P_smtpd_tls_received_header))
+		attr(sub, "tls_info", s->tls_info);
 	if (s->body)
 		attr(sub, ATTR_ENCODING, strcmp(s->body, "7BIT") == 0 ? "7bit" :
 		    "8bit");

@@ -14,6 +14,7 @@
 #include "str.h"
 
 struct submit;
+struct tls_conf;
 
 /* EHLO keywords that smtpd_discard_ehlo_keywords can remove */
 #define EHLO_PIPELINING		0x001
@@ -108,9 +109,20 @@ struct smtpd_sess {
 	int		err_sleep;
 	int		pipe_forbid;
 
+	/* TLS (lib/smtpd_tls.c) */
+	struct tls_conf	*tls_conf;	/* NULL: no STARTTLS */
+	int		tls_level;	/* SMTPD_TLS_* */
+	int		tls_wrapper;	/* smtpd_tls_wrappermode */
+	const char	*tls_info;	/* the session; NULL before TLS */
+
 	struct str	line;		/* the current command line */
 	struct str	tmp;
 };
+
+/* smtpd_tls_security_level */
+#define SMTPD_TLS_NONE		0
+#define SMTPD_TLS_MAY		1
+#define SMTPD_TLS_ENCRYPT	2
 
 /* applets/smtpd.c */
 void	smtpd_reply(struct smtpd_sess *, const char *, ...)
@@ -142,6 +154,14 @@ int	smtpd_parse_utf8(const char *, size_t);
 int	smtpd_parse_ascii(const char *);
 int	smtpd_parse_size(const char *, long long *);
 void	smtpd_parse_neuter(char *);
+
+/* lib/smtpd_tls.c */
+void	smtpd_tls_setup(struct smtpd_sess *);
+int	smtpd_tls_offer(struct smtpd_sess *);
+int	smtpd_tls_refuse(struct smtpd_sess *, enum smtpd_cmd);
+int	smtpd_tls_wrapper(struct smtpd_sess *);
+int	smtpd_tls_starttls(struct smtpd_sess *, const char *);
+void	smtpd_tls_end(struct smtpd_sess *);
 
 /* lib/smtpd_anvil.c */
 int	smtpd_anvil_connect(struct smtpd_sess *);

@@ -1,0 +1,170 @@
+/* MIT licence: see LICENSE. */
+/*
+ * smtpd_tls.c - STARTTLS and wrapper mode for smtpd (RFC 3207), on top
+ * of lib/tls.h.  The certificate and key are read in setup, before smtpd
+ * drops privileges.  After "220 2.0.0 Ready to start TLS" plaintext that
+ * came with the command is thrown away (CVE-2011-0411) and the session
+ * starts over: EHLO again, no transaction, no second STARTTLS.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "conf.h"
+#include "log.h"
+#include "smtpd_sess.h"
+#include "str.h"
+#include "tls.h"
+#include "x.h"
+
+/*
+ * smtpd_tls_setup - smtpd_tls_security_level and the server key; a
+ * key that cannot be loaded disables TLS with a warning, as Postfix does
+ */
+void
+smtpd_tls_setup(struct smtpd_sess *s)
+{
+	const char *lvl = conf_str(P_smtpd_tls_security_level);
+	struct str err = STR_INIT;
+
+	if (strcasecmp(lvl, "may") == 0)
+		s->tls_level = SMTPD_TLS_MAY;
+	else if (strcasecmp(lvl, "encrypt") == 0)
+		s->tls_level = SMTPD_TLS_ENCRYPT;
+	else if (*lvl && strcasecmp(lvl, "none") != 0)
+		die("invalid smtpd_tls_security_level value: \"%s\"", lvl);
+	s->tls_wrapper = conf_bool(P_smtpd_tls_wrappermode);
+	if (s->local || (s->tls_level == SMTPD_TLS_NONE && !s->tls_wrapper))
+		return;
+	str_init(&err);
+	s->tls_conf = tls_server_conf(conf_str(P_smtpd_tls_cert_file),
+	    conf_str(P_smtpd_tls_key_file), conf_str(P_smtpd_tls_chain_files),
+	    &err);
+	if (s->tls_conf == NULL)
+		warn("cannot load TLS certificate and key: %s: TLS disabled",
+		    err.s);
+	str_free(&err);
+}
+
+/* smtpd_tls_offer - 1 when EHLO announces STARTTLS */
+int
+smtpd_tls_offer(struct smtpd_sess *s)
+{
+	return s->tls_conf != NULL && s->tls_info == NULL &&
+	    s->tls_level != SMTPD_TLS_NONE;
+}
+
+/*
+ * smtpd_tls_refuse - with level encrypt, 1 (and the reply) for a command
+ * that must wait for TLS (all but HELO, EHLO, STARTTLS, RSET, NOOP, QUIT
+ * as Postfix)
+ */
+int
+smtpd_tls_refuse(struct smtpd_sess *s, enum smtpd_cmd id)
+{
+	if (s->tls_level != SMTPD_TLS_ENCRYPT || s->tls_info != NULL)
+		return 0;
+	switch (id) {
+	case C_HELO: case C_EHLO: case C_STARTTLS: case C_RSET:
+	case C_NOOP: case C_QUIT: case C_UNKNOWN:
+		return 0;
+	default:
+		smtpd_reply(s, "530 5.7.0 Must issue a STARTTLS command first");
+		return 1;
+	}
+}
+
+/* handshake - TLS on the connection now; -1 ends the session */
+static int
+handshake(struct smtpd_sess *s)
+{
+	struct str err = STR_INIT;
+
+	str_init(&err);
+	if (tls_server_start(&s->in, &s->out, s->tls_conf, &err) < 0) {
+		info("SSL_accept error from %s: %s", s->namaddr, err.s);
+		str_free(&err);
+		s->hangup = s->eof = 1;
+		return -1;
+	}
+	str_free(&err);
+	s->tls_info = tls_session_info(&s->in);
+	if (conf_int(P_smtpd_tls_loglevel) >= 1)
+		info("Anonymous TLS connection established from %s: %s",
+		    s->namaddr, s->tls_info);
+	return 0;
+}
+
+/* smtpd_tls_wrapper - wrapper mode: TLS before the greeting; 0 or -1 */
+int
+smtpd_tls_wrapper(struct smtpd_sess *s)
+{
+	if (!s->tls_wrapper || s->local)
+		return 0;
+	if (s->tls_conf == NULL) {
+		warn("smtpd_tls_wrappermode requires a certificate: "
+		    "disconnecting %s", s->namaddr);
+		s->hangup = s->eof = 1;
+		return -1;
+	}
+	return handshake(s);
+}
+
+/* smtpd_tls_starttls - the STARTTLS command */
+int
+smtpd_tls_starttls(struct smtpd_sess *s, const char *arg)
+{
+	if (*arg) {
+		smtpd_reply(s, "501 5.5.4 Syntax: STARTTLS");
+		return -1;
+	}
+	if (s->tls_info) {
+		smtpd_reply(s, "554 5.5.1 Error: TLS already active");
+		return -1;
+	}
+	if (s->tls_level == SMTPD_TLS_NONE || s->local) {
+		smtpd_reply(s, "502 5.5.1 Error: command not implemented");
+		return -1;
+	}
+	if (s->tls_conf == NULL) {
+		smtpd_reply(s, "454 4.7.0 TLS not available due to local "
+		    "problem");
+		return -1;
+	}
+	if (s->in_mail) {
+		smtpd_reply(s, "503 5.5.1 Error: MAIL transaction in "
+		    "progress");
+		return -1;
+	}
+	smtpd_reply(s, "220 2.0.0 Ready to start TLS");
+	if (io_flush(&s->out) < 0) {
+		s->eof = 1;
+		return -1;
+	}
+	/* CVE-2011-0411: nothing sent in plaintext survives the switch */
+	io_discard(&s->in);
+	if (handshake(s) < 0) {
+		info("lost connection after STARTTLS from %s", s->namaddr);
+		return -1;
+	}
+	/* a new session: the client says EHLO again */
+	smtpd_data_bdat(s, NULL);
+	smtpd_reset_mail(s);
+	free(s->helo);
+	s->helo = NULL;
+	s->ck.helo_name = NULL;
+	s->esmtp = 0;
+	s->ill_pipelining = 0;
+	return 0;
+}
+
+/* smtpd_tls_end - close_notify at the end of a TLS session */
+void
+smtpd_tls_end(struct smtpd_sess *s)
+{
+	if (s->tls_info && !s->eof)
+		tls_stop(&s->in);
+	tls_conf_free(s->tls_conf);
+	s->tls_conf = NULL;
+	s->tls_info = NULL;
+}

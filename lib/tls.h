@@ -1,0 +1,26 @@
+/* MIT licence: see LICENSE. */
+/*
+ * tls.h - TLS under the one stream type (lib/io.h).  The only code that
+ * talks to BearSSL: a started session hooks io->rd, io->wr and io->ctx,
+ * and everything above keeps using io_getline(), io_write(), io_flush().
+ */
+#ifndef MTA_TLS_H
+#define MTA_TLS_H
+
+#include "io.h"
+#include "str.h"
+
+struct tls_conf;
+
+struct tls_conf *tls_server_conf(const char *, const char *, const char *,
+	    struct str *);
+void	tls_conf_free(struct tls_conf *);
+int	tls_server_start(struct io *, struct io *, struct tls_conf *,
+	    struct str *);
+struct tls_conf *tls_client_conf(const char *, struct str *);
+int	tls_client_start(struct io *, struct tls_conf *, const char *, int,
+	    struct str *);
+void	tls_stop(struct io *);
+const char *tls_session_info(struct io *);
+
+#endif

@@ -70,6 +70,7 @@ static const struct cmd {
 } cmds[] = {
 	{ "HELO", C_HELO, helo_cmd, F_LAST | F_JUNK },
 	{ "EHLO", C_EHLO, ehlo_cmd, F_LAST | F_JUNK },
+	{ "AUTH", C_AUTH, smtpd_sasl_cmd, 0 },
 	{ "MAIL", C_MAIL, smtpd_mail_cmd, 0 },
 	{ "RCPT", C_RCPT, smtpd_mail_rcpt, 0 },
 	{ "DATA", C_DATA, smtpd_data_cmd, F_LAST },
@@ -213,6 +214,7 @@ smtpd_reset_mail(struct smtpd_sess *s)
 	free(s->rcpt);
 	s->rcpt = NULL;
 	s->nrcpt = s->rcpt_overshoot = 0;
+	smtpd_sasl_reset_mail();
 	free(s->sender);
 	free(s->envid);
 	s->sender = s->envid = NULL;
@@ -289,6 +291,7 @@ ehlo_cmd(struct smtpd_sess *s, const char *arg)
 	if (!conf_bool(P_disable_vrfy_command))
 		KW(EHLO_VRFY, "VRFY");
 	KW(EHLO_ETRN, "ETRN");
+	smtpd_sasl_ehlo(s);
 	KW(EHLO_ENHANCED, "ENHANCEDSTATUSCODES");
 	KW(EHLO_8BITMIME, "8BITMIME");
 	KW(EHLO_DSN, "DSN");
@@ -720,6 +723,7 @@ smtpd_main(int argc, char **argv)
 
 	memset(s, 0, sizeof(*s));
 	setup(s);
+	smtpd_sasl_setup(s);
 	if (check_setup() < 0)
 		warn("restriction setup failed: every command that needs a "
 		    "policy decision will be deferred");

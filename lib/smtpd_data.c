@@ -92,8 +92,10 @@ open_submit(struct smtpd_sess *s)
 	}
 	str_free(&err);
 	/* as Postfix's smtpd, once the queue id exists: before cleanup logs */
-	info("%s: client=%s", submit_id(sub), s->namaddr);
 	str_init(&t);
+	smtpd_sasl_log(&t);
+	info("%s: client=%s%s", submit_id(sub), s->namaddr, t.s ? t.s : "");
+	str_reset(&t);
 	submit_recs(sub, REC_FROM, s->sender);
 	if (s->local) {
 		attr(sub, "rewrite_context", "local");
@@ -112,7 +114,8 @@ open_submit(struct smtpd_sess *s)
 			attr(sub, "helo_name", s->helo);
 	}
 	if (how == SUBMIT_CLEANUP)
-		attr(sub, "protocol", s->proto);
+		attr(sub, "protocol", !smtpd_sasl_username() ? s->proto :
+		    s->ck.tls ? "ESMTPSA" : "ESMTPA");
 	if (s->body)
 		attr(sub, ATTR_ENCODING, strcmp(s->body, "7BIT") == 0 ? "7bit" :
 		    "8bit");

@@ -270,6 +270,7 @@ received(struct cleanup *c)
 	const char *ca = attr(c, "client_address"), *cn = attr(c,
 	    "client_name"), *helo = attr(c, "helo_name"), *uid = attr(c,
 	    "uid"), *proto = attr(c, "protocol");
+	const char *sa;
 	const char *host = conf_str(P_myhostname), *name = conf_str(P_mail_name);
 
 	str_reset(&c->tmp);
@@ -280,6 +281,11 @@ received(struct cleanup *c)
 		    helo ? helo : cn, cn, strchr(ca, ':') ? "IPv6:" : "", ca);
 		put_line(c, c->tmp.s);
 		str_reset(&c->tmp);
+		if ((sa = attr(c, "sasl_auth_header")) != NULL) {
+			str_addf(&c->tmp, "\t(Authenticated sender: %s)", sa);
+			put_line(c, c->tmp.s);
+			str_reset(&c->tmp);
+		}
 		str_addf(&c->tmp, "\tby %s (%s) with %s id %s", host, name,
 		    proto ? proto : "SMTP", c->w->id);
 		if (c->nrcpt == 1) {

@@ -112,6 +112,10 @@ open_submit(struct smtpd_sess *s)
 		attr(sub, "client_port", s->port);
 		if (s->helo)
 			attr(sub, "helo_name", s->helo);
+		/* for the Received: header (smtpd_sasl_authenticated_header) */
+		if (smtpd_sasl_username() &&
+		    conf_bool(P_smtpd_sasl_authenticated_header))
+			attr(sub, "sasl_auth_header", smtpd_sasl_username());
 	}
 	if (how == SUBMIT_CLEANUP)
 		attr(sub, "protocol", !smtpd_sasl_username() ? s->proto :

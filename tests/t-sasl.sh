@@ -64,6 +64,7 @@ serve limit -o smtpd_hard_error_limit=3
 serve noplain -o smtpd_sasl_security_options=noanonymous,noplaintext
 serve off -o smtpd_sasl_auth_enable=no
 serve tlsonly -o smtpd_tls_auth_only=yes
+serve hdr -o smtpd_sasl_authenticated_header=yes
 serve sleepy -o smtpd_soft_error_limit=1 -o smtpd_error_sleep_time=2s
 
 nfiles() { find "$Q/incoming" -type f | wc -l | tr -d ' '; }
@@ -122,6 +123,22 @@ has "log: client= with sasl_method, sasl_username, sasl_sender" \
     "$T/maillog"
 f=$(find "$Q/incoming" -type f -name "$id" | head -1)
 has "Received: with ESMTPA" "with ESMTPA id $id" "$f"
+if grep -q "Authenticated sender" "$f"; then
+	fail "no Authenticated sender by default" "found in $f"
+else ok "no Authenticated sender by default"; fi
+talk "$P_hdr" <<EOF
+1
+1|EHLO c.example\r\n
+1|AUTH PLAIN $P\r\n
+1|MAIL FROM:<alice@example.org>\r\n
+1|RCPT TO:<r@elsewhere.example>\r\n
+1|DATA\r\n
+1|Subject: t\r\n\r\nhi\r\n.\r\n
+1|QUIT\r\n
+EOF
+id=$(sed -n 's/^250 2.0.0 Ok: queued as //p' "$T/out")
+f=$(find "$Q/incoming" -type f -name "$id" | head -1)
+has "smtpd_sasl_authenticated_header" "^L[0-9]+ .\(Authenticated sender: alice\)$" "$f"
 
 # 2. LOGIN with challenges, a wrong password, the cancel, bad data
 talk "$P_std" <<EOF

@@ -640,6 +640,8 @@ PARAM(smtpd_sasl_exceptions_networks, STR, "", 0, 0,
     "Clients to which smtpd does not offer AUTH.")
 PARAM(smtpd_sasl_local_domain, STR, "", 0, 0,
     "The realm appended to SASL user names.")
+PARAM(smtpd_sasl_password_maps, STR, "", 0, 0,
+    "With smtpd_sasl_type = mta: tables of user name to crypt(3) hash.")
 PARAM(smtpd_sasl_path, STR, "smtpd", 0, 0,
     "The SASL configuration name, or the Dovecot auth socket.")
 PARAM(smtpd_sasl_security_options, STR, "noanonymous", 0, 0,
@@ -650,7 +652,7 @@ PARAM(smtpd_sasl_tls_security_options, STR, "$smtpd_sasl_security_options",
     0, 0,
     "Which SASL mechanisms smtpd refuses on TLS sessions.")
 PARAM(smtpd_sasl_type, STR, "cyrus", 0, 0,
-    "The SASL server: dovecot (mta talks to Dovecot's auth socket).")
+    "The SASL server: mta (built in, smtpd_sasl_password_maps).")
 PARAM(smtpd_sender_login_maps, STR, "", 0, 0,
     "Tables of the SASL logins that own each sender address.")
 PARAM(smtpd_sender_restrictions, STR, "", 0, 0,

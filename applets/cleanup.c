@@ -269,7 +269,7 @@ received(struct cleanup *c)
 {
 	const char *ca = attr(c, "client_address"), *cn = attr(c,
 	    "client_name"), *helo = attr(c, "helo_name"), *uid = attr(c,
-	    "uid"), *proto = attr(c, "protocol"), *tls;
+	    "uid"), *proto = attr(c, "protocol"), *tls, *sa;
 	const char *host = conf_str(P_myhostname), *name = conf_str(P_mail_name);
 
 	str_reset(&c->tmp);
@@ -287,6 +287,11 @@ received(struct cleanup *c)
 			put_line(c, "\t(No client certificate requested)");
 		}
 		str_reset(&c->tmp);
+		if ((sa = attr(c, "sasl_auth_header")) != NULL) {
+			str_addf(&c->tmp, "\t(Authenticated sender: %s)", sa);
+			put_line(c, c->tmp.s);
+			str_reset(&c->tmp);
+		}
 		str_addf(&c->tmp, "\tby %s (%s) with %s id %s", host, name,
 		    proto ? proto : "SMTP", c->w->id);
 		if (c->nrcpt == 1) {

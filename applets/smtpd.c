@@ -71,6 +71,7 @@ static const struct cmd {
 	{ "HELO", C_HELO, helo_cmd, F_LAST | F_JUNK },
 	{ "EHLO", C_EHLO, ehlo_cmd, F_LAST | F_JUNK },
 	{ "STARTTLS", C_STARTTLS, smtpd_tls_starttls, 0 },
+	{ "AUTH", C_AUTH, smtpd_sasl_cmd, 0 },
 	{ "MAIL", C_MAIL, smtpd_mail_cmd, 0 },
 	{ "RCPT", C_RCPT, smtpd_mail_rcpt, 0 },
 	{ "DATA", C_DATA, smtpd_data_cmd, F_LAST },
@@ -214,6 +215,7 @@ smtpd_reset_mail(struct smtpd_sess *s)
 	free(s->rcpt);
 	s->rcpt = NULL;
 	s->nrcpt = s->rcpt_overshoot = 0;
+	smtpd_sasl_reset_mail();
 	free(s->sender);
 	free(s->envid);
 	s->sender = s->envid = NULL;
@@ -294,6 +296,7 @@ ehlo_cmd(struct smtpd_sess *s, const char *arg)
 	KW(EHLO_ETRN, "ETRN");
 	if (smtpd_tls_offer(s))
 		KW(EHLO_STARTTLS, "STARTTLS");
+	smtpd_sasl_ehlo(s);
 	KW(EHLO_ENHANCED, "ENHANCEDSTATUSCODES");
 	KW(EHLO_8BITMIME, "8BITMIME");
 	KW(EHLO_DSN, "DSN");
@@ -730,6 +733,7 @@ smtpd_main(int argc, char **argv)
 
 	memset(s, 0, sizeof(*s));
 	setup(s);
+	smtpd_sasl_setup(s);
 	if (check_setup() < 0)
 		warn("restriction setup failed: every command that needs a "
 		    "policy decision will be deferred");

@@ -92,8 +92,10 @@ open_submit(struct smtpd_sess *s)
 	}
 	str_free(&err);
 	/* as Postfix's smtpd, once the queue id exists: before cleanup logs */
-	info("%s: client=%s", submit_id(sub), s->namaddr);
 	str_init(&t);
+	smtpd_sasl_log(&t);
+	info("%s: client=%s%s", submit_id(sub), s->namaddr, t.s ? t.s : "");
+	str_reset(&t);
 	submit_recs(sub, REC_FROM, s->sender);
 	if (s->local) {
 		attr(sub, "rewrite_context", "local");
@@ -110,9 +112,14 @@ open_submit(struct smtpd_sess *s)
 		attr(sub, "client_port", s->port);
 		if (s->helo)
 			attr(sub, "helo_name", s->helo);
+		/* for the Received: header (smtpd_sasl_authenticated_header) */
+		if (smtpd_sasl_username() &&
+		    conf_bool(P_smtpd_sasl_authenticated_header))
+			attr(sub, "sasl_auth_header", smtpd_sasl_username());
 	}
 	if (how == SUBMIT_CLEANUP)
-		attr(sub, "protocol", s->proto);
+		attr(sub, "protocol", !smtpd_sasl_username() ? s->proto :
+		    s->ck.tls ? "ESMTPSA" : "ESMTPA");
 	if (s->tls_info && conf_bool(P_smtpd_tls_received_header))
 		attr(sub, "tls_info", s->tls_info);
 	if (s->body)

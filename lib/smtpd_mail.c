@@ -114,8 +114,9 @@ mail_params(struct smtpd_sess *s, char *p)
 			}
 			s->envid = xstrdup(s->tmp.s);
 		} else if (strcasecmp(w, "AUTH") == 0 && v &&
-		    conf_bool(P_smtpd_sasl_auth_enable)) {
-			/* RFC 4954 5: ignored until AUTH is implemented */
+		    smtpd_sasl_active(s)) {
+			if (smtpd_sasl_mail_param(s, v) < 0)
+				return -1;
 		} else {
 			if (v)
 				v[-1] = '=';

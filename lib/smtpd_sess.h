@@ -163,6 +163,16 @@ int	smtpd_tls_wrapper(struct smtpd_sess *);
 int	smtpd_tls_starttls(struct smtpd_sess *, const char *);
 void	smtpd_tls_end(struct smtpd_sess *);
 
+/* lib/smtpd_sasl.c (SMTP AUTH; s->ck.tls says the session is encrypted) */
+void	smtpd_sasl_setup(struct smtpd_sess *);
+int	smtpd_sasl_active(struct smtpd_sess *);
+void	smtpd_sasl_ehlo(struct smtpd_sess *);
+int	smtpd_sasl_cmd(struct smtpd_sess *, const char *);
+int	smtpd_sasl_mail_param(struct smtpd_sess *, const char *);
+void	smtpd_sasl_reset_mail(void);
+void	smtpd_sasl_log(struct str *);
+const char *smtpd_sasl_username(void);
+
 /* lib/smtpd_anvil.c */
 int	smtpd_anvil_connect(struct smtpd_sess *);
 void	smtpd_anvil_disconnect(void);

@@ -89,6 +89,7 @@ handshake(struct smtpd_sess *s)
 	}
 	str_free(&err);
 	s->tls_info = tls_session_info(&s->in);
+	s->ck.tls = 1;		/* restrictions and SASL security options */
 	if (conf_int(P_smtpd_tls_loglevel) >= 1)
 		info("Anonymous TLS connection established from %s: %s",
 		    s->namaddr, s->tls_info);

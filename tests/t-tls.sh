@@ -91,6 +91,15 @@ serve helo -o smtpd_tls_security_level=may $RSA -o smtpd_helo_required=yes
 serve wrap -o smtpd_tls_wrappermode=yes $RSA
 serve nokey -o smtpd_tls_security_level=may \
     -o "smtpd_tls_cert_file=$K/missing.crt"
+# submission: AUTH only over TLS, relaying only for logged-in users
+printf 'alice %s\n' "$(openssl passwd -6 'alice pw')" > "$T/etc/users"
+# shellcheck disable=SC2086
+serve sub -o smtpd_tls_security_level=encrypt $RSA \
+    -o smtpd_sasl_auth_enable=yes -o smtpd_sasl_type=mta \
+    -o "smtpd_sasl_password_maps=texthash:$T/etc/users" \
+    -o smtpd_tls_auth_only=yes -o smtpd_sasl_authenticated_header=yes \
+    -o "smtpd_relay_restrictions=permit_sasl_authenticated,reject" \
+    -o smtpd_tls_received_header=yes
 
 G="220 $H ESMTP Postfix"
 
@@ -221,6 +230,35 @@ cipher ECDHE-RSA-AES256-GCM-SHA384 \(256/256 bits\)\)$"
 	has "Received: with ESMTPS" "^	by $H \(Postfix\) with ESMTPS id"
 else
 	fail "Received: header" "no queue file with the message"
+fi
+
+# --- SMTP AUTH over TLS (submission) ----------------------------------------
+talk "$P_sub" <<'EOF'
+1
+1|EHLO client.example\r\n
+1|QUIT\r\n
+EOF
+if grep -q "^250.AUTH" "$T/out"; then fail "submission: no AUTH before TLS" \
+    "$(cat "$T/out")"; else ok "submission: no AUTH before TLS"; fi
+if command -v swaks >/dev/null; then
+	n0=$(nfiles)
+	swaks --server "127.0.0.1:$P_sub" --tls --auth PLAIN \
+	    --auth-user alice --auth-password 'alice pw' \
+	    --from alice@example.com --to friend@elsewhere.example \
+	    --h-Subject "tls and auth" > "$T/swaks" 2>&1
+	has "submission: STARTTLS then AUTH PLAIN: 235" \
+	    "235 2.7.0 Authentication successful" "$T/swaks"
+	has "submission: relayed for the logged-in user" \
+	    "250 2.0.0 Ok: queued as" "$T/swaks"
+	f=$(grep -l "tls and auth" "$Q"/incoming/* 2>/dev/null | head -1)
+	check "submission: Received: says ESMTPSA, TLS and the sender" \
+	    sh -c "grep -q 'with ESMTPSA id' '$f' && grep -q '(using TLSv1.2' '$f' && grep -q '(Authenticated sender: alice)' '$f'"
+	swaks --server "127.0.0.1:$P_sub" --tls --auth PLAIN \
+	    --auth-user alice --auth-password 'wrong' \
+	    --from alice@example.com --to friend@elsewhere.example \
+	    > "$T/swaks" 2>&1
+	has "submission: a wrong password over TLS: 535 5.7.8" \
+	    "535 5.7.8 Error: authentication failed" "$T/swaks"
 fi
 
 if command -v swaks >/dev/null; then

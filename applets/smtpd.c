@@ -439,6 +439,21 @@ quit_cmd(struct smtpd_sess *s, const char *arg)
 
 /* the session ------------------------------------------------------------ */
 
+/* the client's names where the session and the restrictions use them */
+static void
+peer_names(struct smtpd_sess *s)
+{
+	free(s->namaddr);
+	if (conf_bool(P_smtpd_client_port_logging) && !s->local)
+		s->namaddr = xasprintf("%s[%s]:%s", s->name, s->addr, s->port);
+	else
+		s->namaddr = xasprintf("%s[%s]", s->name, s->addr);
+	s->ck.client_name = s->name;
+	s->ck.client_reverse_name = s->reverse_name;
+	s->ck.client_name_status = s->name_status;
+	s->ck.client_reverse_status = s->reverse_status;
+}
+
 static void
 setup(struct smtpd_sess *s)
 {
@@ -475,10 +490,7 @@ setup(struct smtpd_sess *s)
 	free(copy);
 
 	smtpd_peer(s);
-	if (conf_bool(P_smtpd_client_port_logging) && !s->local)
-		s->namaddr = xasprintf("%s[%s]:%s", s->name, s->addr, s->port);
-	else
-		s->namaddr = xasprintf("%s[%s]", s->name, s->addr);
+	peer_names(s);
 
 	v = conf_str(P_smtpd_forbid_bare_newline);
 	if (strcasecmp(v, "reject") == 0)
@@ -499,12 +511,9 @@ setup(struct smtpd_sess *s)
 	}
 
 	check_init(&s->ck);
-	s->ck.client_name = s->name;
-	s->ck.client_reverse_name = s->reverse_name;
+	peer_names(s);
 	s->ck.client_addr = s->addr;
 	s->ck.client_port = s->port;
-	s->ck.client_name_status = s->name_status;
-	s->ck.client_reverse_status = s->reverse_status;
 	s->ck.protocol = s->proto;
 	smtpd_tls_setup(s);
 }
@@ -738,6 +747,8 @@ smtpd_main(int argc, char **argv)
 		warn("restriction setup failed: every command that needs a "
 		    "policy decision will be deferred");
 	priv_daemon();		/* tables are open: network code unprivileged */
+	smtpd_peer_name(s);	/* DNS answers are parsed unprivileged */
+	peer_names(s);
 	info("connect from %s", s->namaddr);
 	str_init(&reply);
 	if (smtpd_anvil_connect(s) < 0 || smtpd_tls_wrapper(s) < 0)

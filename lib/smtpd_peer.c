@@ -20,6 +20,7 @@
 
 #include <netdb.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -166,16 +167,20 @@ forward_ok(const char *host, int fam, const unsigned char *a)
 	return r;
 }
 
-/* smtpd_peer - fill in the client's address, port and names */
+/*
+ * smtpd_peer - the client's address and port (no network I/O: this runs
+ * before privileges are dropped); its names are "unknown" until
+ * smtpd_peer_name()
+ */
 void
 smtpd_peer(struct smtpd_sess *s)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	char host[NI_MAXHOST], serv[NI_MAXSERV];
-	unsigned char a[INET_ADDR_LEN], b[INET_ADDR_LEN];
-	struct str t = STR_INIT, name = STR_INIT;
-	int fam, fam2, r;
+	unsigned char a[INET_ADDR_LEN];
+	struct str t = STR_INIT;
+	int fam;
 
 	s->name_status = s->reverse_status = CHECK_NAME_OK;
 	if (getpeername(0, (struct sockaddr *)&ss, &len) < 0 ||
@@ -191,7 +196,6 @@ smtpd_peer(struct smtpd_sess *s)
 	    sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV);
 	/* as Postfix: an IPv4-mapped IPv6 client is an IPv4 client */
 	str_init(&t);
-	str_init(&name);
 	if (inet_addr_parse(host, &fam, a) == 0 &&
 	    inet_addr_unmap(&fam, a) == 0) {
 		inet_addr_format(fam, a, &t);
@@ -201,11 +205,35 @@ smtpd_peer(struct smtpd_sess *s)
 	}
 	s->addr = xstrdup(host);
 	s->port = xstrdup(serv);
+	s->name = xstrdup("unknown");
+	s->reverse_name = xstrdup("unknown");
+	s->name_status = s->reverse_status = CHECK_NAME_UNKNOWN;
+	s->lookup_name = conf_bool(P_smtpd_peername_lookup) &&
+	    fam != AF_UNSPEC;
+	str_free(&t);
+}
+
+/*
+ * smtpd_peer_name - the client's names: the reverse name (the hosts
+ * file, else PTR) and the forward-confirmed name, with Postfix's three
+ * outcomes.  DNS answers are parsed here, so this runs unprivileged.
+ */
+void
+smtpd_peer_name(struct smtpd_sess *s)
+{
+	unsigned char a[INET_ADDR_LEN], b[INET_ADDR_LEN];
+	struct str t = STR_INIT, name = STR_INIT;
+	int fam, fam2, r;
+
+	if (s->local || !s->lookup_name ||
+	    inet_addr_parse(s->addr, &fam, a) < 0)
+		return;
+	str_init(&t);
+	str_init(&name);
+	free(s->name);
+	free(s->reverse_name);
 	s->name = s->reverse_name = NULL;
-	if (!conf_bool(P_smtpd_peername_lookup) || fam == AF_UNSPEC) {
-		s->name_status = s->reverse_status = CHECK_NAME_UNKNOWN;
-		goto unknown;
-	}
+	s->name_status = s->reverse_status = CHECK_NAME_OK;
 
 	/* the reverse name: the hosts file, else the first PTR record */
 	if (!hosts_reverse(fam, a, &name)) {

@@ -51,6 +51,7 @@ struct smtpd_sess {
 	struct io	in;		/* fd 0 */
 	struct io	out;		/* fd 1 (the same socket, or -bs) */
 	int		local;		/* sendmail -bs: no network peer */
+	int		lookup_name;	/* smtpd_peer_name() has work */
 	int		hangup;		/* a 421/521 reply was sent */
 	int		eof;		/* the client went away */
 	const char	*where;		/* "CONNECT", "MAIL", "DATA", ... */
@@ -140,6 +141,7 @@ int	smtpd_mail_rcpt(struct smtpd_sess *, const char *);
 
 /* lib/smtpd_peer.c */
 void	smtpd_peer(struct smtpd_sess *);
+void	smtpd_peer_name(struct smtpd_sess *);
 
 /* lib/smtpd_data.c */
 int	smtpd_data_cmd(struct smtpd_sess *, const char *);

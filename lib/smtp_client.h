@@ -32,6 +32,7 @@ struct smtp_addr;
 #define SMTP_F_SMTPUTF8		16
 #define SMTP_F_DSN		32
 #define SMTP_F_AUTH		64
+#define SMTP_F_STARTTLS		128
 
 #define SMTP_DSN_MAX		16	/* "X.YYY.ZZZ" and the NUL */
 #define SMTP_REPLY_LINES_MAX	1000	/* more lines: a malformed reply */
@@ -92,6 +93,8 @@ struct smtp_sess {
 	 * smtp_sasl_security_options.  smtp_connect() clears it.
 	 */
 	int		tls_active;
+	/* the next hop ("[host]:port", "domain"; not owned): TLS policy */
+	const char	*nexthop;
 	char		*auth_mechs;	/* AUTH mechanisms offered, or NULL */
 	int		authed;		/* AUTH succeeded in this session */
 	/* settings, from main.cf by smtp_sess_init(); callers may change */

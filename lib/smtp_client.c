@@ -697,7 +697,9 @@ tls_begin(struct smtp_sess *s, int level, const char *match)
 		name = xstrdup(s->host);
 	else {
 		sn = conf_str(P_smtp_tls_servername);
-		if (*sn == 0 || strcasecmp(sn, "hostname") == 0)
+		if (*sn == 0)
+			name = xstrdup("");	/* no SNI, as Postfix */
+		else if (strcasecmp(sn, "hostname") == 0)
 			name = xstrdup(s->host);
 		else if (strcasecmp(sn, "nexthop") == 0)
 			name = nexthop_name(s->nexthop);
@@ -708,7 +710,7 @@ tls_begin(struct smtp_sess *s, int level, const char *match)
 	if (!verify && (strchr(name, ':') || strspn(name, "0123456789.") ==
 	    strlen(name)))
 		name[0] = 0;
-	s->io.timeout = s->t_helo;
+	s->io.timeout = (int)conf_time(P_smtp_starttls_timeout);
 	if (tls_client_start(&s->io, *tc, name, verify, &err) < 0) {
 		if (conf_int(P_smtp_tls_loglevel) >= 1 || verify)
 			info("SSL_connect error to %s: %s", s->relay, err.s);

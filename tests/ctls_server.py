@@ -6,7 +6,7 @@
 # PLAIN.  Usage: ctls_server.py LOG CERT KEY [options]; it listens on
 # 127.0.0.1, writes the port to LOG.port, serves sessions until killed.
 # LOG gets "C: command" lines, "T: tls" when TLS starts, "D: line" for
-# the message.  Options:
+# the message, "N: name" for the SNI name the client sent.  Options:
 #   --no-starttls   do not offer STARTTLS
 #   --wrapper       TLS at connect (port 465 style)
 #   --inject        send "250 injected" in the same packet as the 220
@@ -28,6 +28,12 @@ def main():
     with open(log + ".port", "w") as f:
         f.write("%d\n" % ls.getsockname()[1])
     out = open(log, "a", buffering=1)
+
+    def sni(sock, name, c):
+        if name:
+            out.write("N: %s\n" % name)
+        return None
+    ctx.sni_callback = sni
     while True:
         c, _ = ls.accept()
         c.settimeout(10)

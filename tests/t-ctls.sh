@@ -133,6 +133,20 @@ else fail "may: EHLO again after STARTTLS" "$(tr '\n' '|' < "$T/s.log")"; fi
 has "may: logged as Postfix" \
     "Untrusted TLS connection established to $HR:$P: TLSv1\.[23] with cipher" \
     "$T/maillog"
+lacks "may: no SNI by default (smtp_tls_servername empty)" "^N: "
+conf "smtp_tls_security_level = may
+smtp_tls_servername = hostname"
+req smtp "[srv.test]:$P"
+has "smtp_tls_servername = hostname: SNI" "^N: srv\.test$" "$T/s.log"
+conf "smtp_tls_security_level = may
+smtp_tls_servername = sni.example"
+req smtp "[srv.test]:$P"
+has "smtp_tls_servername literal: SNI" "^N: sni\.example$" "$T/s.log"
+conf "smtp_tls_security_level = may
+smtp_tls_loglevel = 0"
+req smtp "[srv.test]:$P"
+lacks "smtp_tls_loglevel 0: no TLS log line" "TLS connection established" \
+    "$T/maillog"
 conf "smtp_tls_security_level = none"
 req smtp "[srv.test]:$P"
 lacks "none: no STARTTLS" "^C: STARTTLS"

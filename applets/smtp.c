@@ -156,7 +156,7 @@ deliver(struct agent_req *req, struct agent_msg *msg)
 		}
 		if (req->conn.tv_sec == 0)
 			gettimeofday(&req->conn, NULL);
-		if (smtp_helo(&s) < 0) {
+		if (smtp_greet(&s, &list.v[i]) < 0) {
 			answered |= s.answered;
 			str_set(&why, s.why.s);
 			str_copy(lastdsn, s.dsn, sizeof(lastdsn));

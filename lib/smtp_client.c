@@ -751,7 +751,8 @@ smtp_helo(struct smtp_sess *s)
 	char *match = NULL;
 	int level, ret = -1;
 
-	if (s->lmtp)
+	s->tls_retry_plain = 0;
+	if (s->lmtp || s->tls_off)
 		level = TLS_NONE;	/* no lmtp_tls_* settings yet */
 	else if ((level = tls_level(s, &match)) < 0)
 		return -1;
@@ -802,12 +803,39 @@ smtp_helo(struct smtp_sess *s)
 		s->fd = -1;
 		goto out;
 	}
-	if (tls_begin(s, level, match) < 0)
+	if (tls_begin(s, level, match) < 0) {
+		/* opportunistic: Postfix tries the server again in plaintext */
+		if (level == TLS_MAY && s->why.len > 0 &&
+		    strstr(s->why.s, "Server certificate") == NULL)
+			s->tls_retry_plain = 1;
 		goto out;
+	}
 	ret = hello(s, 0);
 out:
 	free(match);
 	return ret;
+}
+
+/*
+ * smtp_greet - smtp_helo(); when an opportunistic ("may") TLS handshake
+ * failed, a new connection to a without TLS and smtp_helo() again, as
+ * Postfix does.  0, or -1 with the failure.
+ */
+int
+smtp_greet(struct smtp_sess *s, const struct smtp_addr *a)
+{
+	int r;
+
+	if (smtp_helo(s) == 0)
+		return 0;
+	if (!s->tls_retry_plain)
+		return -1;
+	info("%s: %s; trying again without TLS", s->relay, s->why.s);
+	smtp_close(s);
+	s->tls_off = 1;
+	r = smtp_connect(s, a) < 0 ? -1 : smtp_helo(s);
+	s->tls_off = 0;
+	return r;
 }
 
 /* SMTP AUTH (SASL PLAIN and LOGIN) ------------------------------------ */

@@ -93,6 +93,8 @@ struct smtp_sess {
 	 * smtp_sasl_security_options.  smtp_connect() clears it.
 	 */
 	int		tls_active;
+	int		tls_off;	/* smtp_greet()'s plaintext retry */
+	int		tls_retry_plain;	/* "may" handshake failed */
 	/* the next hop ("[host]:port", "domain"; not owned): TLS policy */
 	const char	*nexthop;
 	char		*auth_mechs;	/* AUTH mechanisms offered, or NULL */
@@ -109,6 +111,7 @@ struct smtp_sess {
 void	smtp_sess_init(struct smtp_sess *, int);
 int	smtp_connect(struct smtp_sess *, const struct smtp_addr *);
 int	smtp_helo(struct smtp_sess *);
+int	smtp_greet(struct smtp_sess *, const struct smtp_addr *);
 int	smtp_xfer(struct smtp_sess *, struct smtp_msg *, struct smtp_rcpt *,
 	    size_t);
 void	smtp_sasl_open(void);

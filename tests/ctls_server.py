@@ -11,6 +11,7 @@
 #   --wrapper       TLS at connect (port 465 style)
 #   --inject        send "250 injected" in the same packet as the 220
 #                   reply to STARTTLS (the client must not read it)
+#   --bad-tls       answer the TLS handshake with plaintext and close
 import socket
 import ssl
 import sys
@@ -82,6 +83,10 @@ def session(c, ctx, opts, out):
             if "--inject" in opts:
                 r += b"250 injected\r\n"
             c.sendall(r)
+            if "--bad-tls" in opts:
+                c.sendall(b"this is no TLS\r\n")
+                out.write("T: bad\n")
+                return
             c = ctx.wrap_socket(c, server_side=True)
             f = c.makefile("rb")
             tls = True

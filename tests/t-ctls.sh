@@ -6,7 +6,8 @@
 # against tests/ctls_server.py (Python's ssl: STARTTLS or wrapper mode)
 # with a CA and a server certificate made here by openssl.  Checked:
 # smtp_tls_security_level may / encrypt / verify / secure, the fallback
-# to plaintext (may) and the 4.7.x deferrals (encrypt, verify) with
+# to plaintext (may; also after a failed handshake, on a new connection)
+# and the 4.7.x deferrals (encrypt, verify) with
 # Postfix's reasons, smtp_tls_CAfile, the name check, wrapper mode,
 # smtp_tls_policy_maps, AUTH PLAIN after STARTTLS with
 # smtp_sasl_tls_security_options (noplaintext in plaintext), the STARTTLS response injection, the log line.
@@ -231,6 +232,23 @@ req smtp "[srv.test]:$P"
 has "injection: deferred 4.7.5" \
     "^a@example.org deferred 4\.7\.5 $HR:$P Cannot start TLS" "$T/out"
 lacks "injection: no MAIL" "^C: MAIL"
+
+# --- a failed handshake: "may" tries again in plaintext, "encrypt" defers --
+srv --bad-tls
+conf "smtp_tls_security_level = may"
+req smtp "[srv.test]:$P"
+has "may, handshake fails: delivered in plaintext on a new connection" \
+    "^a@example.org sent 2\.0\.0" "$T/out"
+if awk '/^T: bad/ { b = NR } /^C: STARTTLS/ { n++ } /^C: MAIL/ { m = NR }
+    END { exit !(b && m > b && n == 1) }' "$T/s.log"; then
+	ok "may, handshake fails: the retry sends no STARTTLS"
+else fail "may, handshake fails: retry" "$(tr '\n' '|' < "$T/s.log")"; fi
+has "may, handshake fails: logged" "trying again without TLS" "$T/maillog"
+conf "smtp_tls_security_level = encrypt"
+req smtp "[srv.test]:$P"
+same "encrypt, handshake fails: deferred 4.7.5" \
+"a@example.org deferred 4.7.5 $R:$P Cannot start TLS: handshake failure"
+lacks "encrypt, handshake fails: no plaintext retry" "^C: MAIL"
 
 # --- wrapper mode -------------------------------------------------------------
 srv --wrapper

@@ -40,6 +40,7 @@
 #include "../config.h"
 #include "conf.h"
 #include "io.h"
+#include "log.h"
 #include "maps.h"
 #include "num.h"
 #include "queue.h"
@@ -47,7 +48,6 @@
 #include "smtp_client.h"
 #include "str.h"
 #include "tls.h"
-#include "log.h"
 #include "x.h"
 
 #define PIPE_MAX	100	/* commands in flight when pipelining */

@@ -10,7 +10,8 @@
 # and the 4.7.x deferrals (encrypt, verify) with
 # Postfix's reasons, smtp_tls_CAfile, the name check, wrapper mode,
 # smtp_tls_policy_maps, AUTH PLAIN after STARTTLS with
-# smtp_sasl_tls_security_options (noplaintext in plaintext), the STARTTLS response injection, the log line.
+# smtp_sasl_tls_security_options (noplaintext in plaintext), the
+# STARTTLS response injection, SNI, the log line.
 #
 # Runs as root in a private network and mount namespace (unshare -mn),
 # /etc/hosts bind-mounted to name srv.test.

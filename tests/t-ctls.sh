@@ -52,6 +52,19 @@ mkdir -p "$K"
 	printf 'subjectAltName=DNS:srv.test\n' > ext
 	openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key \
 	    -CAcreateserial -out srv.crt -days 2 -extfile ext
+	# one not valid until 2099 (a clock before the build date looks so)
+	openssl req -newkey rsa:2048 -nodes -keyout fut.key -out fut.csr \
+	    -subj "/CN=srv.test"
+	touch index.txt
+	echo 01 > serial
+	printf '[ca]\ndefault_ca=c\n[c]\ndatabase=index.txt\n' > ca.cnf
+	printf 'new_certs_dir=.\nserial=serial\ndefault_md=sha256\n' >> ca.cnf
+	printf 'policy=p\n' >> ca.cnf
+	printf '[p]\ncommonName=supplied\n[e]\nsubjectAltName=DNS:srv.test\n' \
+	    >> ca.cnf
+	openssl ca -batch -config ca.cnf -cert ca.crt -keyfile ca.key \
+	    -in fut.csr -out fut.crt -startdate 20991231000000Z \
+	    -enddate 21001231000000Z -extensions e
 	chmod 644 ./*
 ) > "$T/openssl.log" 2>&1 || { fail "openssl" "$(tail -3 "$T/openssl.log")"
 	exit 1; }
@@ -94,8 +107,8 @@ srv() {
 	srv_stop
 	: > "$T/s.log"
 	rm -f "$T/s.log.port"
-	python3 "$TOP/tests/ctls_server.py" "$T/s.log" "$K/srv.crt" \
-	    "$K/srv.key" "$@" &
+	python3 "$TOP/tests/ctls_server.py" "$T/s.log" "$K/${SC:-srv}.crt" \
+	    "$K/${SC:-srv}.key" "$@" &
 	SPID=$!
 	i=0
 	while [ ! -s "$T/s.log.port" ] && [ $i -lt 200 ]; do
@@ -197,6 +210,13 @@ smtp_tls_CAfile = $K/ca.crt"
 req smtp "[srv.test]:$P"
 has "secure, nexthop name matches: delivered" "^a@example.org sent 2\.0\.0" \
     "$T/out"
+
+# a certificate not yet valid: deferred, never bounced
+SC=fut srv
+req smtp "[srv.test]:$P"
+same "verify, not yet valid: deferred 4.7.5 (not bounced)" \
+"a@example.org deferred 4.7.5 $R:$P Server certificate not verified"
+SC= srv
 
 # --- smtp_tls_policy_maps -----------------------------------------------------
 printf '[srv.test]:%s encrypt\n[127.0.0.1]:%s verify match=srv.test\n' \

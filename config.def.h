@@ -515,7 +515,7 @@ PARAM(smtp_skip_5xx_greeting, BOOL, "yes", 0, 0,
 PARAM(smtp_starttls_timeout, TIME, "300s", 1, 0,
     "How long smtp waits for the TLS handshake.")
 PARAM(smtp_tls_CAfile, STR, "", 0, 0,
-    "A file of trusted CA certificates for smtp.")
+    "Trusted CA certificates for smtp (empty: the system bundle).")
 PARAM(smtp_tls_CApath, STR, "", 0, 0,
     "A directory of trusted CA certificates for smtp.")
 PARAM(smtp_tls_cert_file, STR, "", 0, 0,

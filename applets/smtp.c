@@ -130,6 +130,7 @@ deliver(struct agent_req *req, struct agent_msg *msg)
 	r = xcalloc(req->nrcpt, sizeof(*r));
 	map = xcalloc(req->nrcpt, sizeof(*map));
 	smtp_sess_init(&s, lmtp);
+	s.nexthop = req->nexthop;
 	for (i = 0; i < list.n; i++) {
 		for (nopen = 0, j = 0; j < req->nrcpt; j++)
 			if (req->rcpt[j].status == AGENT_NONE) {
@@ -155,7 +156,7 @@ deliver(struct agent_req *req, struct agent_msg *msg)
 		}
 		if (req->conn.tv_sec == 0)
 			gettimeofday(&req->conn, NULL);
-		if (smtp_helo(&s) < 0) {
+		if (smtp_greet(&s, &list.v[i]) < 0) {
 			answered |= s.answered;
 			str_set(&why, s.why.s);
 			str_copy(lastdsn, s.dsn, sizeof(lastdsn));

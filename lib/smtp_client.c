@@ -40,12 +40,14 @@
 #include "../config.h"
 #include "conf.h"
 #include "io.h"
+#include "log.h"
 #include "maps.h"
 #include "num.h"
 #include "queue.h"
 #include "smtp_addr.h"
 #include "smtp_client.h"
 #include "str.h"
+#include "tls.h"
 #include "x.h"
 
 #define PIPE_MAX	100	/* commands in flight when pipelining */
@@ -467,6 +469,8 @@ features(struct smtp_sess *s, const char *lines)
 			s->features |= SMTP_F_SMTPUTF8;
 		else if (strcasecmp(kw, "DSN") == 0)
 			s->features |= SMTP_F_DSN;
+		else if (strcasecmp(kw, "STARTTLS") == 0)
+			s->features |= SMTP_F_STARTTLS;
 		else if (strcasecmp(kw, "AUTH") == 0 && (p[4 + n] == ' ' ||
 		    p[4 + n] == '=')) {
 			/* "AUTH PLAIN LOGIN" or the old "AUTH=PLAIN LOGIN" */
@@ -507,25 +511,24 @@ refused(struct smtp_sess *s, int soft)
 	return -1;
 }
 
-/*
- * smtp_helo - the greeting, then EHLO (HELO when EHLO is refused) or
- * LHLO; the server's features in s->features.  0, or -1 with the
- * failure ("host H[ip] refused to talk to me: 554 ...").
- */
-int
-smtp_helo(struct smtp_sess *s)
+/* the greeting (when greet), then EHLO, HELO or LHLO */
+static int
+hello(struct smtp_sess *s, int greet)
 {
 	struct str lines;
 	int ret = -1;
 
 	str_init(&lines);
-	if (get_reply(s, s->t_helo, "receiving the initial server greeting",
-	    NULL) < 0)
-		goto out;
-	s->answered = 1;
-	if (s->reply.code / 100 != 2) {
-		refused(s, s->reply.code / 100 == 5 ? s->skip_5xx : 1);
-		goto out;
+	if (greet) {
+		if (get_reply(s, s->t_helo,
+		    "receiving the initial server greeting", NULL) < 0)
+			goto out;
+		s->answered = 1;
+		if (s->reply.code / 100 != 2) {
+			refused(s, s->reply.code / 100 == 5 ? s->skip_5xx :
+			    1);
+			goto out;
+		}
 	}
 	if (s->lmtp) {
 		io_printf(&s->io, "LHLO %s\r\n", s->helo_name);
@@ -568,6 +571,271 @@ smtp_helo(struct smtp_sess *s)
 out:
 	str_free(&lines);
 	return ret;
+}
+
+/* TLS (STARTTLS and wrapper mode) ------------------------------------- */
+
+#define TLS_NONE	0
+#define TLS_MAY		1
+#define TLS_ENCRYPT	2
+#define TLS_VERIFY	3
+#define TLS_SECURE	4
+
+#define CA_BUNDLE	"/etc/ssl/certs/ca-certificates.crt"
+
+static struct maps *tls_policy;		/* smtp_tls_policy_maps, once */
+static struct tls_conf *tls_plain;	/* no trust anchors */
+static struct tls_conf *tls_ca;		/* smtp_tls_CAfile */
+
+static int
+tls_level_word(const char *w, size_t n)
+{
+	static const struct {
+		const char *name;
+		int level;
+	} lv[] = {
+		{ "none", TLS_NONE }, { "may", TLS_MAY }, { "dane", TLS_MAY },
+		{ "encrypt", TLS_ENCRYPT }, { "dane-only", TLS_ENCRYPT },
+		{ "verify", TLS_VERIFY }, { "secure", TLS_SECURE },
+	};
+	size_t i;
+
+	if (n == 0)
+		return TLS_NONE;
+	for (i = 0; i < sizeof(lv) / sizeof(lv[0]); i++)
+		if (strlen(lv[i].name) == n &&
+		    strncasecmp(w, lv[i].name, n) == 0)
+			return lv[i].level;
+	return -1;
+}
+
+/* the next hop's domain: "[host]:port" -> "host" (a new string) */
+static char *
+nexthop_name(const char *nh)
+{
+	const char *e;
+
+	if (nh == NULL)
+		return xstrdup("");
+	if (*nh == '[' && (e = strchr(nh, ']')) != NULL)
+		return xstrndup(nh + 1, (size_t)(e - nh - 1));
+	if ((e = strrchr(nh, ':')) != NULL && strchr(nh, ':') == e)
+		return xstrndup(nh, (size_t)(e - nh));
+	return xstrdup(nh);
+}
+
+/*
+ * the security level for this session: smtp_tls_policy_maps (the next
+ * hop as given, e.g. "[host]:port" or "example.com"), else
+ * smtp_tls_security_level; *match gets a "match=" name (a new string)
+ * or NULL.  -1 with the failure.
+ */
+static int
+tls_level(struct smtp_sess *s, char **match)
+{
+	const char *v = NULL, *p, *w;
+	int r = 0, level;
+	size_t n;
+
+	*match = NULL;
+	if (*conf_str(P_smtp_tls_policy_maps) && s->nexthop && *s->nexthop) {
+		if (tls_policy == NULL)
+			tls_policy = maps_open("smtp_tls_policy_maps",
+			    conf_str(P_smtp_tls_policy_maps), DICT_FOLD);
+		r = maps_find(tls_policy, s->nexthop, MAPS_FULL, &v);
+		if (r < 0) {
+			fail(s, "4.3.0", "TLS policy lookup for %s: "
+			    "table lookup error", s->nexthop);
+			return -1;
+		}
+	}
+	if (r == 0 || v == NULL)
+		v = conf_str(P_smtp_tls_security_level);
+	p = v + strspn(v, " \t,");
+	n = strcspn(p, " \t,");
+	if ((level = tls_level_word(p, n)) < 0) {
+		fail(s, "4.7.5", "client TLS configuration problem: "
+		    "invalid TLS security level \"%.*s\"", (int)n, p);
+		return -1;
+	}
+	for (p += n; *p; p += n) {
+		p += strspn(p, " \t,");
+		n = strcspn(p, " \t,");
+		if (n > 6 && strncasecmp(p, "match=", 6) == 0 &&
+		    *match == NULL) {
+			w = p + 6;
+			*match = xstrndup(w, strcspn(w, ":, \t"));
+		}
+	}
+	return level;
+}
+
+/* the handshake on the open connection; the session's failure on -1 */
+static int
+tls_begin(struct smtp_sess *s, int level, const char *match)
+{
+	struct tls_conf **tc = level >= TLS_VERIFY ? &tls_ca : &tls_plain;
+	const char *ca = conf_str(P_smtp_tls_CAfile), *sn;
+	struct str err;
+	char *name = NULL;
+	int verify = level >= TLS_VERIFY, ret = -1;
+
+	str_init(&err);
+	if (*ca == 0)
+		ca = CA_BUNDLE;
+	if (*tc == NULL && (*tc = tls_client_conf(verify ? ca : NULL,
+	    &err)) == NULL) {
+		warn("smtp_tls_CAfile: %s", err.s);
+		fail(s, "4.7.5", "client TLS configuration problem");
+		goto out;
+	}
+	if (verify && match)
+		name = xstrdup(match);
+	else if (level == TLS_SECURE)
+		name = nexthop_name(s->nexthop);
+	else if (verify)
+		name = xstrdup(s->host);
+	else {
+		sn = conf_str(P_smtp_tls_servername);
+		if (*sn == 0)
+			name = xstrdup("");	/* no SNI, as Postfix */
+		else if (strcasecmp(sn, "hostname") == 0)
+			name = xstrdup(s->host);
+		else if (strcasecmp(sn, "nexthop") == 0)
+			name = nexthop_name(s->nexthop);
+		else
+			name = xstrdup(sn);
+	}
+	/* no SNI with an address (RFC 6066) */
+	if (!verify && (strchr(name, ':') || strspn(name, "0123456789.") ==
+	    strlen(name)))
+		name[0] = 0;
+	s->io.timeout = (int)conf_time(P_smtp_starttls_timeout);
+	if (tls_client_start(&s->io, *tc, name, verify, &err) < 0) {
+		if (conf_int(P_smtp_tls_loglevel) >= 1 || verify)
+			info("SSL_connect error to %s: %s", s->relay, err.s);
+		if (verify && strstr(err.s, "certificate") != NULL)
+			fail(s, "4.7.5", "Server certificate not verified");
+		else
+			fail(s, "4.7.5", "Cannot start TLS: handshake "
+			    "failure");
+		/* the stream is in an unknown state: no QUIT */
+		s->io.wbuf.len = 0;
+		close(s->fd);
+		s->fd = -1;
+		goto out;
+	}
+	s->tls_active = 1;
+	if (conf_int(P_smtp_tls_loglevel) >= 1)
+		info("%s TLS connection established to %s: %s",
+		    verify ? "Verified" : "Untrusted", s->relay,
+		    tls_session_info(&s->io));
+	ret = 0;
+out:
+	free(name);
+	str_free(&err);
+	return ret;
+}
+
+/*
+ * smtp_helo - the greeting, then EHLO (HELO when EHLO is refused) or
+ * LHLO; the server's features in s->features.  With TLS
+ * (smtp_tls_security_level, smtp_tls_policy_maps): the handshake at
+ * connect (smtp_tls_wrappermode), or STARTTLS and EHLO again.  0, or -1
+ * with the failure ("host H[ip] refused to talk to me: 554 ...", "TLS
+ * is required, but was not offered by host H[ip]").
+ */
+int
+smtp_helo(struct smtp_sess *s)
+{
+	char *match = NULL;
+	int level, ret = -1;
+
+	s->tls_retry_plain = 0;
+	if (s->lmtp || s->tls_off)
+		level = TLS_NONE;	/* no lmtp_tls_* settings yet */
+	else if ((level = tls_level(s, &match)) < 0)
+		return -1;
+	if (level > TLS_NONE && conf_bool(P_smtp_tls_wrappermode)) {
+		if (tls_begin(s, level < TLS_ENCRYPT ? TLS_ENCRYPT : level,
+		    match) < 0)
+			goto out;
+		ret = hello(s, 1);
+		goto out;
+	}
+	if (hello(s, 1) < 0)
+		goto out;
+	if (level == TLS_NONE) {
+		ret = 0;
+		goto out;
+	}
+	if (!(s->features & SMTP_F_STARTTLS)) {
+		if (level >= TLS_ENCRYPT) {
+			fail(s, "4.7.4", "TLS is required, but was not "
+			    "offered by host %s", s->namaddr);
+			goto out;
+		}
+		ret = 0;
+		goto out;
+	}
+	io_puts(&s->io, "STARTTLS\r\n");
+	if (flush(s, s->t_helo, "sending the STARTTLS command") < 0 ||
+	    get_reply(s, s->t_helo, "receiving the STARTTLS response",
+	    NULL) < 0)
+		goto out;
+	if (s->reply.code / 100 != 2) {
+		if (level >= TLS_ENCRYPT) {
+			fail(s, "4.7.4", "TLS is required, but host %s "
+			    "refused to start TLS: %s", s->namaddr,
+			    s->reply.text.s);
+			goto out;
+		}
+		ret = 0;	/* opportunistic: go on in plaintext */
+		goto out;
+	}
+	if (io_pending(&s->io) > 0) {
+		/* bytes after "220 Ready": an injection attempt */
+		io_discard(&s->io);
+		fail(s, "4.7.5", "Cannot start TLS: handshake failure "
+		    "(unexpected data after STARTTLS reply from %s)",
+		    s->namaddr);
+		close(s->fd);
+		s->fd = -1;
+		goto out;
+	}
+	if (tls_begin(s, level, match) < 0) {
+		/* opportunistic: Postfix tries the server again in plaintext */
+		if (level == TLS_MAY && s->why.len > 0 &&
+		    strstr(s->why.s, "Server certificate") == NULL)
+			s->tls_retry_plain = 1;
+		goto out;
+	}
+	ret = hello(s, 0);
+out:
+	free(match);
+	return ret;
+}
+
+/*
+ * smtp_greet - smtp_helo(); when an opportunistic ("may") TLS handshake
+ * failed, a new connection to a without TLS and smtp_helo() again, as
+ * Postfix does.  0, or -1 with the failure.
+ */
+int
+smtp_greet(struct smtp_sess *s, const struct smtp_addr *a)
+{
+	int r;
+
+	if (smtp_helo(s) == 0)
+		return 0;
+	if (!s->tls_retry_plain)
+		return -1;
+	info("%s: %s; trying again without TLS", s->relay, s->why.s);
+	smtp_close(s);
+	s->tls_off = 1;
+	r = smtp_connect(s, a) < 0 ? -1 : smtp_helo(s);
+	s->tls_off = 0;
+	return r;
 }
 
 /* SMTP AUTH (SASL PLAIN and LOGIN) ------------------------------------ */
@@ -1240,6 +1508,9 @@ smtp_quit(struct smtp_sess *s)
 void
 smtp_close(struct smtp_sess *s)
 {
+	if (s->io.ctx != NULL)
+		tls_stop(&s->io);
+	s->tls_active = 0;
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;

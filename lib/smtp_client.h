@@ -32,6 +32,7 @@ struct smtp_addr;
 #define SMTP_F_SMTPUTF8		16
 #define SMTP_F_DSN		32
 #define SMTP_F_AUTH		64
+#define SMTP_F_STARTTLS		128
 
 #define SMTP_DSN_MAX		16	/* "X.YYY.ZZZ" and the NUL */
 #define SMTP_REPLY_LINES_MAX	1000	/* more lines: a malformed reply */
@@ -92,6 +93,10 @@ struct smtp_sess {
 	 * smtp_sasl_security_options.  smtp_connect() clears it.
 	 */
 	int		tls_active;
+	int		tls_off;	/* smtp_greet()'s plaintext retry */
+	int		tls_retry_plain;	/* "may" handshake failed */
+	/* the next hop ("[host]:port", "domain"; not owned): TLS policy */
+	const char	*nexthop;
 	char		*auth_mechs;	/* AUTH mechanisms offered, or NULL */
 	int		authed;		/* AUTH succeeded in this session */
 	/* settings, from main.cf by smtp_sess_init(); callers may change */
@@ -106,6 +111,7 @@ struct smtp_sess {
 void	smtp_sess_init(struct smtp_sess *, int);
 int	smtp_connect(struct smtp_sess *, const struct smtp_addr *);
 int	smtp_helo(struct smtp_sess *);
+int	smtp_greet(struct smtp_sess *, const struct smtp_addr *);
 int	smtp_xfer(struct smtp_sess *, struct smtp_msg *, struct smtp_rcpt *,
 	    size_t);
 void	smtp_sasl_open(void);

@@ -375,8 +375,10 @@ smtp_relay_send(const char *buf, size_t len, struct str *out)
 	}
 	str_set(out, "4.4.1 no relay address to try");
 	smtp_sess_init(&s, 0);
+	s.nexthop = smtp_relay_host();
 	for (i = 0; i < list.n; i++) {
-		if (smtp_connect(&s, &list.v[i]) < 0 || smtp_helo(&s) < 0 ||
+		if (smtp_connect(&s, &list.v[i]) < 0 ||
+		    smtp_greet(&s, &list.v[i]) < 0 ||
 		    smtp_auth(&s, smtp_relay_host(), sender) < 0) {
 			str_reset(out);
 			str_addf(out, "%s %s", s.dsn, s.why.s);

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+# MIT licence: see LICENSE.
+#
+# ctls_server.py - a small SMTP server with TLS for t-ctls.sh: STARTTLS
+# (or TLS at connect with --wrapper) through Python's ssl module, AUTH
+# PLAIN.  Usage: ctls_server.py LOG CERT KEY [options]; it listens on
+# 127.0.0.1, writes the port to LOG.port, serves sessions until killed.
+# LOG gets "C: command" lines, "T: tls" when TLS starts, "D: line" for
+# the message, "N: name" for the SNI name the client sent.  Options:
+#   --no-starttls   do not offer STARTTLS
+#   --wrapper       TLS at connect (port 465 style)
+#   --inject        send "250 injected" in the same packet as the 220
+#                   reply to STARTTLS (the client must not read it)
+#   --bad-tls       answer the TLS handshake with plaintext and close
+import socket
+import ssl
+import sys
+
+
+def main():
+    log, cert, key = sys.argv[1:4]
+    opts = sys.argv[4:]
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(5)
+    with open(log + ".port", "w") as f:
+        f.write("%d\n" % ls.getsockname()[1])
+    out = open(log, "a", buffering=1)
+
+    def sni(sock, name, c):
+        if name:
+            out.write("N: %s\n" % name)
+        return None
+    ctx.sni_callback = sni
+    while True:
+        c, _ = ls.accept()
+        c.settimeout(10)
+        try:
+            session(c, ctx, opts, out)
+        except (OSError, ssl.SSLError) as e:
+            out.write("E: %s\n" % e)
+        try:
+            c.close()
+        except OSError:
+            pass
+
+
+def session(c, ctx, opts, out):
+    tls = False
+    if "--wrapper" in opts:
+        c = ctx.wrap_socket(c, server_side=True)
+        tls = True
+        out.write("T: tls\n")
+    f = c.makefile("rb")
+    c.sendall(b"220 srv.test ESMTP\r\n")
+    data = False
+    while True:
+        line = f.readline()
+        if not line:
+            return
+        s = line.decode("utf-8", "replace").rstrip("\r\n")
+        if data:
+            if s == ".":
+                data = False
+                c.sendall(b"250 2.0.0 Ok: queued as 4XYZ\r\n")
+            else:
+                out.write("D: %s\n" % s)
+            continue
+        out.write("C: %s\n" % s)
+        v = s.split(" ")[0].upper()
+        if v == "EHLO":
+            kw = ["PIPELINING", "AUTH PLAIN"]
+            if not tls and "--no-starttls" not in opts:
+                kw.append("STARTTLS")
+            r = "250-srv.test\r\n"
+            r += "".join("250-%s\r\n" % k for k in kw[:-1])
+            c.sendall((r + "250 %s\r\n" % kw[-1]).encode())
+        elif v == "STARTTLS" and not tls:
+            r = b"220 2.0.0 Ready to start TLS\r\n"
+            if "--inject" in opts:
+                r += b"250 injected\r\n"
+            c.sendall(r)
+            if "--bad-tls" in opts:
+                c.sendall(b"this is no TLS\r\n")
+                out.write("T: bad\n")
+                return
+            c = ctx.wrap_socket(c, server_side=True)
+            f = c.makefile("rb")
+            tls = True
+            out.write("T: tls\n")
+        elif v == "AUTH":
+            c.sendall(b"235 2.7.0 Authentication successful\r\n")
+        elif v == "DATA":
+            data = True
+            c.sendall(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+        elif v == "QUIT":
+            c.sendall(b"221 2.0.0 Bye\r\n")
+            return
+        else:
+            c.sendall(b"250 2.0.0 Ok\r\n")
+
+
+main()

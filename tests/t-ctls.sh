@@ -1,0 +1,309 @@
+#!/bin/sh
+# MIT licence: see LICENSE.
+#
+# t-ctls.sh - TLS in the smtp client (lib/smtp_client.c): the smtp agent
+# driven as qmgr drives it (tests/agent_req.py) and sendmail's relay mode,
+# against tests/ctls_server.py (Python's ssl: STARTTLS or wrapper mode)
+# with a CA and a server certificate made here by openssl.  Checked:
+# smtp_tls_security_level may / encrypt / verify / secure, the fallback
+# to plaintext (may; also after a failed handshake, on a new connection)
+# and the 4.7.x deferrals (encrypt, verify) with
+# Postfix's reasons, smtp_tls_CAfile, the name check, wrapper mode,
+# smtp_tls_policy_maps, AUTH PLAIN after STARTTLS with
+# smtp_sasl_tls_security_options (noplaintext in plaintext), the
+# STARTTLS response injection, SNI, the log line.
+#
+# Runs as root in a private network and mount namespace (unshare -mn),
+# /etc/hosts bind-mounted to name srv.test.
+if [ -z "$MTA_CTLS_NS" ]; then
+	if [ "$(id -u)" != 0 ] || ! id postfix >/dev/null 2>&1 ||
+	    ! unshare -mn true 2>/dev/null; then
+		echo "# not root, no postfix user or no unshare -mn: skipped"
+		exit 0
+	fi
+	MTA_CTLS_NS=1 exec unshare -mn sh "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+Q=$T/q
+SPID=
+finish() {
+	[ -n "$SPID" ] && stop_pid "$SPID"
+	rm -rf "$T"
+}
+trap finish EXIT
+trap 'exit 1' INT TERM
+chmod 755 "$T"
+ip link set lo up || { fail "namespace: lo up" "ip link failed"; exit 1; }
+printf '127.0.0.1 localhost\n127.0.0.1 srv.test\n' > "$T/hosts"
+chmod 644 "$T/hosts"
+mount --bind "$T/hosts" /etc/hosts ||
+    { fail "namespace: hosts" "mount --bind failed"; exit 1; }
+
+K=$T/pki
+mkdir -p "$K"
+(
+	cd "$K" || exit 1
+	for ca in ca other; do
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout $ca.key \
+		    -out $ca.crt -subj "/CN=Test-$ca" -days 2
+	done
+	openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr \
+	    -subj "/CN=srv.test"
+	printf 'subjectAltName=DNS:srv.test\n' > ext
+	openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key \
+	    -CAcreateserial -out srv.crt -days 2 -extfile ext
+	# one not valid until 2099 (a clock before the build date looks so)
+	openssl req -newkey rsa:2048 -nodes -keyout fut.key -out fut.csr \
+	    -subj "/CN=srv.test"
+	touch index.txt
+	echo 01 > serial
+	printf '[ca]\ndefault_ca=c\n[c]\ndatabase=index.txt\n' > ca.cnf
+	printf 'new_certs_dir=.\nserial=serial\ndefault_md=sha256\n' >> ca.cnf
+	printf 'policy=p\n' >> ca.cnf
+	printf '[p]\ncommonName=supplied\n[e]\nsubjectAltName=DNS:srv.test\n' \
+	    >> ca.cnf
+	openssl ca -batch -config ca.cnf -cert ca.crt -keyfile ca.key \
+	    -in fut.csr -out fut.crt -startdate 20991231000000Z \
+	    -enddate 21001231000000Z -extensions e
+	chmod 644 ./*
+) > "$T/openssl.log" 2>&1 || { fail "openssl" "$(tail -3 "$T/openssl.log")"
+	exit 1; }
+
+mkdir -p "$Q"
+for d in maildrop:1733 incoming:700 active:700 deferred:700 hold:700 \
+    corrupt:700 defer:700 bounce:700 private:700 public:711 pid:755; do
+	mkdir "$Q/${d%%:*}" && chmod "${d##*:}" "$Q/${d%%:*}"
+done
+chown postfix "$Q"/* && chown root "$Q/pid"
+
+# conf EXTRA-LINES: main.cf with the base settings and EXTRA-LINES
+conf() {
+	cat > "$T/etc/main.cf" <<EOC
+queue_directory = $Q
+maillog_file = $T/maillog
+mail_owner = postfix
+myhostname = client.example.com
+smtp_host_lookup = native
+smtp_tls_loglevel = 1
+$1
+EOC
+	chmod 755 "$T/etc"
+}
+newmsg() {
+	ls "$Q/incoming" > "$T/.before"
+	"$MTA" sendmail -C "$T/etc" "$@" || return 1
+	ID=$(ls "$Q/incoming" | grep -vxF -f "$T/.before" | head -n 1)
+	[ -n "$ID" ]
+}
+req() {
+	tr=$1 nh=$2; shift 2
+	: > "$T/s.log"
+	: > "$T/maillog"
+	python3 "$TOP/tests/agent_req.py" "$Q" incoming "$ID" "$tr" "$nh" \
+	    -- "$MTA" "$tr" -c "$T/etc" "$@" > "$T/out" 2>> "$T/req.err" ||
+	    echo "no complete answer: $tr $nh $*" >> "$T/req.err"
+}
+srv() {
+	srv_stop
+	: > "$T/s.log"
+	rm -f "$T/s.log.port"
+	python3 "$TOP/tests/ctls_server.py" "$T/s.log" "$K/${SC:-srv}.crt" \
+	    "$K/${SC:-srv}.key" "$@" &
+	SPID=$!
+	i=0
+	while [ ! -s "$T/s.log.port" ] && [ $i -lt 200 ]; do
+		sleep 0.02; i=$((i + 1))
+	done
+	P=$(cat "$T/s.log.port") || fail "server start" "no port"
+}
+srv_stop() {
+	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+	SPID=
+}
+# lacks NAME PATTERN [FILE]
+lacks() {
+	if grep -Eq -- "$2" "${3:-$T/s.log}"; then
+		fail "$1" "/$2/ found"
+	else ok "$1"; fi
+}
+
+R=srv.test[127.0.0.1]
+HR='srv\.test\[127\.0\.0\.1\]'
+conf ""
+printf 'Subject: t\n\nbody\n' > "$T/m1"
+newmsg -f sender@example.com a@example.org < "$T/m1" ||
+    fail "setup: queue a message" "sendmail failed"
+
+# --- may ----------------------------------------------------------------------
+srv
+conf "smtp_tls_security_level = may"
+req smtp "[srv.test]:$P"
+has "may: delivered" "^a@example.org sent 2\.0\.0 $HR:$P 250" "$T/out"
+has "may: STARTTLS sent" "^C: STARTTLS$" "$T/s.log"
+has "may: TLS started" "^T: tls$" "$T/s.log"
+if awk '/^T: tls/ { t = NR } /^C: EHLO/ { e = NR } /^C: MAIL/ { m = NR }
+    END { exit !(t && e > t && m > e) }' "$T/s.log"; then
+	ok "may: EHLO again after STARTTLS, then MAIL"
+else fail "may: EHLO again after STARTTLS" "$(tr '\n' '|' < "$T/s.log")"; fi
+has "may: logged as Postfix" \
+    "Untrusted TLS connection established to $HR:$P: TLSv1\.[23] with cipher" \
+    "$T/maillog"
+lacks "may: no SNI by default (smtp_tls_servername empty)" "^N: "
+conf "smtp_tls_security_level = may
+smtp_tls_servername = hostname"
+req smtp "[srv.test]:$P"
+has "smtp_tls_servername = hostname: SNI" "^N: srv\.test$" "$T/s.log"
+conf "smtp_tls_security_level = may
+smtp_tls_servername = sni.example"
+req smtp "[srv.test]:$P"
+has "smtp_tls_servername literal: SNI" "^N: sni\.example$" "$T/s.log"
+conf "smtp_tls_security_level = may
+smtp_tls_loglevel = 0"
+req smtp "[srv.test]:$P"
+lacks "smtp_tls_loglevel 0: no TLS log line" "TLS connection established" \
+    "$T/maillog"
+conf "smtp_tls_security_level = none"
+req smtp "[srv.test]:$P"
+lacks "none: no STARTTLS" "^C: STARTTLS"
+has "none: delivered" "^a@example.org sent 2\.0\.0" "$T/out"
+
+srv --no-starttls
+conf "smtp_tls_security_level = may"
+req smtp "[srv.test]:$P"
+has "may, not offered: plaintext delivery" "^a@example.org sent 2\.0\.0" \
+    "$T/out"
+lacks "may, not offered: no STARTTLS" "^C: STARTTLS"
+
+# --- encrypt ------------------------------------------------------------------
+conf "smtp_tls_security_level = encrypt"
+req smtp "[srv.test]:$P"
+same "encrypt, not offered: deferred 4.7.4 with Postfix's reason" \
+"a@example.org deferred 4.7.4 $R:$P TLS is required, but was not offered by host $R"
+lacks "encrypt, not offered: nothing sent in plaintext" "^C: (MAIL|AUTH)"
+
+srv
+req smtp "[srv.test]:$P"
+has "encrypt: delivered over TLS" "^a@example.org sent 2\.0\.0" "$T/out"
+has "encrypt: TLS used" "^T: tls$" "$T/s.log"
+
+# --- verify and secure --------------------------------------------------------
+conf "smtp_tls_security_level = verify
+smtp_tls_CAfile = $K/ca.crt"
+req smtp "[srv.test]:$P"
+has "verify, trusted CA, right name: delivered" "^a@example.org sent 2\.0\.0" \
+    "$T/out"
+has "verify: logged Verified" \
+    "Verified TLS connection established to $HR:$P: TLSv1\.[23] with cipher" \
+    "$T/maillog"
+req smtp "[127.0.0.1]:$P"
+same "verify, wrong name: deferred" \
+"a@example.org deferred 4.7.5 127.0.0.1[127.0.0.1]:$P Server certificate not verified"
+lacks "verify, wrong name: no MAIL" "^C: MAIL"
+conf "smtp_tls_security_level = verify
+smtp_tls_CAfile = $K/other.crt"
+req smtp "[srv.test]:$P"
+same "verify, untrusted CA: deferred" \
+"a@example.org deferred 4.7.5 $R:$P Server certificate not verified"
+lacks "verify, untrusted CA: no MAIL" "^C: MAIL"
+conf "smtp_tls_security_level = secure
+smtp_tls_CAfile = $K/ca.crt"
+req smtp "[srv.test]:$P"
+has "secure, nexthop name matches: delivered" "^a@example.org sent 2\.0\.0" \
+    "$T/out"
+
+# a certificate not yet valid: deferred, never bounced
+SC=fut srv
+req smtp "[srv.test]:$P"
+same "verify, not yet valid: deferred 4.7.5 (not bounced)" \
+"a@example.org deferred 4.7.5 $R:$P Server certificate not verified"
+SC= srv
+
+# --- smtp_tls_policy_maps -----------------------------------------------------
+printf '[srv.test]:%s encrypt\n[127.0.0.1]:%s verify match=srv.test\n' \
+    "$P" "$P" > "$T/etc/policy"
+conf "smtp_tls_security_level = none
+smtp_tls_CAfile = $K/ca.crt
+smtp_tls_policy_maps = texthash:$T/etc/policy"
+req smtp "[srv.test]:$P"
+has "policy: encrypt for [host]:port" "^T: tls$" "$T/s.log"
+req smtp "[127.0.0.1]:$P"
+has "policy: verify match= names the certificate" \
+    "^a@example.org sent 2\.0\.0" "$T/out"
+has "policy: verify logged Verified" "Verified TLS connection" "$T/maillog"
+
+# --- AUTH after STARTTLS: smtp_sasl_tls_security_options apply ---------------
+printf '[srv.test]:%s joe:s3cret\n' "$P" > "$T/etc/passwd"
+chmod 600 "$T/etc/passwd"
+conf "smtp_tls_security_level = may
+smtp_sasl_auth_enable = yes
+smtp_sasl_security_options = noplaintext
+smtp_sasl_tls_security_options = noanonymous
+smtp_sasl_password_maps = texthash:$T/etc/passwd"
+req smtp "[srv.test]:$P"
+if awk '/^T: tls/ { t = NR } /^C: AUTH PLAIN/ { a = NR }
+    END { exit !(t && a > t) }' "$T/s.log"; then
+	ok "AUTH PLAIN after STARTTLS (smtp_sasl_tls_security_options)"
+else fail "AUTH PLAIN after STARTTLS" "$(tr '\n' '|' < "$T/s.log")"; fi
+has "AUTH over TLS: delivered" "^a@example.org sent 2\.0\.0" "$T/out"
+
+# --- the STARTTLS injection ---------------------------------------------------
+srv --inject
+conf "smtp_tls_security_level = may"
+req smtp "[srv.test]:$P"
+has "injection: deferred 4.7.5" \
+    "^a@example.org deferred 4\.7\.5 $HR:$P Cannot start TLS" "$T/out"
+lacks "injection: no MAIL" "^C: MAIL"
+
+# --- a failed handshake: "may" tries again in plaintext, "encrypt" defers --
+srv --bad-tls
+conf "smtp_tls_security_level = may"
+req smtp "[srv.test]:$P"
+has "may, handshake fails: delivered in plaintext on a new connection" \
+    "^a@example.org sent 2\.0\.0" "$T/out"
+if awk '/^T: bad/ { b = NR } /^C: STARTTLS/ { n++ } /^C: MAIL/ { m = NR }
+    END { exit !(b && m > b && n == 1) }' "$T/s.log"; then
+	ok "may, handshake fails: the retry sends no STARTTLS"
+else fail "may, handshake fails: retry" "$(tr '\n' '|' < "$T/s.log")"; fi
+has "may, handshake fails: logged" "trying again without TLS" "$T/maillog"
+conf "smtp_tls_security_level = encrypt"
+req smtp "[srv.test]:$P"
+same "encrypt, handshake fails: deferred 4.7.5" \
+"a@example.org deferred 4.7.5 $R:$P Cannot start TLS: handshake failure"
+lacks "encrypt, handshake fails: no plaintext retry" "^C: MAIL"
+
+# --- wrapper mode -------------------------------------------------------------
+srv --wrapper
+conf "smtp_tls_security_level = encrypt
+smtp_tls_wrappermode = yes"
+req smtp "[srv.test]:$P"
+has "wrapper: delivered" "^a@example.org sent 2\.0\.0" "$T/out"
+has "wrapper: TLS at connect" "^T: tls$" "$T/s.log"
+lacks "wrapper: no STARTTLS" "^C: STARTTLS"
+
+# --- sendmail relay mode ------------------------------------------------------
+srv
+R2=$T/relay
+mkdir -p "$R2"
+cat > "$R2/main.cf" <<EOC
+queue_directory = $T/noqueue
+maillog_file = $T/maillog
+myhostname = client.example.com
+smtp_host_lookup = native
+relayhost = [srv.test]:$P
+smtp_tls_security_level = verify
+smtp_tls_CAfile = $K/ca.crt
+EOC
+: > "$T/s.log"
+if "$MTA" sendmail -C "$R2" -f me@example.com rcpt@example.org \
+    < "$T/m1" 2> "$T/err"; then ok "relay mode: sendmail exits 0"
+else fail "relay mode: sendmail exits 0" "$(cat "$T/err")"; fi
+has "relay mode: TLS used" "^T: tls$" "$T/s.log"
+has "relay mode: message sent" "^C: RCPT TO:<rcpt@example.org>" "$T/s.log"
+sed -i 's/^relayhost.*/relayhost = [127.0.0.1]:'"$P"'/' "$R2/main.cf"
+: > "$T/s.log"
+if "$MTA" sendmail -C "$R2" -f me@example.com rcpt@example.org \
+    < "$T/m1" 2> "$T/err"; then fail "relay mode: wrong name fails" "exit 0"
+else ok "relay mode: wrong name fails"; fi
+has "relay mode: the reason" "Server certificate not verified" "$T/err"
+lacks "relay mode: no MAIL" "^C: MAIL"
+srv_stop

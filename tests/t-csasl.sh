@@ -24,6 +24,7 @@ if [ -z "$MTA_CSASL_NS" ]; then
 	MTA_CSASL_NS=1 exec unshare -mn sh "$0" "$@"
 fi
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/agent_lib.sh"
 Q=$T/q
 SPID=
 finish() {
@@ -62,39 +63,9 @@ EOF
 # pw LINES: the password table, root's alone (opened before the drop)
 pw() { printf '%s\n' "$@" > "$T/etc/passwd"; chmod 600 "$T/etc/passwd"; }
 
-newmsg() {
-	ls "$Q/incoming" > "$T/.before"
-	"$MTA" sendmail -C "$T/etc" "$@" || return 1
-	ID=$(ls "$Q/incoming" | grep -vxF -f "$T/.before" | head -n 1)
-	[ -n "$ID" ]
-}
-req() {
-	tr=$1 nh=$2; shift 2
-	python3 "$TOP/tests/agent_req.py" "$Q" incoming "$ID" "$tr" "$nh" \
-	    -- "$MTA" "$tr" -c "$T/etc" "$@" > "$T/out" 2>> "$T/req.err" ||
-	    echo "no complete answer: $tr $nh $*" >> "$T/req.err"
-}
+# srv ARGS...: the test server on a new port $P, transcript $T/s.log
 srv() {
-	srv_stop
-	: > "$T/s.log"
-	rm -f "$T/s.log.port"
-	python3 "$TOP/tests/smtp_server.py" 0 "$T/s.log" "$@" &
-	SPID=$!
-	i=0
-	while [ ! -s "$T/s.log.port" ] && [ $i -lt 200 ]; do
-		sleep 0.02; i=$((i + 1))
-	done
-	P=$(cat "$T/s.log.port") || fail "server start" "no port"
-}
-srv_stop() {
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
-	SPID=
-}
-# lacks NAME PATTERN [FILE]
-lacks() {
-	if grep -Eq -- "$2" "${3:-$T/s.log}"; then
-		fail "$1" "/$2/ found"
-	else ok "$1"; fi
+	srv_start python3 "$TOP/tests/smtp_server.py" 0 "$T/s.log" "$@"
 }
 
 R=127.0.0.1[127.0.0.1]

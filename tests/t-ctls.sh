@@ -24,6 +24,8 @@ if [ -z "$MTA_CTLS_NS" ]; then
 	MTA_CTLS_NS=1 exec unshare -mn sh "$0" "$@"
 fi
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/agent_lib.sh"
+REQ_FRESH=1
 Q=$T/q
 SPID=
 finish() {
@@ -89,42 +91,10 @@ $1
 EOC
 	chmod 755 "$T/etc"
 }
-newmsg() {
-	ls "$Q/incoming" > "$T/.before"
-	"$MTA" sendmail -C "$T/etc" "$@" || return 1
-	ID=$(ls "$Q/incoming" | grep -vxF -f "$T/.before" | head -n 1)
-	[ -n "$ID" ]
-}
-req() {
-	tr=$1 nh=$2; shift 2
-	: > "$T/s.log"
-	: > "$T/maillog"
-	python3 "$TOP/tests/agent_req.py" "$Q" incoming "$ID" "$tr" "$nh" \
-	    -- "$MTA" "$tr" -c "$T/etc" "$@" > "$T/out" 2>> "$T/req.err" ||
-	    echo "no complete answer: $tr $nh $*" >> "$T/req.err"
-}
+# srv ARGS...: the test server on a new port $P, transcript $T/s.log
 srv() {
-	srv_stop
-	: > "$T/s.log"
-	rm -f "$T/s.log.port"
-	python3 "$TOP/tests/ctls_server.py" "$T/s.log" "$K/${SC:-srv}.crt" \
-	    "$K/${SC:-srv}.key" "$@" &
-	SPID=$!
-	i=0
-	while [ ! -s "$T/s.log.port" ] && [ $i -lt 200 ]; do
-		sleep 0.02; i=$((i + 1))
-	done
-	P=$(cat "$T/s.log.port") || fail "server start" "no port"
-}
-srv_stop() {
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
-	SPID=
-}
-# lacks NAME PATTERN [FILE]
-lacks() {
-	if grep -Eq -- "$2" "${3:-$T/s.log}"; then
-		fail "$1" "/$2/ found"
-	else ok "$1"; fi
+	srv_start python3 "$TOP/tests/ctls_server.py" "$T/s.log" "$K/${SC:-srv}.crt" \
+	    "$K/${SC:-srv}.key" "$@"
 }
 
 R=srv.test[127.0.0.1]

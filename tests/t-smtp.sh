@@ -23,6 +23,7 @@ if [ -z "$MTA_SMTP_NS" ]; then
 	MTA_SMTP_NS=1 exec unshare -mn sh "$0" "$@"
 fi
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/agent_lib.sh"
 
 Q=$T/q
 SPID= DPID= PFDIR=
@@ -57,39 +58,9 @@ for d in maildrop:1733 incoming:700 active:700 deferred:700 hold:700 \
 done
 chown postfix "$Q"/* && chown root "$Q/pid"
 
-# newmsg SENDMAIL-ARGS... < CONTENT: queue a message; its id in $ID
-newmsg() {
-	ls "$Q/incoming" > "$T/.before"
-	"$MTA" sendmail -C "$T/etc" "$@" || return 1
-	ID=$(ls "$Q/incoming" | grep -vxF -f "$T/.before" | head -n 1)
-	[ -n "$ID" ]
-}
-
-# req TRANSPORT NEXTHOP [AGENT-ARGS...]: deliver $ID, results in $T/out
-req() {
-	tr=$1 nh=$2; shift 2
-	python3 "$TOP/tests/agent_req.py" "$Q" incoming "$ID" "$tr" "$nh" \
-	    -- "$MTA" "$tr" -c "$T/etc" "$@" > "$T/out" 2>> "$T/req.err" ||
-	    echo "no complete answer: $tr $nh $*" >> "$T/req.err"
-}
-
-# srv ARGS...: tests/smtp_server.py on a new port $P, transcript $T/s.log
+# srv ARGS...: the test server on a new port $P, transcript $T/s.log
 srv() {
-	srv_stop
-	: > "$T/s.log"
-	rm -f "$T/s.log.port"
-	python3 "$TOP/tests/smtp_server.py" 0 "$T/s.log" "$@" &
-	SPID=$!
-	i=0
-	while [ ! -s "$T/s.log.port" ] && [ $i -lt 200 ]; do
-		sleep 0.02; i=$((i + 1))
-	done
-	P=$(cat "$T/s.log.port") || fail "server start" "no port"
-}
-# srv_stop: end the server (our child: kill, then reap it)
-srv_stop() {
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
-	SPID=
+	srv_start python3 "$TOP/tests/smtp_server.py" 0 "$T/s.log" "$@"
 }
 sink() {
 	srv_stop

@@ -490,7 +490,6 @@ setup(struct smtpd_sess *s)
 	free(copy);
 
 	smtpd_peer(s);
-	peer_names(s);
 
 	v = conf_str(P_smtpd_forbid_bare_newline);
 	if (strcasecmp(v, "reject") == 0)

@@ -138,26 +138,6 @@ agent_req_write(struct io *io, const struct agent_req *r)
 	str_free(&t);
 }
 
-static int
-parse_time(const char *s, struct timeval *tv)
-{
-	long long sec, usec = 0;
-	const char *dot = strchr(s, '.');
-	char buf[32];
-
-	if (dot == NULL || (size_t)(dot - s) >= sizeof(buf))
-		return num_parse(s, 0, LLONG_MAX, &sec) < 0 ? -1 :
-		    (tv->tv_sec = sec, tv->tv_usec = 0, 0);
-	memcpy(buf, s, (size_t)(dot - s));
-	buf[dot - s] = 0;
-	if (num_parse(buf, 0, LLONG_MAX, &sec) < 0 ||
-	    num_parse(dot + 1, 0, 999999, &usec) < 0)
-		return -1;
-	tv->tv_sec = sec;
-	tv->tv_usec = usec;
-	return 0;
-}
-
 /* "OFFSET REST": the offset, and REST in *rest */
 static int
 split_off(const char *s, long long *off, const char **rest)
@@ -195,9 +175,9 @@ req_attr(struct agent_req *r, const char *s)
 	if (IS("sender"))
 		return free(r->sender), r->sender = xstrdup(v), 0;
 	if (IS("arrival"))
-		return parse_time(v, &r->arrival);
+		return queue_parse_time(v, &r->arrival);
 	if (IS("active"))
-		return parse_time(v, &r->active);
+		return queue_parse_time(v, &r->active);
 	if (IS("flags")) {
 		if (num_parse(v, 0, 1 << 30, &f) < 0)
 			return -1;
@@ -577,10 +557,13 @@ agent_msg_open(const char *qdir, const struct agent_req *r,
 		return -1;
 	m->size = m->q->size.size;
 	m->smtputf8 = (m->q->size.flags & QUEUE_F_SMTPUTF8) != 0;
+	m->eightbit = (m->q->size.flags & QUEUE_F_8BITMIME) != 0;
 	while ((res = queue_get(m->q, &type, &m->line, &off)) == QUEUE_REC) {
 		if (type == REC_FROM) {
 			free(m->sender);
 			m->sender = xstrdup(m->line.s);
+		} else if (type == REC_TIME) {
+			(void)queue_parse_time(m->line.s, &m->arrival);
 		} else if (type == REC_ATTR) {
 			m->attr = xreallocarray(m->attr, m->nattr + 1,
 			    sizeof(*m->attr));
@@ -601,6 +584,8 @@ agent_msg_open(const char *qdir, const struct agent_req *r,
 	m->encoding = (char *)agent_msg_attr(m, ATTR_ENCODING);
 	if (agent_msg_attr(m, ATTR_SMTPUTF8))
 		m->smtputf8 = 1;
+	if (m->encoding && strcasecmp(m->encoding, "8bit") == 0)
+		m->eightbit = 1;
 	return 0;
 }
 

@@ -98,6 +98,8 @@ struct agent_msg {
 	char		*ret;		/* "FULL", "HDRS" or NULL */
 	char		*encoding;	/* "7bit", "8bit" or NULL */
 	int		smtputf8;	/* SMTPUTF8 was asked for */
+	int		eightbit;	/* declared 8BITMIME, or encoding=8bit */
+	struct timeval	arrival;	/* REC_TIME, or 0 */
 	long long	size;		/* content bytes, LF line ends */
 	long long	mesg;		/* offset of REC_MESG */
 	char		**attr;		/* every REC_ATTR "name=value" */

@@ -44,6 +44,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "agent.h"
 #include "bounce.h"
 #include "conf.h"
 #include "hdr.h"
@@ -77,55 +78,30 @@ int
 bounce_open(struct bounce_orig *o, const char *qdir, const char *qname,
     const char *id, struct str *err)
 {
-	struct str d = STR_INIT;
-	long long off;
-	int type, res;
-	char *p;
+	struct agent_req req;
+	struct agent_msg m;
+	const char *ret;
 
 	memset(o, 0, sizeof(*o));
-	if ((o->q = queue_open(qdir, qname, id, QUEUE_RDONLY, err)) == NULL)
+	agent_req_init(&req);
+	req.queue_name = (char *)qname;
+	req.queue_id = (char *)id;
+	if (agent_msg_open(qdir, &req, &m, err) < 0)
 		return -1;
+	o->q = m.q;		/* bounce_compose() reads the content */
+	m.q = NULL;
 	o->id = xstrdup(id);
-	o->size = o->q->size.size;
-	o->smtputf8 = (o->q->size.flags & QUEUE_F_SMTPUTF8) != 0;
-	o->eightbit = (o->q->size.flags & QUEUE_F_8BITMIME) != 0;
-	str_init(&d);
-	while ((res = queue_get(o->q, &type, &d, &off)) == QUEUE_REC) {
-		if (type == REC_MESG) {
-			o->mesg = off;
-			break;
-		}
-		if (type == REC_FROM) {
-			free(o->sender);
-			o->sender = xstrdup(d.s);
-		} else if (type == REC_TIME) {
-			o->arrival.tv_sec = (time_t)strtoll(d.s, &p, 10);
-			if (*p == '.')
-				o->arrival.tv_usec = strtol(p + 1, NULL, 10);
-		} else if (type == REC_ATTR) {
-			if ((p = strchr(d.s, '=')) == NULL)
-				continue;
-			*p++ = 0;
-			if (strcmp(d.s, ATTR_DSN_ENVID) == 0 && *p) {
-				free(o->envid);
-				o->envid = xstrdup(p);
-			} else if (strcmp(d.s, ATTR_DSN_RET) == 0)
-				o->ret = strcasecmp(p, "HDRS") == 0 ?
-				    BOUNCE_RET_HDRS : BOUNCE_RET_FULL;
-			else if (strcmp(d.s, ATTR_ENCODING) == 0)
-				o->eightbit |= strcasecmp(p, "8bit") == 0;
-			else if (strcmp(d.s, ATTR_SMTPUTF8) == 0)
-				o->smtputf8 = 1;
-		}
-	}
-	if (res != QUEUE_REC || o->sender == NULL) {
-		str_set(err, o->q->err.len ? o->q->err.s :
-		    "queue file without content");
-		str_free(&d);
-		bounce_close(o);
-		return -1;
-	}
-	str_free(&d);
+	o->sender = xstrdup(m.sender);
+	o->envid = m.envid && *m.envid ? xstrdup(m.envid) : NULL;
+	if ((ret = m.ret) != NULL)
+		o->ret = strcasecmp(ret, "HDRS") == 0 ? BOUNCE_RET_HDRS :
+		    BOUNCE_RET_FULL;
+	o->eightbit = m.eightbit;
+	o->smtputf8 = m.smtputf8;
+	o->arrival = m.arrival;
+	o->size = m.size;
+	o->mesg = m.mesg;
+	agent_msg_close(&m);
 	return 0;
 }
 

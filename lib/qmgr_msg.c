@@ -409,17 +409,9 @@ read_msg(struct qmgr_msg *m)
 	str_init(&d);
 	while ((res = queue_get(m->q, &type, &d, &off)) == QUEUE_REC) {
 		switch (type) {
-		case REC_TIME: {
-			char *dot = strchr(d.s, '.');
-
-			if (dot)
-				*dot++ = 0;
-			if (num_parse(d.s, 0, 1LL << 40, &n) == 0)
-				m->arrival.tv_sec = (time_t)n;
-			if (dot && num_parse(dot, 0, 999999, &n) == 0)
-				m->arrival.tv_usec = (long)n;
+		case REC_TIME:
+			(void)queue_parse_time(d.s, &m->arrival);
 			break;
-		}
 		case REC_FROM:
 			free(m->sender);
 			m->sender = xstrdup(d.s);

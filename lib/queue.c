@@ -79,6 +79,7 @@
 
 #include "io.h"
 #include "log.h"
+#include "num.h"
 #include "queue.h"
 #include "str.h"
 #include "x.h"
@@ -716,6 +717,30 @@ queue_mark_done(struct queue_reader *r, long long off)
 		str_addf(&r->err, "update queue file: %s", strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * queue_parse_time - a REC_TIME value ("SEC" or "SEC.USEC"; also the
+ * agent request's times) into tv; 0, or -1 when malformed
+ */
+int
+queue_parse_time(const char *s, struct timeval *tv)
+{
+	long long sec, usec = 0;
+	const char *dot = strchr(s, '.');
+	char buf[32];
+
+	if (dot == NULL || (size_t)(dot - s) >= sizeof(buf))
+		return num_parse(s, 0, LLONG_MAX, &sec) < 0 ? -1 :
+		    (tv->tv_sec = sec, tv->tv_usec = 0, 0);
+	memcpy(buf, s, (size_t)(dot - s));
+	buf[dot - s] = 0;
+	if (num_parse(buf, 0, LLONG_MAX, &sec) < 0 ||
+	    num_parse(dot + 1, 0, 999999, &usec) < 0)
+		return -1;
+	tv->tv_sec = sec;
+	tv->tv_usec = usec;
 	return 0;
 }
 

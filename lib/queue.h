@@ -162,6 +162,7 @@ struct queue_reader *queue_open(const char *, const char *, const char *,
 int	queue_get(struct queue_reader *, int *, struct str *, long long *);
 int	queue_mark_done(struct queue_reader *, long long);
 int	queue_seek(struct queue_reader *, long long);
+int	queue_parse_time(const char *, struct timeval *);
 void	queue_close(struct queue_reader *);
 int	queue_quarantine(const char *, const char *, const char *,
 	    const char *);

@@ -71,12 +71,7 @@ mkdir -p "$K"
 ) > "$T/openssl.log" 2>&1 || { fail "openssl" "$(tail -3 "$T/openssl.log")"
 	exit 1; }
 
-mkdir -p "$Q"
-for d in maildrop:1733 incoming:700 active:700 deferred:700 hold:700 \
-    corrupt:700 defer:700 bounce:700 private:700 public:711 pid:755; do
-	mkdir "$Q/${d%%:*}" && chmod "${d##*:}" "$Q/${d%%:*}"
-done
-chown postfix "$Q"/* && chown root "$Q/pid"
+mkqueue || { fail "queue" "set-permissions failed"; exit 1; }
 
 # conf EXTRA-LINES: main.cf with the base settings and EXTRA-LINES
 conf() {

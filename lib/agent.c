@@ -120,14 +120,7 @@ agent_req_write(struct io *io, const struct agent_req *r)
 	for (i = 0; i < r->nrcpt; i++) {
 		const struct agent_rcpt *p = &r->rcpt[i];
 
-		if (p->orig)
-			queue_rec(&b, REC_ORIG, p->orig, strlen(p->orig));
-		if (p->orcpt)
-			queue_rec(&b, REC_ORCPT, p->orcpt, strlen(p->orcpt));
-		if (p->notify) {
-			snprintf(num, sizeof(num), "%d", p->notify);
-			queue_rec(&b, REC_NOTIFY, num, strlen(num));
-		}
+		queue_dsn_put(&b, p->orig, p->orcpt, p->notify);
 		str_reset(&t);
 		str_addf(&t, "%lld %s", p->off, p->addr);
 		queue_rec(&b, REC_RCPT, t.s, t.len);
@@ -196,9 +189,9 @@ int
 agent_req_read(struct io *io, struct agent_req *r, struct str *err)
 {
 	struct str d;
-	char *orig = NULL, *orcpt = NULL;
-	int type, res, notify = 0, ret = -1;
-	long long off, n;
+	struct queue_dsn dsn = { NULL, NULL, 0 };
+	int type, res, ret = -1;
+	long long off;
 	const char *addr;
 	struct agent_rcpt *p;
 
@@ -213,19 +206,12 @@ agent_req_read(struct io *io, struct agent_req *r, struct str *err)
 			}
 			break;
 		case REC_ORIG:
-			free(orig);
-			orig = xstrdup(d.s);
-			break;
 		case REC_ORCPT:
-			free(orcpt);
-			orcpt = xstrdup(d.s);
-			break;
 		case REC_NOTIFY:
-			if (num_parse(d.s, 0, 15, &n) < 0) {
+			if (queue_dsn_get(&dsn, type, d.s) < 0) {
 				str_addf(err, "bad NOTIFY: %s", d.s);
 				goto out;
 			}
-			notify = (int)n;
 			break;
 		case REC_RCPT:
 			if (split_off(d.s, &off, &addr) < 0 ||
@@ -234,11 +220,10 @@ agent_req_read(struct io *io, struct agent_req *r, struct str *err)
 				goto out;
 			}
 			p = agent_req_add(r, off, addr);
-			p->orig = orig;
-			p->orcpt = orcpt;
-			p->notify = notify;
-			orig = orcpt = NULL;
-			notify = 0;
+			p->orig = dsn.orig;
+			p->orcpt = dsn.orcpt;
+			p->notify = dsn.notify;
+			memset(&dsn, 0, sizeof(dsn));
 			break;
 		case REC_END:
 			if (!r->queue_id || !queue_id_ok(r->queue_id) ||
@@ -261,8 +246,7 @@ agent_req_read(struct io *io, struct agent_req *r, struct str *err)
 	str_set(err, res == QUEUE_BAD ? "malformed request" :
 	    "request ended early");
 out:
-	free(orig);
-	free(orcpt);
+	queue_dsn_free(&dsn);
 	str_free(&d);
 	return ret;
 }

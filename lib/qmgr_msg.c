@@ -401,13 +401,15 @@ static int
 read_msg(struct qmgr_msg *m)
 {
 	struct str d;
-	char *orig = NULL, *orcpt = NULL;
-	long long off, n;
-	int type, res, notify = 0, ok = 0;
+	struct queue_dsn dsn = { NULL, NULL, 0 };
+	long long off;
+	int type, res, ok = 0;
 	struct qmgr_rcpt *r;
 
 	str_init(&d);
 	while ((res = queue_get(m->q, &type, &d, &off)) == QUEUE_REC) {
+		if (queue_dsn_get(&dsn, type, d.s) != 0)
+			continue;	/* a bad NOTIFY is none */
 		switch (type) {
 		case REC_TIME:
 			(void)queue_parse_time(d.s, &m->arrival);
@@ -416,37 +418,23 @@ read_msg(struct qmgr_msg *m)
 			free(m->sender);
 			m->sender = xstrdup(d.s);
 			break;
-		case REC_ORIG:
-			free(orig);
-			orig = xstrdup(d.s);
-			break;
-		case REC_ORCPT:
-			free(orcpt);
-			orcpt = xstrdup(d.s);
-			break;
-		case REC_NOTIFY:
-			if (num_parse(d.s, 0, 15, &n) == 0)
-				notify = (int)n;
-			break;
 		case REC_RCPT:
 		case REC_DONE:
 			r = add_rcpt(m, off, d.s);
-			r->orig = orig;
-			r->orcpt = orcpt;
-			r->notify = notify;
+			r->orig = dsn.orig;
+			r->orcpt = dsn.orcpt;
+			r->notify = dsn.notify;
 			r->state = type == REC_DONE ? R_DONE : R_TODO;
 			if (type == REC_RCPT)
 				m->open++;
-			orig = orcpt = NULL;
-			notify = 0;
+			memset(&dsn, 0, sizeof(dsn));
 			break;
 		case REC_END:
 			ok = 1;
 			break;
 		}
 	}
-	free(orig);
-	free(orcpt);
+	queue_dsn_free(&dsn);
 	str_free(&d);
 	if (!ok || m->sender == NULL)
 		return -1;

@@ -808,3 +808,56 @@ queue_quarantine(const char *qdir, const char *qname, const char *id,
 	free(cdir);
 	return r;
 }
+
+/*
+ * queue_dsn_get - take record TYPE into d when it is one of the records
+ * before a recipient: 1 taken, 0 another type, -1 a malformed NOTIFY
+ */
+int
+queue_dsn_get(struct queue_dsn *d, int type, const char *data)
+{
+	long long n;
+
+	switch (type) {
+	case REC_ORIG:
+		free(d->orig);
+		d->orig = xstrdup(data);
+		return 1;
+	case REC_ORCPT:
+		free(d->orcpt);
+		d->orcpt = xstrdup(data);
+		return 1;
+	case REC_NOTIFY:
+		if (num_parse(data, 0, 15, &n) < 0)
+			return -1;
+		d->notify = (int)n;
+		return 1;
+	}
+	return 0;
+}
+
+/* queue_dsn_put - append the records before a recipient to b */
+void
+queue_dsn_put(struct str *b, const char *orig, const char *orcpt,
+    int notify)
+{
+	char num[16];
+
+	if (orig)
+		queue_rec(b, REC_ORIG, orig, strlen(orig));
+	if (orcpt)
+		queue_rec(b, REC_ORCPT, orcpt, strlen(orcpt));
+	if (notify) {
+		snprintf(num, sizeof(num), "%d", notify);
+		queue_rec(b, REC_NOTIFY, num, strlen(num));
+	}
+}
+
+/* queue_dsn_free - forget what d holds (for the next recipient) */
+void
+queue_dsn_free(struct queue_dsn *d)
+{
+	free(d->orig);
+	free(d->orcpt);
+	memset(d, 0, sizeof(*d));
+}

@@ -125,6 +125,17 @@ struct queue_reader {
 	struct io	*io;
 };
 
+/*
+ * The records that go before a recipient (REC_ORIG, REC_ORCPT,
+ * REC_NOTIFY), gathered by a reader until its REC_RCPT: queue files,
+ * agent requests and the defer/bounce logs all carry them.
+ */
+struct queue_dsn {
+	char		*orig;		/* orig_to, or NULL */
+	char		*orcpt;		/* "rfc822;x@y", or NULL */
+	int		notify;		/* DSN_NOTIFY_* bits; 0: not given */
+};
+
 /* queue_get() and queue_io_get() results */
 #define QUEUE_REC	1	/* a record */
 #define QUEUE_EOF	0	/* clean end (after REC_END; or stream EOF) */
@@ -163,6 +174,9 @@ int	queue_get(struct queue_reader *, int *, struct str *, long long *);
 int	queue_mark_done(struct queue_reader *, long long);
 int	queue_seek(struct queue_reader *, long long);
 int	queue_parse_time(const char *, struct timeval *);
+int	queue_dsn_get(struct queue_dsn *, int, const char *);
+void	queue_dsn_put(struct str *, const char *, const char *, int);
+void	queue_dsn_free(struct queue_dsn *);
 void	queue_close(struct queue_reader *);
 int	queue_quarantine(const char *, const char *, const char *,
 	    const char *);

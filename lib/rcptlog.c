@@ -60,14 +60,7 @@ rcptlog_append(const char *qdir, const char *log, const char *id,
 		return -1;
 	}
 	str_init(&b);
-	if (e->orig)
-		queue_rec(&b, REC_ORIG, e->orig, strlen(e->orig));
-	if (e->orcpt)
-		queue_rec(&b, REC_ORCPT, e->orcpt, strlen(e->orcpt));
-	if (e->notify) {
-		snprintf(num, sizeof(num), "%d", e->notify);
-		queue_rec(&b, REC_NOTIFY, num, strlen(num));
-	}
+	queue_dsn_put(&b, e->orig, e->orcpt, e->notify);
 	snprintf(num, sizeof(num), "%lld", e->off);
 	attr(&b, "offset", num);
 	attr(&b, "dsn", e->dsn);
@@ -156,11 +149,11 @@ rcptlog_read(const char *qdir, const char *log, const char *id,
     struct rcptlog_ent **out, size_t *nout)
 {
 	struct rcptlog_ent cur, *v = NULL;
+	struct queue_dsn dsn = { NULL, NULL, 0 };
 	struct str d;
 	struct io io;
 	char *path;
 	size_t n = 0;
-	long long num;
 	int fd, type;
 
 	*out = NULL;
@@ -177,24 +170,18 @@ rcptlog_read(const char *qdir, const char *log, const char *id,
 	str_init(&d);
 	memset(&cur, 0, sizeof(cur));
 	while (queue_io_get(&io, &type, &d, ENT_REC_MAX) == QUEUE_REC) {
+		if (queue_dsn_get(&dsn, type, d.s) != 0)
+			continue;	/* a bad NOTIFY is none */
 		switch (type) {
-		case REC_ORIG:
-			free(cur.orig);
-			cur.orig = xstrdup(d.s);
-			break;
-		case REC_ORCPT:
-			free(cur.orcpt);
-			cur.orcpt = xstrdup(d.s);
-			break;
-		case REC_NOTIFY:
-			if (num_parse(d.s, 0, 15, &num) == 0)
-				cur.notify = (int)num;
-			break;
 		case REC_ATTR:
 			ent_attr(&cur, d.s);
 			break;
 		case REC_RCPT:
 			cur.addr = xstrdup(d.s);
+			cur.orig = dsn.orig;
+			cur.orcpt = dsn.orcpt;
+			cur.notify = dsn.notify;
+			memset(&dsn, 0, sizeof(dsn));
 			if (!cur.action)
 				cur.action = xstrdup("failed");
 			if (!cur.relay)
@@ -208,6 +195,7 @@ rcptlog_read(const char *qdir, const char *log, const char *id,
 		}
 	}
 	ent_clear(&cur);
+	queue_dsn_free(&dsn);
 	str_free(&d);
 	io_free(&io);
 	close(fd);

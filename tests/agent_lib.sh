@@ -5,15 +5,6 @@
 # (tests/agent_req.py), and run a scripted SMTP server.  Source it after
 # lib.sh; it uses $T, $Q and $MTA.
 
-# mkqueue: the queue under $Q, made by the binary itself (as root: owned
-# by postfix, as `postfix set-permissions` makes it)
-mkqueue() {
-	mkdir -p "$T/qetc"
-	printf 'queue_directory = %s\nmail_owner = postfix\n' "$Q" \
-	    > "$T/qetc/main.cf"
-	"$MTA" postfix -c "$T/qetc" set-permissions
-}
-
 # newmsg SENDMAIL-ARGS... < CONTENT: queue a message; its id in $ID
 newmsg() {
 	ls "$Q/incoming" > "$T/.before"

@@ -15,6 +15,16 @@ mkdir -p "$T/etc" "$T/pf"
 MAIL_CONFIG=$T/etc
 export MAIL_CONFIG
 
+# mkqueue: a fresh queue under $Q, made by the binary itself (as root:
+# owned by postfix, as `postfix set-permissions` makes it)
+mkqueue() {
+	rm -rf "$Q"
+	mkdir -p "$T/qetc"
+	printf 'queue_directory = %s\nmail_owner = postfix\n' "$Q" \
+	    > "$T/qetc/main.cf"
+	"$MTA" postfix -c "$T/qetc" set-permissions
+}
+
 ok() { echo "ok - $1"; }
 fail() { echo "FAIL - $1: $2"; }
 

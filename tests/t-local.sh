@@ -78,12 +78,7 @@ mail_spool_directory = $T/spool
 recipient_delimiter = +
 default_privs = nobody
 EOF
-mkdir -p "$Q"
-for d in maildrop:1733 incoming:700 active:700 deferred:700 hold:700 \
-    corrupt:700 defer:700 bounce:700 private:700 public:711 pid:755; do
-	mkdir "$Q/${d%%:*}" && chmod "${d##*:}" "$Q/${d%%:*}"
-done
-chown postfix "$Q"/* && chown root "$Q/pid"
+mkqueue || { fail "queue" "set-permissions failed"; exit 1; }
 
 cat > "$T/aliases" <<EOF
 postmaster: root

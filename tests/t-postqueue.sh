@@ -27,17 +27,7 @@ mail_owner = postfix
 alias_database = cdb:$T/aliases
 myhostname = mta.example.net
 EOF
-mkqueue() {
-	rm -rf "$Q"
-	mkdir -p "$Q"
-	for d in maildrop:1733 incoming:700 active:700 deferred:700 \
-	    hold:700 corrupt:700 defer:700 bounce:700 trace:700 \
-	    private:700 public:711 pid:755; do
-		mkdir "$Q/${d%%:*}" && chmod "${d##*:}" "$Q/${d%%:*}"
-	done
-	chown postfix "$Q"/* && chown root "$Q/pid"
-}
-mkqueue
+mkqueue || { fail "queue" "set-permissions failed"; exit 1; }
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 ids() { ls "$Q/$1" 2>/dev/null | grep -v '^\.'; }
 count() { ids "$1" | wc -l; }

@@ -22,19 +22,7 @@ maillog_file = $T/maillog
 mail_owner = postfix
 alias_database = cdb:$T/aliases
 EOF
-mkqueue() {
-	rm -rf "$Q"
-	mkdir -p "$Q"
-	for d in maildrop:1733 incoming:700 active:700 deferred:700 \
-	    hold:700 corrupt:700 defer:700 bounce:700 private:700 \
-	    public:711 pid:755; do
-		mkdir "$Q/${d%%:*}" && chmod "${d##*:}" "$Q/${d%%:*}"
-	done
-	# as queue_dirs() makes them: mail_owner's, but for pid/
-	[ "$(id -u)" = 0 ] && chown postfix "$Q"/* && chown root "$Q/pid"
-	return 0
-}
-mkqueue
+mkqueue || { fail "queue" "set-permissions failed"; exit 1; }
 
 # as_user UID CMD...: run CMD as UID (group the same), no other groups
 as_user() {

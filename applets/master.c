@@ -459,9 +459,15 @@ reap(void)
 			    sv->s.command, (long)pid, WTERMSIG(st));
 			bad = 1;
 		}
-		/* a daemon that ends at once would be restarted in a loop */
-		if ((bad || (sv->daemon && !c.termed)) &&
-		    now - c.start < 1000 && !sv->gone) {
+		/*
+		 * A process that fails at once (its configuration, its
+		 * program) would fail again for the next client, and a
+		 * daemon that ends at once would be restarted in a loop:
+		 * wait.  One killed by a signal after its start (an admin's
+		 * kill -9, a crash in a session) says nothing of the next.
+		 */
+		if (((bad && !WIFSIGNALED(st)) || (sv->daemon && !c.termed))
+		    && now - c.start < 1000 && !sv->gone) {
 			warn("%s: bad command startup -- throttling",
 			    sv->s.command);
 			sv->throttle_until = now + m.throttle;

@@ -25,6 +25,17 @@ mkqueue() {
 	"$MTA" postfix -c "$T/qetc" set-permissions
 }
 
+# waitfor FILE PATTERN [SECONDS]: FILE matches grep -E PATTERN within
+# SECONDS (10)
+waitfor() {
+	i=0
+	while [ $i -lt $(( ${3:-10} * 10 )) ]; do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+
 ok() { echo "ok - $1"; }
 fail() { echo "FAIL - $1: $2"; }
 

@@ -69,15 +69,6 @@ trap cleanup_master EXIT
 trap 'exit 1' INT TERM
 
 # waitfor FILE PATTERN: FILE matches PATTERN within 10 s
-waitfor() {
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
-
 # notice QUEUEID: the queued notice as a message (with X-Envelope-From/To)
 notice() {
 	f=$(find "$Q" -type f -name "$1" | head -n 1)

@@ -64,15 +64,6 @@ PY
 }
 
 # waitfor FILE PATTERN: FILE matches PATTERN within 5 s
-waitfor() {
-	i=0
-	while [ $i -lt 50 ]; do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
-
 # gone PID: the process ends within 5 s
 gone() {
 	i=0

@@ -44,14 +44,7 @@ start() { mta postfix -c "$T/etc" start >/dev/null 2>&1; }
 stop() { mta postfix -c "$T/etc" stop >/dev/null 2>&1; }
 send() { printf 'Subject: t\n\nhello\n' | mta sendmail -C "$T/etc" "$@"; }
 # waitlog PATTERN [SECONDS]: the maillog matches within SECONDS (10)
-waitlog() {
-	i=0
-	while [ $i -lt $(( ${2:-10} * 10 )) ]; do
-		grep -Eq -- "$1" "$T/maillog" 2>/dev/null && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
+waitlog() { waitfor "$T/maillog" "$1" "${2:-10}"; }
 count() { set -- "$Q/$1"/*; [ -e "$1" ] && echo $# || echo 0; }
 logchk() {
 	if waitlog "$2" "${3:-10}"; then ok "$1"

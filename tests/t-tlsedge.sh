@@ -1,0 +1,146 @@
+#!/bin/sh
+# MIT licence: see LICENSE.
+#
+# t-tlsedge.sh - TLS sessions that end badly, and TLS peers that are not
+# Python's: smtpd(8) when a client sends a close_notify, garbage under
+# the TLS layer or a bare TCP close in the middle of DATA (the session
+# ends, nothing is queued, the log says where); the smtp client in
+# wrapper mode (smtp_tls_wrappermode) against openssl s_server
+# (tests/sserver_smtp.py), with the chain and name checked.
+#
+# Runs as root in a private network and mount namespace (unshare -mn),
+# /etc/hosts bind-mounted to name sserver.test.
+if [ -z "$MTA_TLSEDGE_NS" ]; then
+	if [ "$(id -u)" != 0 ] || ! id postfix >/dev/null 2>&1 ||
+	    ! unshare -mn true 2>/dev/null; then
+		echo "# not root, no postfix user or no unshare -mn: skipped"
+		exit 0
+	fi
+	MTA_TLSEDGE_NS=1 exec unshare -mn sh "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/agent_lib.sh"
+
+Q=$T/q
+SPID=
+SMTPD=
+finish() {
+	[ -n "$SPID" ] && stop_pid "$SPID"
+	[ -n "$SMTPD" ] && stop_pid "$SMTPD"
+	rm -rf "$T"
+}
+trap finish EXIT
+trap 'exit 1' INT TERM
+ip link set lo up || { fail "namespace: lo up" "ip link failed"; exit 1; }
+printf '127.0.0.1 localhost\n127.0.0.1 sserver.test\n' > "$T/hosts"
+chmod 644 "$T/hosts"
+mount --bind "$T/hosts" /etc/hosts ||
+    { fail "namespace: hosts" "mount --bind failed"; exit 1; }
+
+K=$T/pki
+mkdir -p "$K"
+(
+	cd "$K" || exit 1
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key \
+	    -out ca.crt -subj /CN=Test-CA -days 2
+	for n in sserver.test mx.example.com; do
+		openssl req -newkey rsa:2048 -nodes -keyout $n.key \
+		    -out $n.csr -subj "/CN=$n"
+		printf 'subjectAltName=DNS:%s\n' $n > $n.ext
+		openssl x509 -req -in $n.csr -CA ca.crt -CAkey ca.key \
+		    -CAcreateserial -out $n.crt -days 2 -extfile $n.ext
+	done
+	chmod 644 ./*
+) > "$T/openssl.log" 2>&1 || { fail "openssl" "$(tail -3 "$T/openssl.log")"
+	exit 1; }
+
+mkqueue || { fail "queue" "set-permissions failed"; exit 1; }
+cat > "$T/etc/main.cf" <<EOF
+queue_directory = $Q
+maillog_file = $T/maillog
+mail_owner = postfix
+myhostname = mx.example.com
+mydestination = mx.example.com
+alias_maps =
+local_recipient_maps =
+smtpd_error_sleep_time = 0
+smtp_host_lookup = native
+smtp_tls_loglevel = 1
+smtp_tls_CAfile = $K/ca.crt
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = $K/mx.example.com.crt
+smtpd_tls_key_file = $K/mx.example.com.key
+EOF
+chmod 755 "$T/etc"
+
+# --- smtpd: a TLS session broken in the middle of DATA ----------------------
+SP=$(free_port)
+python3 "$TOP/tests/smtpd_server.py" "$SP" "$T/smtpd.pid" \
+    "$MTA" smtpd -c "$T/etc" &
+SMTPD=$!
+wait_port "$SP" 10 || { fail "smtpd" "no listener"; exit 1; }
+# waitcount PATTERN: $n lines of the mail log match, within 10 s
+waitcount() {
+	i=0
+	while [ "$(grep -Ec -- "$1" "$T/maillog")" -lt $n ] && [ $i -lt 100 ]
+	do
+		sleep 0.1; i=$((i + 1))
+	done
+	[ "$(grep -Ec -- "$1" "$T/maillog")" -ge $n ]
+}
+nq() { find "$Q/incoming" -type f ! -name '.*' | wc -l | tr -d ' '; }
+n0=$(nq)
+for mode in close_notify garbage reset; do
+	python3 "$TOP/tests/tls_abort.py" "$SP" "$mode" > "$T/out" 2>&1
+	same "$mode in DATA: smtpd ends the session" "closed"
+	n=$((${n:-0} + 1))
+	check "$mode in DATA: logged as a lost connection after DATA" \
+	    waitcount "lost connection after DATA \([0-9]+ bytes\) from [^ ]*\[127\.0\.0\.1\]"
+	check "$mode in DATA: the session's summary is logged" \
+	    waitcount "disconnect from [^ ]*\[127\.0\.0\.1\]"
+done
+[ "$(nq)" = "$n0" ] && ok "broken sessions: nothing queued" ||
+    fail "broken sessions: nothing queued" "$n0 -> $(nq) files"
+# the same server still takes mail over TLS
+check "smtpd still serves: swaks --tls" swaks --server "127.0.0.1:$SP" \
+    --tls --from a@example.org --to u@mx.example.com --silent 2
+[ "$(nq)" = $((n0 + 1)) ] && ok "the good session's message is queued" ||
+    fail "the good session's message is queued" "$n0 -> $(nq) files"
+
+# --- the smtp client in wrapper mode against openssl s_server ---------------
+printf 'Subject: wrapped\n\nover TLS from the start\n' > "$T/msg"
+sserver() {
+	srv_start python3 "$TOP/tests/sserver_smtp.py" "$T/s.log" \
+	    "$K/sserver.test.crt" "$K/sserver.test.key" "$@"
+}
+conf_add() { printf '%s\n' "$@" >> "$T/etc/main.cf"; }
+conf_add "smtp_tls_wrappermode = yes" "smtp_tls_security_level = verify"
+newmsg -f a@example.org r@remote.example < "$T/msg" ||
+    fail "queue a message" "sendmail failed"
+sserver
+REQ_FRESH=1 req smtp "[sserver.test]:$P"
+has "wrapper, verify: delivered" "^r@remote\.example sent 2\.0\.0 "
+has "wrapper: no STARTTLS, SMTP inside TLS" "^C: EHLO mx\.example\.com" \
+    "$T/s.log"
+lacks "wrapper: no STARTTLS command" "^C: STARTTLS"
+has "wrapper: the message went through" "^C: over TLS from the start" \
+    "$T/s.log"
+has "wrapper, verify: Verified log line" \
+    "Verified TLS connection established to sserver\.test\[127\.0\.0\.1\]:$P: TLSv1\.2 with cipher" \
+    "$T/maillog"
+# a server that allows only TLS 1.1: BearSSL's client still talks it at
+# the default smtp_tls_mandatory_protocols
+sserver -tls1_1 -cipher 'ALL:@SECLEVEL=0'
+REQ_FRESH=1 req smtp "[sserver.test]:$P"
+has "wrapper, a TLSv1.1-only server: delivered" \
+    "^r@remote\.example sent 2\.0\.0 "
+has "wrapper, a TLSv1.1-only server: logged as TLSv1.1" \
+    "TLS connection established to sserver\.test.*: TLSv1\.1 with cipher" \
+    "$T/maillog"
+# the wrong name at verify: deferred, nothing sent
+sserver
+REQ_FRESH=1 req smtp "[127.0.0.1]:$P"
+has "wrapper, verify, wrong name: deferred 4.7.5" \
+    "^r@remote\.example deferred 4\.7\.5 .*(certificate|name|verif)"
+lacks "wrapper, wrong name: no MAIL" "^C: MAIL"
+srv_stop

@@ -19,5 +19,6 @@
 int	sasl_mta_open(void);
 int	sasl_mta_check(const char *, const char *, struct str *);
 int	sasl_crypt(const char *, const char *, struct str *);
+int	sasl_yescrypt(const char *, const char *, struct str *);
 
 #endif

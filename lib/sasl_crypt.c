@@ -52,7 +52,10 @@ add_rep(const br_hash_class **h, const unsigned char *src, size_t len,
 	(*h)->update(h, src, n);
 }
 
-/* sasl_crypt - crypt(3) of key with setting "$6$[rounds=N$]salt[$...]" */
+/*
+ * sasl_crypt - crypt(3) of key with setting "$6$[rounds=N$]salt[$...]",
+ * "$5$..." or "$y$..." (lib/sasl_yescrypt.c)
+ */
 int
 sasl_crypt(const char *key, const char *setting, struct str *out)
 {
@@ -66,6 +69,8 @@ sasl_crypt(const char *key, const char *setting, struct str *out)
 	int custom = 0;
 
 	str_reset(out);
+	if (strncmp(setting, "$y$", 3) == 0)
+		return sasl_yescrypt(key, setting, out);
 	if (strncmp(setting, "$6$", 3) == 0) {
 		vt = &br_sha512_vtable;
 		hl = 64;

@@ -21,8 +21,12 @@ done
 mkdir -p "$T/data"
 H_ALICE=$(openssl passwd -6 'alice pw')
 H_BOB=$(openssl passwd -5 'bob pw')
-printf 'alice %s\nbob %s\ncarol $y$j9T$abc$def\n' "$H_ALICE" "$H_BOB" \
-    > "$T/etc/users"
+# dave: yescrypt, as Debian's libxcrypt made it for "secret" (mkpasswd);
+# carol: bcrypt, which mta does not do
+H_DAVE='$y$j9T$F5Jx5fExrKuPp53xLKQ..1$GmcwIgvdUC9qLWcKCi6gklUa1dM3ziD43YxYNURLKy0'
+printf 'alice %s\nbob %s\ncarol %s\ndave %s\n' "$H_ALICE" "$H_BOB" \
+    '$2b$05$abcdefghijklmnopqrstuu5s2v8.iXieOjg/.AySBTTZIIVFJeBui' \
+    "$H_DAVE" > "$T/etc/users"
 printf 'alice@example.org alice\nbob@example.org bob\n' > "$T/etc/logins"
 cat > "$T/etc/main.cf" <<EOF
 queue_directory = $Q
@@ -196,6 +200,22 @@ has "log: aborted" \
     "$T/maillog"
 has "log: unsupported hash named" \
     'smtpd_sasl_password_maps: user carol: unsupported hash' "$T/maillog"
+
+# yescrypt ($y$, Debian's default hash): the right password and a wrong one
+talk "$P_std" <<EOF
+1
+1|EHLO c.example\r\n
+1|AUTH PLAIN $(plain "" dave secret)\r\n
+1|QUIT\r\n
+EOF
+has "yescrypt: the right password" "^235 2\.7\.0 Authentication successful"
+talk "$P_std" <<EOF
+1
+1|EHLO c.example\r\n
+1|AUTH PLAIN $(plain "" dave Secret)\r\n
+1|QUIT\r\n
+EOF
+has "yescrypt: a wrong password" "^535 5\.7\.8 Error: authentication failed"
 
 # 3. too many failures: smtpd_hard_error_limit ends the session
 talk "$P_limit" <<EOF

@@ -6,7 +6,8 @@
 # the TLS layer or a bare TCP close in the middle of DATA (the session
 # ends, nothing is queued, the log says where); the smtp client in
 # wrapper mode (smtp_tls_wrappermode) against openssl s_server
-# (tests/sserver_smtp.py), with the chain and name checked.
+# (tests/sserver_smtp.py), with the chain and name checked; under master,
+# a new certificate after `postfix reload`.
 #
 # Runs as root in a private network and mount namespace (unshare -mn),
 # /etc/hosts bind-mounted to name sserver.test.
@@ -25,6 +26,9 @@ Q=$T/q
 SPID=
 SMTPD=
 finish() {
+	# master: only one that holds the lock of our queue answers
+	[ -f "$T/etc/master.cf" ] && "$MTA" postfix -c "$T/etc" stop \
+	    >/dev/null 2>&1
 	[ -n "$SPID" ] && stop_pid "$SPID"
 	[ -n "$SMTPD" ] && stop_pid "$SMTPD"
 	rm -rf "$T"
@@ -101,7 +105,40 @@ for mode in close_notify garbage reset; do
 done
 [ "$(nq)" = "$n0" ] && ok "broken sessions: nothing queued" ||
     fail "broken sessions: nothing queued" "$n0 -> $(nq) files"
-# the same server still takes mail over TLS
+# --- under master: the certificate is read again after a reload -------------
+cp "$K/mx.example.com.crt" "$T/cur.crt"
+cp "$K/mx.example.com.key" "$T/cur.key"
+chmod 600 "$T/cur.key"
+MP=$(free_port)
+sed -e "s|^smtpd_tls_cert_file = .*|smtpd_tls_cert_file = $T/cur.crt|" \
+    -e "s|^smtpd_tls_key_file = .*|smtpd_tls_key_file = $T/cur.key|" \
+    "$T/etc/main.cf" > "$T/etc/main.cf.new" &&
+    printf 'inet_interfaces = 127.0.0.1\ninet_protocols = ipv4\n' \
+    >> "$T/etc/main.cf.new" && mv "$T/etc/main.cf.new" "$T/etc/main.cf"
+printf '127.0.0.1:%s inet n - n - - smtpd\n' "$MP" > "$T/etc/master.cf"
+printf 'cleanup unix n - n - 0 cleanup\n' >> "$T/etc/master.cf"
+# subject: the CN smtpd shows after STARTTLS
+subject() {
+	printf 'QUIT\r\n' | timeout 15 openssl s_client -starttls smtp \
+	    -connect "127.0.0.1:$MP" -ign_eof 2>/dev/null |
+	    sed -n 's/^subject=.*CN *= *//p'
+}
+"$MTA" postfix -c "$T/etc" start > "$T/start.out" 2>&1
+if wait_port "$MP" 10; then
+	check_out "master: the certificate in use" mx.example.com subject
+	cp "$K/sserver.test.crt" "$T/cur.crt"
+	cp "$K/sserver.test.key" "$T/cur.key"
+	"$MTA" postfix -c "$T/etc" reload > "$T/reload.out" 2>&1
+	check_out "master: after postfix reload, the new certificate" \
+	    sserver.test subject
+	check "master: the key smtpd used is root's, mode 600" \
+	    test "$(stat -c %a:%U "$T/cur.key")" = 600:root
+else
+	fail "master: smtpd listens" "$(cat "$T/start.out")"
+fi
+"$MTA" postfix -c "$T/etc" stop > /dev/null 2>&1
+
+# the first server still takes mail over TLS
 check "smtpd still serves: swaks --tls" swaks --server "127.0.0.1:$SP" \
     --tls --from a@example.org --to u@mx.example.com --silent 2
 [ "$(nq)" = $((n0 + 1)) ] && ok "the good session's message is queued" ||

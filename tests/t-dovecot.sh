@@ -72,6 +72,23 @@ serve mutual -o smtpd_sasl_security_options=mutual_auth
 serve broken -o broken_sasl_auth_clients=yes
 serve except -o smtpd_sasl_exceptions_networks=127.0.0.0/8
 serve nosock -o smtpd_sasl_path=private/nothere
+# inet:host:port through tests/dovecot_relay.py, which logs the requests
+RP=$(free_port)
+python3 "$TOP/tests/dovecot_relay.py" "$RP" "$DOVECOT_AUTH" "$T/relay.log" \
+    "$T/relay.pid" &
+SERVERS="$SERVERS $!"
+wait_port "$RP" 10 || { fail "dovecot_relay.py" "no listener"; exit 1; }
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$T/etc/key.pem" -out "$T/etc/cert.pem" -subj "/CN=$H" \
+    -days 2 > "$T/openssl.log" 2>&1 ||
+    fail "openssl" "$(tail -3 "$T/openssl.log" | tr '\n' '|')"
+serve inet -o "smtpd_sasl_path=inet:127.0.0.1:$RP"
+serve tls -o "smtpd_sasl_path=inet:127.0.0.1:$RP" \
+    -o smtpd_tls_security_level=may \
+    -o "smtpd_tls_cert_file=$T/etc/cert.pem" \
+    -o "smtpd_tls_key_file=$T/etc/key.pem" \
+    -o smtpd_sasl_security_options=noanonymous,noplaintext \
+    -o smtpd_sasl_tls_security_options=noanonymous
 
 nfiles() { find "$Q/incoming" -type f | wc -l | tr -d ' '; }
 b64() { printf '%s' "$1" | base64 | tr -d '\n'; }
@@ -197,7 +214,60 @@ $(ehlo "")
 221 2.0.0 Bye
 [closed]"
 
-# 5. real clients: CRAM-MD5 through smtplib, swaks
+# 5. TCP (inet:), and what smtpd asks Dovecot; TLS: "secured"
+talk "$P_inet" <<EOF
+1
+1|EHLO c.example\r\n
+1|AUTH PLAIN $P\r\n
+1|QUIT\r\n
+EOF
+same "smtpd_sasl_path = inet:127.0.0.1:port" "$G
+$EHLO
+235 2.7.0 Authentication successful
+221 2.0.0 Bye
+[closed]"
+TAB=$(printf '\t')
+has "handshake: VERSION 1 and CPID" \
+    "^VERSION${TAB}1${TAB}[0-9]+\$" "$T/relay.log"
+has "handshake: CPID" "^CPID${TAB}[0-9]+\$" "$T/relay.log"
+has "request: AUTH id PLAIN service nologin lip rip resp" \
+    "^AUTH${TAB}1${TAB}PLAIN${TAB}service=smtp${TAB}nologin${TAB}lip=127\\.0\\.0\\.1${TAB}rip=127\\.0\\.0\\.1${TAB}resp=$P\$" \
+    "$T/relay.log"
+: > "$T/relay.log"
+timeout 20 swaks -s 127.0.0.1 -p "$P_tls" -t r@elsewhere.example \
+    -f alice@example.org --tls --auth LOGIN --auth-user alice \
+    --auth-password secret --helo c.example > "$T/swaks" 2>&1 </dev/null
+has "TLS: PLAIN and LOGIN offered only after STARTTLS" \
+    "^<~  250-AUTH PLAIN LOGIN CRAM-MD5" "$T/swaks"
+has "TLS: swaks --tls --auth LOGIN" "235 2.7.0 Authentication successful" \
+    "$T/swaks"
+has "request: secured under TLS" \
+    "^AUTH${TAB}1${TAB}LOGIN${TAB}service=smtp${TAB}nologin${TAB}lip=127\\.0\\.0\\.1${TAB}rip=127\\.0\\.0\\.1${TAB}secured\$" \
+    "$T/relay.log"
+has "request: LOGIN's answers as CONT" "^CONT${TAB}1${TAB}$(b64 secret)\$" \
+    "$T/relay.log"
+talk "$P_tls" <<EOF
+1
+1|EHLO c.example\r\n
+1|QUIT\r\n
+EOF
+same "TLS service before STARTTLS: CRAM-MD5 only" "$G
+250-$H
+250-PIPELINING
+250-SIZE 10240000
+250-VRFY
+250-ETRN
+250-STARTTLS
+250-AUTH CRAM-MD5
+250-ENHANCEDSTATUSCODES
+250-8BITMIME
+250-DSN
+250-SMTPUTF8
+250 CHUNKING
+221 2.0.0 Bye
+[closed]"
+
+# 6. real clients: CRAM-MD5 through smtplib, swaks
 n0=$(nfiles)
 timeout 30 python3 - "$P_std" > "$T/out" 2>&1 <<'EOF'
 import smtplib, sys
@@ -233,7 +303,7 @@ n1=$(nfiles)
 if [ $((n1 - n0)) -eq 4 ]; then ok "authenticated mail queued (4)"
 else fail "authenticated mail queued (4)" "$((n1 - n0)) queued"; fi
 
-# 6. no socket: a warning, no AUTH, the session goes on
+# 7. no socket: a warning, no AUTH, the session goes on
 talk "$P_nosock" <<EOF
 1
 1|EHLO c.example\r\n
@@ -251,7 +321,7 @@ has "log: cannot connect" \
     "warning: SASL: Connect to Dovecot auth socket 'private/nothere' failed: No such file or directory\$" \
     "$T/maillog"
 
-# 7. failures (last: Dovecot delays the requests from an address that
+# 8. failures (last: Dovecot delays the requests from an address that
 # failed, auth_penalty): wrong password, bad mechanism and data, abort;
 # then a good one on the same connection
 talk "$P_std" <<EOF
@@ -282,7 +352,7 @@ has "log: aborted" \
     'warning: localhost\[127.0.0.1\]: SASL LOGIN authentication aborted$' \
     "$T/maillog"
 
-# 8. Dovecot stops between EHLO and AUTH: 454, and smtpd carries on
+# 9. Dovecot stops between EHLO and AUTH: 454, and smtpd carries on
 timeout 30 python3 - "$P_std" "$(cat "$DOVECOT_DIR/run/master.pid")" \
     "$P" > "$T/out" 2>&1 <<'EOF'
 import os, signal, smtplib, sys, time

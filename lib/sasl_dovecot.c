@@ -89,6 +89,27 @@ sasl_dovecot_flags(const char *words)
 	return f;
 }
 
+/* a SASL mechanism name (RFC 4422 3.1, either case): 1 or 0 */
+static int
+mech_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 20 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_") == n;
+}
+
+/* forget the mechanisms */
+static void
+mech_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < nmech; i++)
+		free(mech[i].name);
+	nmech = 0;
+}
+
 /* the next tab-separated field of *p (in place), or NULL */
 static char *
 field(char **p)
@@ -299,8 +320,8 @@ dc_connect(void)
 	char *p, *cmd, *name, *maj;
 	long long major;
 	int fd, have_mech = 0, r = -1;
+	unsigned flags;
 	ssize_t n;
-	size_t i;
 
 	dc_close();
 	if (strncmp(path, "inet:", 5) == 0)
@@ -321,9 +342,7 @@ dc_connect(void)
 		warn("SASL: Couldn't send handshake: %s", strerror(dc.err));
 		goto out;
 	}
-	for (i = 0; i < nmech; i++)
-		free(mech[i].name);
-	nmech = 0;
+	mech_free();
 	str_init(&line);
 	for (;;) {
 		n = io_getline(&dc, &line, DC_LINE_MAX);
@@ -354,12 +373,12 @@ dc_connect(void)
 		} else if (strcmp(cmd, "MECH") == 0 && p) {
 			name = field(&p);
 			have_mech = 1;
-			i = p ? sasl_dovecot_flags(p) : 0;
-			if (i & SASL_SEC_PRIVATE || *name == 0)
+			flags = p ? sasl_dovecot_flags(p) : 0;
+			if ((flags & SASL_SEC_PRIVATE) || !mech_name_ok(name))
 				continue;
 			mech = xreallocarray(mech, nmech + 1, sizeof(*mech));
 			mech[nmech].name = xstrdup(name);
-			mech[nmech].flags = (unsigned)i;
+			mech[nmech].flags = flags;
 			for (p = mech[nmech].name; *p; p++)
 				if (*p >= 'a' && *p <= 'z')
 					*p = (char)(*p - 'a' + 'A');
@@ -375,8 +394,10 @@ dc_connect(void)
 	}
 out:
 	str_free(&line);
-	if (r < 0)
+	if (r < 0) {
+		mech_free();
 		dc_close();
+	}
 	return r;
 }
 

@@ -136,7 +136,8 @@ $EHLO
 221 2.0.0 Bye
 [closed]"
 has "log: client= with sasl_method=PLAIN, sasl_username=alice" \
-    "smtpd\\[[0-9]+\\]: $id: client=localhost\\[127.0.0.1\\], sasl_method=PLAIN, sasl_username=alice\$" \
+    "smtpd\\[[0-9]+\\]: $id: client=localhost\\[127.0.0.1\\], \
+sasl_method=PLAIN, sasl_username=alice\$" \
     "$T/maillog"
 
 # 2. LOGIN with two challenges
@@ -227,11 +228,13 @@ $EHLO
 221 2.0.0 Bye
 [closed]"
 TAB=$(printf '\t')
+# the request's fields after the mechanism, up to the last one
+F="service=smtp${TAB}nologin${TAB}lip=127\\.0\\.0\\.1${TAB}rip=127\\.0\\.0\\.1"
 has "handshake: VERSION 1 and CPID" \
     "^VERSION${TAB}1${TAB}[0-9]+\$" "$T/relay.log"
 has "handshake: CPID" "^CPID${TAB}[0-9]+\$" "$T/relay.log"
 has "request: AUTH id PLAIN service nologin lip rip resp" \
-    "^AUTH${TAB}1${TAB}PLAIN${TAB}service=smtp${TAB}nologin${TAB}lip=127\\.0\\.0\\.1${TAB}rip=127\\.0\\.0\\.1${TAB}resp=$P\$" \
+    "^AUTH${TAB}1${TAB}PLAIN${TAB}$F${TAB}resp=$P\$" \
     "$T/relay.log"
 : > "$T/relay.log"
 timeout 20 swaks -s 127.0.0.1 -p "$P_tls" -t r@elsewhere.example \
@@ -242,7 +245,7 @@ has "TLS: PLAIN and LOGIN offered only after STARTTLS" \
 has "TLS: swaks --tls --auth LOGIN" "235 2.7.0 Authentication successful" \
     "$T/swaks"
 has "request: secured under TLS" \
-    "^AUTH${TAB}1${TAB}LOGIN${TAB}service=smtp${TAB}nologin${TAB}lip=127\\.0\\.0\\.1${TAB}rip=127\\.0\\.0\\.1${TAB}secured\$" \
+    "^AUTH${TAB}1${TAB}LOGIN${TAB}$F${TAB}secured\$" \
     "$T/relay.log"
 has "request: LOGIN's answers as CONT" "^CONT${TAB}1${TAB}$(b64 secret)\$" \
     "$T/relay.log"

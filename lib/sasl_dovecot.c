@@ -168,6 +168,7 @@ sasl_dovecot_reply(char *line, unsigned id, struct str *out,
 			return SASL_FAIL;
 		}
 		str_set(out, p);
+		printable(out);		/* it goes to the client as is */
 		return SASL_MORE;
 	}
 	str_reset(user);

@@ -52,6 +52,9 @@ main(void)
 	T_STR("CONT: challenge", out.s, "VXNlcm5hbWU6");
 	T_OK("CONT empty", reply("CONT\t7\t", 7, &out, &user) == SASL_MORE &&
 	    out.len == 0);
+	T_OK("CONT: no control characters", reply("CONT\t7\ta\rb", 7, &out,
+	    &user) == SASL_MORE);
+	T_STR("CONT: control characters replaced", out.s, "a?b");
 	T_OK("CONT without field", reply("CONT\t7", 7, &out, &user) ==
 	    SASL_FAIL);
 	T_OK("FAIL", reply("FAIL\t7\tuser=bob", 7, &out, &user) ==

@@ -136,6 +136,8 @@ PARAM(bounce_queue_lifetime, TIME, "5d", 0, 8640000,
     "How long a bounce message may stay queued before it is dropped.")
 PARAM(bounce_size_limit, INT, "50000", 1, PMAX,
     "How much of the original message a bounce returns, in bytes.")
+PARAM(broken_sasl_auth_clients, BOOL, "no", 0, 0,
+    "Also announce AUTH in the old AUTH=mech form of broken clients.")
 PARAM(canonical_classes, STR, "envelope_sender, envelope_recipient, "
     "header_sender, header_recipient", 0, 0,
     "Which addresses canonical_maps rewrites.")
@@ -643,7 +645,7 @@ PARAM(smtpd_sasl_local_domain, STR, "", 0, 0,
 PARAM(smtpd_sasl_password_maps, STR, "", 0, 0,
     "With smtpd_sasl_type = mta: tables of user name to crypt(3) hash.")
 PARAM(smtpd_sasl_path, STR, "smtpd", 0, 0,
-    "The SASL configuration name, or the Dovecot auth socket.")
+    "dovecot: the auth socket (under queue_directory, or inet:host:port).")
 PARAM(smtpd_sasl_security_options, STR, "noanonymous", 0, 0,
     "Which SASL mechanisms smtpd refuses on plaintext sessions.")
 PARAM(smtpd_sasl_service, STR, "smtp", 0, 0,
@@ -652,7 +654,7 @@ PARAM(smtpd_sasl_tls_security_options, STR, "$smtpd_sasl_security_options",
     0, 0,
     "Which SASL mechanisms smtpd refuses on TLS sessions.")
 PARAM(smtpd_sasl_type, STR, "cyrus", 0, 0,
-    "The SASL server: mta (built in, smtpd_sasl_password_maps).")
+    "The SASL server: mta (smtpd_sasl_password_maps) or dovecot.")
 PARAM(smtpd_sender_login_maps, STR, "", 0, 0,
     "Tables of the SASL logins that own each sender address.")
 PARAM(smtpd_sender_restrictions, STR, "", 0, 0,

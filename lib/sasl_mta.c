@@ -8,7 +8,12 @@
  * (bcrypt, MD5, DES) never match, and are logged.  Generate hashes with
  * `mkpasswd` (yescrypt) or `openssl passwd -6`.
  * The tables are opened before smtpd drops privileges.
+ *
+ * The mechanisms are PLAIN (RFC 4616: authzid NUL authcid NUL password
+ * in one response) and LOGIN (user name and password each answering a
+ * challenge, "Username:" and "Password:"), both flagged plaintext.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,8 +21,13 @@
 #include "log.h"
 #include "maps.h"
 #include "sasl.h"
+#include "x.h"
 
 static struct maps *users;
+
+/* the exchange in progress */
+static int login;		/* LOGIN (else PLAIN) */
+static char *login_user;	/* LOGIN's first answer */
 
 /* sasl_mta_open - open smtpd_sasl_password_maps (while privileged) */
 int
@@ -76,3 +86,154 @@ sasl_mta_check(const char *user, const char *pass, struct str *why)
 	}
 	return SASL_OK;
 }
+
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* strict RFC 4648 base64; 0 ok, -1 bad */
+static int
+b64_decode(const char *in, struct str *out)
+{
+	size_t n = strlen(in), i, j;
+	unsigned v, pad = 0;
+	const char *p;
+	int c;
+
+	str_reset(out);
+	if (n % 4)
+		return -1;
+	for (i = 0; i < n; i += 4) {
+		v = 0;
+		for (j = 0; j < 4; j++) {
+			c = in[i + j];
+			if (c == '=' && i + 4 == n && j >= 2 &&
+			    (j == 3 || in[i + 3] == '=')) {
+				pad++;
+				v <<= 6;
+				continue;
+			}
+			if (c == 0 || pad || (p = strchr(b64, c)) == NULL)
+				return -1;
+			v = v << 6 | (unsigned)(p - b64);
+		}
+		str_addc(out, (int)(v >> 16 & 255));
+		if (pad < 2)
+			str_addc(out, (int)(v >> 8 & 255));
+		if (pad < 1)
+			str_addc(out, (int)(v & 255));
+	}
+	return 0;
+}
+
+static void
+forget(struct str *dec)
+{
+	if (dec->s)
+		memset(dec->s, 0, dec->len);
+	str_free(dec);
+	if (login_user) {
+		memset(login_user, 0, strlen(login_user));
+		free(login_user);
+		login_user = NULL;
+	}
+}
+
+/* check user and password; the user is named in failures */
+static int
+check(const char *u, const char *pw, struct str *out, struct str *user)
+{
+	if (*u == 0) {
+		str_set(out, "authentication failure");
+		return SASL_FAIL;
+	}
+	str_set(user, u);
+	return sasl_mta_check(u, pw, out);
+}
+
+/* the step: one decoded answer */
+static int
+mta_step(const char *resp, struct str *out, struct str *user)
+{
+	struct str dec = STR_INIT;
+	const char *authz, *u, *pw;
+	int r;
+
+	str_init(&dec);
+	str_reset(out);
+	str_reset(user);
+	if (b64_decode(resp, &dec) < 0) {
+		str_set(out, "Invalid base64 data in continued response");
+		r = SASL_FAIL;
+	} else if (!login) {
+		/* authzid NUL authcid NUL passwd */
+		authz = dec.s;
+		u = memchr(dec.s, 0, dec.len);
+		pw = u ? memchr(u + 1, 0, dec.len - (size_t)(u + 1 -
+		    dec.s)) : NULL;
+		if (u == NULL || pw == NULL || memchr(pw + 1, 0,
+		    dec.len - (size_t)(pw + 1 - dec.s))) {
+			str_set(out, "Invalid authentication data");
+			r = SASL_FAIL;
+		} else if (*authz && strcmp(authz, u + 1) != 0) {
+			str_set(out, "authorization failure");
+			r = SASL_FAIL;
+		} else {
+			r = check(u + 1, pw + 1, out, user);
+		}
+	} else if (memchr(dec.s, 0, dec.len)) {
+		str_set(out, "Invalid authentication data");
+		r = SASL_FAIL;
+	} else if (login_user == NULL) {
+		login_user = xstrdup(dec.s);
+		str_set(out, "UGFzc3dvcmQ6");	/* "Password:" */
+		str_free(&dec);
+		return SASL_MORE;
+	} else {
+		r = check(login_user, dec.s, out, user);
+	}
+	forget(&dec);
+	return r;
+}
+
+/* the start: PLAIN or LOGIN, with or without an initial response */
+static int
+mta_start(const char *mech, const char *init, const struct sasl_peer *p,
+    struct str *out, struct str *user)
+{
+	(void)p;
+	login = strcmp(mech, "LOGIN") == 0;
+	free(login_user);
+	login_user = NULL;
+	str_reset(user);
+	if (init)
+		return mta_step(init, out, user);
+	str_set(out, login ? "VXNlcm5hbWU6" : "");	/* "Username:" */
+	return SASL_MORE;
+}
+
+static const struct sasl_mech mta_mech[] = {
+	{ (char *)"PLAIN", SASL_SEC_PLAINTEXT },
+	{ (char *)"LOGIN", SASL_SEC_PLAINTEXT },
+};
+
+static int
+mta_mechs(const struct sasl_mech **m, size_t *n)
+{
+	*m = mta_mech;
+	*n = sizeof(mta_mech) / sizeof(mta_mech[0]);
+	return 0;
+}
+
+static int
+mta_open(void)
+{
+	if (sasl_mta_open() < 0) {
+		warn("smtpd_sasl_password_maps: cannot open");
+		return -1;
+	}
+	return 0;
+}
+
+const struct sasl_server sasl_mta_server = {
+	"mta", mta_open, mta_mechs, mta_start, mta_step,
+};

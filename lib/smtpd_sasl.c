@@ -1,164 +1,238 @@
 /* MIT licence: see LICENSE. */
 /*
- * smtpd_sasl.c - SMTP AUTH in smtpd (RFC 4954) with the mechanisms PLAIN
- * (RFC 4616) and LOGIN: the EHLO keyword, the AUTH command and its
- * challenges, the AUTH= parameter of MAIL, and the sasl_method=/
- * sasl_username= part of the "client=" log line, with Postfix's reply
- * texts.  Passwords are checked by a back end (lib/sasl.h).
+ * smtpd_sasl.c - SMTP AUTH in smtpd (RFC 4954): the EHLO keyword, the
+ * AUTH command and its challenges, the AUTH= parameter of MAIL, and the
+ * sasl_method=/sasl_username= part of the "client=" log line, with
+ * Postfix's reply texts.  The mechanisms and the passwords belong to the
+ * back end that smtpd_sasl_type names (lib/sasl.h): "mta" (PLAIN and
+ * LOGIN against smtpd_sasl_password_maps) or "dovecot" (whatever
+ * Dovecot's authentication server offers); this file only relays the
+ * base64 lines between the client and the back end.
  *
  * Whether the session is encrypted is s->ck.tls (set by the STARTTLS
- * code): smtpd_sasl_security_options apply while it is 0, and
- * smtpd_sasl_tls_security_options once it is 1.  "noplaintext" there
- * hides PLAIN and LOGIN (the only mechanisms), so no AUTH is offered;
+ * code): smtpd_sasl_security_options filter the back end's mechanisms
+ * while it is 0, and smtpd_sasl_tls_security_options once it is 1
+ * (noplaintext, noactive, nodictionary, noanonymous drop mechanisms with
+ * that property; forward_secrecy and mutual_auth keep only those that
+ * have it).  When nothing is left no AUTH is offered;
  * smtpd_tls_auth_only = yes refuses AUTH without TLS altogether.
+ * Clients in smtpd_sasl_exceptions_networks are not shown AUTH in the
+ * EHLO reply (they may still use it, as in Postfix);
+ * broken_sasl_auth_clients adds the "AUTH=mech..." line that old
+ * Microsoft clients look for.
  *
  * The state is one session's (smtpd serves one per process).  A failed
  * AUTH counts as an error, as in Postfix: past smtpd_soft_error_limit
  * each reply waits smtpd_error_sleep_time, and smtpd_hard_error_limit
  * errors end the session.  Man page: smtpd(8).
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
+#include "inet.h"
 #include "log.h"
+#include "match.h"
 #include "sasl.h"
 #include "smtpd_sess.h"
 #include "x.h"
 
 static char *username;		/* NULL: not authenticated */
-static char *method;		/* "PLAIN" or "LOGIN" */
+static char *method;		/* "PLAIN", "CRAM-MD5", ... */
 static char *auth_sender;	/* MAIL AUTH=, decoded; NULL: none */
 
-/* the back end is usable: smtpd_sasl_type names one mta has */
-static int
-backend_ok(void)
+static const struct sasl_server *const servers[] = {
+	&sasl_mta_server, &sasl_dovecot_server,
+};
+
+/* the back end smtpd_sasl_type names, or NULL */
+static const struct sasl_server *
+backend(void)
 {
-	return strcmp(conf_str(P_smtpd_sasl_type), "mta") == 0;
+	const char *t = conf_str(P_smtpd_sasl_type);
+	size_t i;
+
+	for (i = 0; i < sizeof(servers) / sizeof(servers[0]); i++)
+		if (strcmp(t, servers[i]->type) == 0)
+			return servers[i];
+	return NULL;
 }
 
-/* plaintext mechanisms allowed by the security options in force */
-static int
-plaintext_ok(struct smtpd_sess *s)
+/* the security options in force: SASL_SEC_* to refuse and to require */
+static void
+sec_options(struct smtpd_sess *s, unsigned *no, unsigned *need)
 {
+	static const struct {
+		const char	*name;
+		unsigned	bit;
+		int		need;
+	} opt[] = {
+		{ "noplaintext", SASL_SEC_PLAINTEXT, 0 },
+		{ "noactive", SASL_SEC_ACTIVE, 0 },
+		{ "nodictionary", SASL_SEC_DICTIONARY, 0 },
+		{ "noanonymous", SASL_SEC_ANONYMOUS, 0 },
+		{ "forward_secrecy", SASL_SEC_FWD_SECRECY, 1 },
+		{ "mutual_auth", SASL_SEC_MUTUAL_AUTH, 1 },
+	};
 	char *list, *p, *w;
-	int ok = 1;
+	size_t i;
 
+	*no = *need = 0;
 	p = list = xstrdup(conf_str(s->ck.tls ?
 	    P_smtpd_sasl_tls_security_options :
 	    P_smtpd_sasl_security_options));
-	while ((w = str_token(&p, ", \t")) != NULL)
-		if (strcasecmp(w, "noplaintext") == 0)
-			ok = 0;
+	while ((w = str_token(&p, ", \t\r\n")) != NULL)
+		for (i = 0; i < sizeof(opt) / sizeof(opt[0]); i++)
+			if (strcasecmp(w, opt[i].name) == 0)
+				*(opt[i].need ? need : no) |= opt[i].bit;
 	free(list);
-	return ok;
+}
+
+/*
+ * the mechanisms offered in this state, space-separated, into out; 0, or
+ * -1 when the back end cannot say (out is then empty)
+ */
+static int
+offered(struct smtpd_sess *s, struct str *out)
+{
+	const struct sasl_server *b = backend();
+	const struct sasl_mech *m;
+	unsigned no, need;
+	size_t n, i;
+
+	str_reset(out);
+	if (b == NULL || b->mechs(&m, &n) < 0)
+		return -1;
+	sec_options(s, &no, &need);
+	for (i = 0; i < n; i++) {
+		if ((m[i].flags & no) || (m[i].flags & need) != need)
+			continue;
+		if (out->len)
+			str_addc(out, ' ');
+		str_adds(out, m[i].name);
+	}
+	return 0;
+}
+
+/* the mechanism is one of those offered */
+static int
+is_offered(struct smtpd_sess *s, const char *mech)
+{
+	struct str l = STR_INIT;
+	char *p, *w;
+	int r = 0;
+
+	str_init(&l);
+	if (offered(s, &l) == 0)
+		for (p = l.s; !r && (w = str_token(&p, " ")) != NULL;)
+			r = strcmp(w, mech) == 0;
+	str_free(&l);
+	return r;
 }
 
 /* smtpd_sasl_active - AUTH is offered to this client in this state */
 int
 smtpd_sasl_active(struct smtpd_sess *s)
 {
+	struct str l = STR_INIT;
+	int r;
+
 	if (s->local || !conf_bool(P_smtpd_sasl_auth_enable) ||
-	    (s->discard & EHLO_AUTH) || !backend_ok())
+	    (s->discard & EHLO_AUTH) || backend() == NULL)
 		return 0;
 	if (conf_bool(P_smtpd_tls_auth_only) && !s->ck.tls)
 		return 0;
-	return plaintext_ok(s);
+	str_init(&l);
+	r = offered(s, &l) == 0 && l.len > 0;
+	str_free(&l);
+	return r;
 }
 
 /* smtpd_sasl_setup - open the back end (before privileges are dropped) */
 void
 smtpd_sasl_setup(struct smtpd_sess *s)
 {
+	const struct sasl_server *b;
+
 	(void)s;
 	if (!conf_bool(P_smtpd_sasl_auth_enable))
 		return;
-	if (!backend_ok())
-		warn("smtpd_sasl_type = %s is not supported (use mta): "
-		    "AUTH is not offered", conf_str(P_smtpd_sasl_type));
-	else if (sasl_mta_open() < 0)
-		warn("smtpd_sasl_password_maps: cannot open");
+	if ((b = backend()) == NULL)
+		warn("smtpd_sasl_type = %s is not supported (use mta or "
+		    "dovecot): AUTH is not offered",
+		    conf_str(P_smtpd_sasl_type));
+	else
+		(void)b->open();
 }
 
-/* smtpd_sasl_ehlo - queue the AUTH line of the EHLO reply */
+/* smtpd_sasl_ehlo - queue the AUTH line(s) of the EHLO reply */
 void
 smtpd_sasl_ehlo(struct smtpd_sess *s)
 {
-	if (smtpd_sasl_active(s))
-		io_puts(&s->out, "250-AUTH PLAIN LOGIN\r\n");
+	struct match_list *ex;
+	struct str l = STR_INIT;
+	int x;
+
+	if (!smtpd_sasl_active(s))
+		return;
+	if (*conf_str(P_smtpd_sasl_exceptions_networks)) {
+		ex = match_init("smtpd_sasl_exceptions_networks",
+		    MATCH_NAMADR, conf_str(P_smtpd_sasl_exceptions_networks));
+		x = match_find(ex, s->name, s->addr);
+		match_free(ex);
+		if (x > 0)
+			return;
+	}
+	str_init(&l);
+	(void)offered(s, &l);
+	io_printf(&s->out, "250-AUTH %s\r\n", l.s);
+	if (conf_bool(P_broken_sasl_auth_clients))
+		io_printf(&s->out, "250-AUTH=%s\r\n", l.s);
+	str_free(&l);
 }
 
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void
-b64_encode(const char *in, struct str *out)
+/* the server's address, for the back end ("" when unknown) */
+static const char *
+server_addr(void)
 {
-	size_t n = strlen(in), i;
-	unsigned v;
+	static struct str a = STR_INIT;
+	static int done;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	unsigned char b[INET_ADDR_LEN];
+	int family;
 
-	str_reset(out);
-	for (i = 0; i < n; i += 3) {
-		v = (unsigned char)in[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned char)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= (unsigned char)in[i + 2];
-		str_addc(out, b64[v >> 18 & 63]);
-		str_addc(out, b64[v >> 12 & 63]);
-		str_addc(out, i + 1 < n ? b64[v >> 6 & 63] : '=');
-		str_addc(out, i + 2 < n ? b64[v & 63] : '=');
-	}
-}
-
-/* strict RFC 4648 base64; 0 ok, -1 bad */
-static int
-b64_decode(const char *in, struct str *out)
-{
-	size_t n = strlen(in), i, j;
-	unsigned v, pad = 0;
-	const char *p;
-	int c;
-
-	str_reset(out);
-	if (n % 4)
-		return -1;
-	for (i = 0; i < n; i += 4) {
-		v = 0;
-		for (j = 0; j < 4; j++) {
-			c = in[i + j];
-			if (c == '=' && i + 4 == n && j >= 2 &&
-			    (j == 3 || in[i + 3] == '=')) {
-				pad++;
-				v <<= 6;
-				continue;
-			}
-			if (c == 0 || pad || (p = strchr(b64, c)) == NULL)
-				return -1;
-			v = v << 6 | (unsigned)(p - b64);
-		}
-		str_addc(out, (int)(v >> 16 & 255));
-		if (pad < 2)
-			str_addc(out, (int)(v >> 8 & 255));
-		if (pad < 1)
-			str_addc(out, (int)(v & 255));
-	}
-	return 0;
+	if (done)
+		return a.s ? a.s : "";
+	done = 1;
+	str_init(&a);
+	memset(b, 0, sizeof(b));
+	if (getsockname(0, (struct sockaddr *)&ss, &len) < 0)
+		return "";
+	family = ss.ss_family;
+	if (family == AF_INET)
+		memcpy(b, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+	else if (family == AF_INET6)
+		memcpy(b, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+	else
+		return "";
+	(void)inet_addr_unmap(&family, b);
+	inet_addr_format(family, b, &a);
+	return a.s;
 }
 
 /* send "334 challenge", read the answer: 0 ok, -1 session over */
 static int
 challenge(struct smtpd_sess *s, const char *text, struct str *ans)
 {
-	struct str e = STR_INIT;
 	ssize_t n;
 
-	str_init(&e);
-	b64_encode(text, &e);
-	smtpd_reply(s, "334 %s", e.s);
-	str_free(&e);
+	smtpd_reply(s, "334 %s", text);
 	if (io_flush(&s->out) < 0) {
 		s->eof = 1;
 		return -1;
@@ -180,10 +254,10 @@ challenge(struct smtpd_sess *s, const char *text, struct str *ans)
 int
 smtpd_sasl_cmd(struct smtpd_sess *s, const char *arg)
 {
-	struct str ans = STR_INIT, dec = STR_INIT, why = STR_INIT;
+	struct str ans = STR_INIT, out = STR_INIT, user = STR_INIT;
+	const struct sasl_server *b;
+	struct sasl_peer peer;
 	char *args, *p, *mech, *init, *extra;
-	char *user = NULL, *pass = NULL;
-	const char *authz, *u, *pw;
 	int r = -1, x;
 
 	if (conf_bool(P_smtpd_helo_required) && s->helo == NULL) {
@@ -220,73 +294,32 @@ smtpd_sasl_cmd(struct smtpd_sess *s, const char *arg)
 	for (x = 0; mech[x]; x++)
 		mech[x] = (char)toupper((unsigned char)mech[x]);
 	str_init(&ans);
-	str_init(&dec);
-	str_init(&why);
-	if (strcmp(mech, "PLAIN") != 0 && strcmp(mech, "LOGIN") != 0) {
-		str_set(&why, "Invalid authentication mechanism");
-		goto failed;
+	str_init(&out);
+	str_init(&user);
+	b = backend();
+	if (!is_offered(s, mech)) {
+		str_set(&out, "Invalid authentication mechanism");
+		x = SASL_FAIL;
+		goto done;
 	}
-	/* the first answer: the initial response, or one asked for */
-	if (init) {
-		str_set(&ans, strcmp(init, "=") == 0 ? "" : init);
-	} else if (challenge(s, strcmp(mech, "PLAIN") == 0 ? "" :
-	    "Username:", &ans) < 0) {
-		goto out;
-	}
-	for (x = 0;; x++) {
-		if (strcmp(ans.s, "*") == 0) {
-			warn("%s: SASL %s authentication aborted",
-			    s->namaddr, mech);
-			smtpd_reply(s, "501 5.7.0 Authentication aborted");
+	if (init && strcmp(init, "*") == 0)
+		goto aborted;
+	peer.service = conf_str(P_smtpd_sasl_service);
+	peer.client_addr = s->addr ? s->addr : "";
+	peer.server_addr = server_addr();
+	peer.tls = s->ck.tls;
+	x = b->start(mech, init == NULL ? NULL : strcmp(init, "=") == 0 ?
+	    "" : init, &peer, &out, &user);
+	while (x == SASL_MORE) {
+		if (challenge(s, out.s, &ans) < 0)
 			goto out;
-		}
-		if (b64_decode(ans.s, &dec) < 0) {
-			str_set(&why, "Invalid base64 data in continued "
-			    "response");
-			goto failed;
-		}
-		if (strcmp(mech, "PLAIN") == 0) {
-			/* authzid NUL authcid NUL passwd */
-			authz = dec.s;
-			u = memchr(dec.s, 0, dec.len);
-			pw = u ? memchr(u + 1, 0, dec.len - (size_t)(u + 1 -
-			    dec.s)) : NULL;
-			if (u == NULL || pw == NULL || memchr(pw + 1, 0,
-			    dec.len - (size_t)(pw + 1 - dec.s))) {
-				str_set(&why, "Invalid authentication data");
-				goto failed;
-			}
-			u++;
-			pw++;
-			if (*authz && strcmp(authz, u) != 0) {
-				str_set(&why, "authorization failure");
-				goto failed;
-			}
-			user = xstrdup(u);
-			pass = xstrdup(pw);
-			break;
-		}
-		if (memchr(dec.s, 0, dec.len)) {
-			str_set(&why, "Invalid authentication data");
-			goto failed;
-		}
-		if (x == 0) {
-			user = xstrdup(dec.s);
-			if (challenge(s, "Password:", &ans) < 0)
-				goto out;
-			continue;
-		}
-		pass = xstrdup(dec.s);
-		break;
+		if (strcmp(ans.s, "*") == 0)
+			goto aborted;
+		x = b->step(ans.s, &out, &user);
 	}
-	if (*user == 0) {
-		str_set(&why, "authentication failure");
-		goto failed;
-	}
-	x = sasl_mta_check(user, pass, &why);
+done:
 	if (x == SASL_OK) {
-		username = user;
-		user = NULL;
+		username = str_steal(&user);
 		method = xstrdup(mech);
 		s->ck.sasl_username = username;
 		s->ck.sasl_method = method;
@@ -295,30 +328,25 @@ smtpd_sasl_cmd(struct smtpd_sess *s, const char *arg)
 		goto out;
 	}
 	warn("%s: SASL %s authentication failed: %s%s%s", s->namaddr, mech,
-	    why.s, user ? ", sasl_username=" : "", user ? user : "");
+	    out.len ? out.s : "(reason unavailable)",
+	    user.len ? ", sasl_username=" : "", user.len ? user.s : "");
 	if (x == SASL_TEMP)
 		smtpd_reply(s, "454 4.7.0 Temporary authentication failure: "
-		    "%s", why.s);
+		    "%s", out.s);
 	else
 		smtpd_reply(s, "535 5.7.8 Error: authentication failed: %s",
-		    why.s);
+		    out.s);
 	goto out;
-failed:
-	warn("%s: SASL %s authentication failed: %s", s->namaddr, mech,
-	    why.s);
-	smtpd_reply(s, "535 5.7.8 Error: authentication failed: %s", why.s);
+aborted:
+	warn("%s: SASL %s authentication aborted", s->namaddr, mech);
+	smtpd_reply(s, "501 5.7.0 Authentication aborted");
 out:
-	if (pass) {
-		memset(pass, 0, strlen(pass));
-		free(pass);
-	}
-	if (dec.s)
-		memset(dec.s, 0, dec.len);
-	free(user);
+	if (ans.s)
+		memset(ans.s, 0, ans.len);
 	free(args);
 	str_free(&ans);
-	str_free(&dec);
-	str_free(&why);
+	str_free(&out);
+	str_free(&user);
 	return r;
 }
 

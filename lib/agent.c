@@ -537,8 +537,10 @@ agent_msg_open(const char *qdir, const struct agent_req *r,
 	memset(m, 0, sizeof(*m));
 	str_init(&m->line);
 	if ((m->q = queue_open(qdir, r->queue_name, r->queue_id,
-	    QUEUE_RDONLY, err)) == NULL)
+	    QUEUE_RDONLY, err)) == NULL) {
+		msg_free(m);
 		return -1;
+	}
 	m->size = m->q->size.size;
 	m->smtputf8 = (m->q->size.flags & QUEUE_F_SMTPUTF8) != 0;
 	m->eightbit = (m->q->size.flags & QUEUE_F_8BITMIME) != 0;

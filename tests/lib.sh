@@ -120,6 +120,42 @@ stop_pid() {
 
 # SMTP sessions (t-smtpd, t-receive, t-dns) -------------------------------
 
+# smtpd_root [MAIN.CF-LINES]: a queue under $Q and a main.cf for smtpd run
+# inetd-style as this user (myhostname $H, no recipient tables, no error
+# sleep), then MAIN.CF-LINES (later lines win)
+smtpd_root() {
+	for d in incoming active deferred hold corrupt maildrop private \
+	    public pid bounce defer; do
+		mkdir -p "$Q/$d"
+	done
+	mkdir -p "$T/data"
+	cat > "$T/etc/main.cf" <<EOF
+queue_directory = $Q
+data_directory = $T/data
+maillog_file = $T/maillog
+maillog_file_prefixes = $T
+myhostname = $H
+mydomain = example.com
+mail_owner = $(id -un)
+alias_maps =
+local_recipient_maps =
+smtpd_error_sleep_time = 0
+EOF
+	[ -z "$1" ] || printf '%s\n' "$1" >> "$T/etc/main.cf"
+}
+
+# serve NAME [-o name=value]...: an smtpd service on a free port, $P_NAME
+# (its server's pid joins $SERVERS, for the test's exit trap)
+serve() {
+	name=$1; shift
+	port=$(free_port)
+	python3 "$TOP/tests/smtpd_server.py" "$port" "$T/$name.pid" \
+	    "$MTA" smtpd -c "$T/etc" -o "service_name=$name" "$@" &
+	SERVERS="$SERVERS $!"
+	wait_port "$port" 10 || { fail "serve $name" "no listener"; exit 1; }
+	eval "P_$name=$port"
+}
+
 # talk PORT [TIMEOUT] < SCRIPT: tests/smtpd_talk.py, output in $T/out
 talk() { python3 "$TOP/tests/smtpd_talk.py" "$@" > "$T/out"; }
 

@@ -25,45 +25,18 @@ if ! dovecot_start; then
 	exit 1
 fi
 
-for d in incoming active deferred hold corrupt maildrop private public \
-    pid bounce defer; do
-	mkdir -p "$Q/$d"
-done
-mkdir -p "$T/data"
-# the HOWTOs' smtpd_sasl_path = private/auth, under queue_directory
-ln -s "$DOVECOT_AUTH" "$Q/private/auth"
-cat > "$T/etc/main.cf" <<EOF
-queue_directory = $Q
-data_directory = $T/data
-maillog_file = $T/maillog
-maillog_file_prefixes = $T
-myhostname = $H
-mydomain = example.com
-mydestination = $H
+smtpd_root "mydestination = $H
 mynetworks = 10.99.0.0/16
 relay_domains =
-mail_owner = $(id -un)
-alias_maps =
-local_recipient_maps =
-smtpd_error_sleep_time = 0
 smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = private/auth
 smtpd_sasl_security_options = noanonymous
 smtpd_tls_auth_only = no
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,
-    reject_unauth_destination
-EOF
-
-serve() {
-	name=$1; shift
-	port=$(free_port)
-	python3 "$TOP/tests/smtpd_server.py" "$port" "$T/$name.pid" \
-	    "$MTA" smtpd -c "$T/etc" -o "service_name=$name" "$@" &
-	SERVERS="$SERVERS $!"
-	wait_port "$port" 10 || { fail "serve $name" "no listener"; exit 1; }
-	eval "P_$name=$port"
-}
+    reject_unauth_destination"
+# the HOWTOs' smtpd_sasl_path = private/auth, under queue_directory
+ln -s "$DOVECOT_AUTH" "$Q/private/auth"
 
 serve std
 serve abs -o "smtpd_sasl_path=$DOVECOT_AUTH"

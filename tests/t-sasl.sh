@@ -14,11 +14,6 @@ Q=$T/q
 SERVERS=
 trap 'for p in $SERVERS; do stop_pid "$p"; done; rm -rf "$T"' EXIT INT TERM
 
-for d in incoming active deferred hold corrupt maildrop private public \
-    pid bounce defer; do
-	mkdir -p "$Q/$d"
-done
-mkdir -p "$T/data"
 H_ALICE=$(openssl passwd -6 'alice pw')
 H_BOB=$(openssl passwd -5 'bob pw')
 # dave: yescrypt, as Debian's libxcrypt made it for "secret" (mkpasswd);
@@ -28,20 +23,9 @@ printf 'alice %s\nbob %s\ncarol %s\ndave %s\n' "$H_ALICE" "$H_BOB" \
     '$2b$05$abcdefghijklmnopqrstuu5s2v8.iXieOjg/.AySBTTZIIVFJeBui' \
     "$H_DAVE" > "$T/etc/users"
 printf 'alice@example.org alice\nbob@example.org bob\n' > "$T/etc/logins"
-cat > "$T/etc/main.cf" <<EOF
-queue_directory = $Q
-data_directory = $T/data
-maillog_file = $T/maillog
-maillog_file_prefixes = $T
-myhostname = $H
-mydomain = example.com
-mydestination = $H
+smtpd_root "mydestination = $H
 mynetworks = 10.99.0.0/16
 relay_domains =
-mail_owner = $(id -un)
-alias_maps =
-local_recipient_maps =
-smtpd_error_sleep_time = 0
 smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = mta
 smtpd_sasl_password_maps = texthash:$T/etc/users
@@ -50,18 +34,7 @@ smtpd_tls_auth_only = no
 smtpd_sender_login_maps = texthash:$T/etc/logins
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,
     reject_unauth_destination
-smtpd_sender_restrictions = reject_sender_login_mismatch
-EOF
-
-serve() {
-	name=$1; shift
-	port=$(free_port)
-	python3 "$TOP/tests/smtpd_server.py" "$port" "$T/$name.pid" \
-	    "$MTA" smtpd -c "$T/etc" -o "service_name=$name" "$@" &
-	SERVERS="$SERVERS $!"
-	wait_port "$port" 10 || { fail "serve $name" "no listener"; exit 1; }
-	eval "P_$name=$port"
-}
+smtpd_sender_restrictions = reject_sender_login_mismatch"
 
 serve std
 serve limit -o smtpd_hard_error_limit=3

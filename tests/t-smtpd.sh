@@ -12,36 +12,7 @@ Q=$T/q
 SERVERS=
 trap 'for p in $SERVERS; do stop_pid "$p"; done; rm -rf "$T"' EXIT INT TERM
 
-for d in incoming active deferred hold corrupt maildrop private public \
-    pid bounce defer; do
-	mkdir -p "$Q/$d"
-done
-mkdir -p "$T/data"
-cat > "$T/etc/main.cf" <<EOF
-queue_directory = $Q
-data_directory = $T/data
-maillog_file = $T/maillog
-maillog_file_prefixes = $T
-myhostname = $H
-mydomain = example.com
-mynetworks = 127.0.0.0/8
-mail_owner = $(id -un)
-alias_maps =
-local_recipient_maps =
-smtpd_error_sleep_time = 0
-EOF
-
-# serve NAME [-o name=value]...: an smtpd service on a free port, $P_NAME
-serve() {
-	name=$1; shift
-	port=$(free_port)
-	python3 "$TOP/tests/smtpd_server.py" "$port" "$T/$name.pid" \
-	    "$MTA" smtpd -c "$T/etc" -o "service_name=$name" "$@" &
-	SERVERS="$SERVERS $!"
-	wait_port "$port" 10 || { fail "serve $name" "no listener"; exit 1; }
-	eval "P_$name=$port"
-}
-
+smtpd_root "mynetworks = 127.0.0.0/8"
 
 nfiles() { find "$Q/incoming" -type f | wc -l | tr -d ' '; }
 

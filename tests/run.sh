@@ -25,8 +25,10 @@ export ASAN_OPTIONS UBSAN_OPTIONS
 
 runone() {
 	name=$1; shift
+	t0=$(date +%s)
 	"$@" >"$out/$name.log" 2>"$out/$name.err"
 	echo $? >"$out/$name.rc"
+	echo $(($(date +%s) - t0)) >"$out/$name.time"
 }
 
 list=
@@ -71,7 +73,8 @@ for rc in "$out"/*.rc; do
 	if [ "$f" != 0 ]; then
 		sed 's/^/    stderr: /' "$out/$name.err" | tail -n 15
 	fi
-	printf '  %-26s %5d ok %3d failing\n' "$name" "$p" "$f"
+	printf '  %-26s %5d ok %3d failing %4ss\n' "$name" "$p" "$f" \
+	    "$(cat "$out/$name.time")"
 	pass=$((pass + p)); fail=$((fail + f))
 done
 for r in "$out"/san/*; do

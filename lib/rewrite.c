@@ -123,6 +123,34 @@ rewrite_init(void)
 	return rw;
 }
 
+/*
+ * rewrite_init_generic - a rewriter for generic(5) tables (the smtp
+ * client's smtp_generic_maps, in parameter p): the table maps every
+ * class of address, with no masquerading.  NULL when p is empty.
+ */
+struct rewrite *
+rewrite_init_generic(enum conf_param p)
+{
+	struct rewrite *rw;
+
+	if (*conf_str(p) == 0)
+		return NULL;
+	rw = xcalloc(1, sizeof(*rw));
+	str_init(&rw->err);
+	rw->canon = open_maps(p);
+	rw->canon_flags = RW_ENV_SENDER | RW_ENV_RCPT | RW_HDR_SENDER |
+	    RW_HDR_RCPT;
+	rw->masq = xcalloc(1, sizeof(*rw->masq));
+	rw->mydest = match_init("mydestination", MATCH_DOMAIN |
+	    match_parent_style("mydestination",
+	    conf_str(P_parent_domain_matches_subdomains)),
+	    conf_str(P_mydestination));
+	rw->prop_canon = strstr(conf_str(P_propagate_unmatched_extensions),
+	    "generic") != NULL;
+	rw->delim = conf_str(P_recipient_delimiter);
+	return rw;
+}
+
 /* rewrite_free - close the tables */
 void
 rewrite_free(struct rewrite *rw)

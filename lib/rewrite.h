@@ -3,11 +3,12 @@
  * rewrite.h - cleanup's address rewriting: qualification (myorigin,
  * mydomain), canonical maps, masquerading, virtual alias expansion, and
  * the addresses inside From:/To:-style headers.  Man pages: cleanup(8),
- * canonical(5), virtual(5).
+ * canonical(5), virtual(5), generic(5).
  */
 #ifndef MTA_REWRITE_H
 #define MTA_REWRITE_H
 
+#include "conf.h"
 #include "str.h"
 
 /* address classes (canonical_classes, masquerade_classes) */
@@ -19,6 +20,7 @@
 struct rewrite;
 
 struct rewrite *rewrite_init(void);
+struct rewrite *rewrite_init_generic(enum conf_param);
 void	rewrite_free(struct rewrite *);
 void	rewrite_qualify(struct rewrite *, const char *, struct str *);
 int	rewrite_addr(struct rewrite *, int, const char *, struct str *);

@@ -44,8 +44,10 @@
 #include "maps.h"
 #include "num.h"
 #include "queue.h"
+#include "rewrite.h"
 #include "smtp_addr.h"
 #include "smtp_client.h"
+#include "smtp_generic.h"
 #include "str.h"
 #include "tls.h"
 #include "x.h"
@@ -1216,13 +1218,13 @@ non_ascii(const char *s)
 }
 
 static void
-put_mail(struct smtp_sess *s, const struct smtp_msg *m)
+put_mail(struct smtp_sess *s, const struct smtp_msg *m, const char *sender)
 {
 	struct str b;
 
 	str_init(&b);
 	str_adds(&b, "MAIL FROM:<");
-	quote_addr(&b, m->sender);
+	quote_addr(&b, sender);
 	str_addc(&b, '>');
 	if (s->features & SMTP_F_SIZE)
 		str_addf(&b, " SIZE=%lld", m->size);
@@ -1244,7 +1246,7 @@ put_mail(struct smtp_sess *s, const struct smtp_msg *m)
 }
 
 static void
-put_rcpt(struct smtp_sess *s, const struct smtp_rcpt *r)
+put_rcpt(struct smtp_sess *s, const struct smtp_rcpt *r, const char *addr)
 {
 	struct str b;
 	const char *semi;
@@ -1252,7 +1254,7 @@ put_rcpt(struct smtp_sess *s, const struct smtp_rcpt *r)
 
 	str_init(&b);
 	str_adds(&b, "RCPT TO:<");
-	quote_addr(&b, r->addr);
+	quote_addr(&b, addr);
 	str_addc(&b, '>');
 	if (s->features & SMTP_F_DSN) {
 		if (r->notify) {
@@ -1304,10 +1306,17 @@ put_line(struct smtp_sess *s, const char *p, size_t len)
 	io_write(&s->io, "\r\n", 2);
 }
 
+static void
+emit_line(void *ctx, const char *p, size_t len)
+{
+	put_line(ctx, p, len);
+}
+
 /* the content; 0, -1 lost connection, -2 the message could not be read */
 static int
 put_body(struct smtp_sess *s, struct smtp_msg *m)
 {
+	struct smtp_generic g;
 	struct str line;
 	int r;
 
@@ -1316,12 +1325,14 @@ put_body(struct smtp_sess *s, struct smtp_msg *m)
 		str_free(&line);
 		return -2;
 	}
+	smtp_generic_init(&g);
 	while ((r = m->line(m->ctx, &line)) == 1) {
-		put_line(s, line.s, line.len);
+		smtp_generic_line(&g, line.s, line.len, emit_line, s);
 		if (s->io.wbuf.len >= BODY_FLUSH &&
 		    flush(s, s->t_data_xfer, "sending message body") < 0)
 			break;
 	}
+	smtp_generic_end(&g, r == 0 ? emit_line : NULL, s);
 	str_free(&line);
 	if (r < 0)
 		return -2;
@@ -1370,7 +1381,7 @@ int
 smtp_xfer(struct smtp_sess *s, struct smtp_msg *m, struct smtp_rcpt *r,
     size_t n)
 {
-	struct str t;
+	struct str t, *env;
 	char *acc;
 	size_t sent = 0, got = 0, last = n + 1, nacc = 0, i;
 	int pipe = (s->features & SMTP_F_PIPELINING) != 0, mail_ok = 1;
@@ -1378,6 +1389,18 @@ smtp_xfer(struct smtp_sess *s, struct smtp_msg *m, struct smtp_rcpt *r,
 
 	str_init(&t);
 	acc = xcalloc(n ? n : 1, 1);
+	/* the envelope as it leaves: env[0] the sender, env[1..n] */
+	env = xcalloc(n + 1, sizeof(*env));
+	for (i = 0; i <= n; i++) {
+		str_init(&env[i]);
+		if (smtp_generic_addr(i ? RW_ENV_RCPT : RW_ENV_SENDER,
+		    i ? r[i - 1].addr : m->sender, &env[i]) < 0) {
+			all_open(r, n, NULL, 450, "4.3.0",
+			    "smtp_generic_maps lookup error");
+			ret = 0;
+			goto out;
+		}
+	}
 	if ((s->features & SMTP_F_SIZE) && s->size_limit > 0 &&
 	    m->size > s->size_limit) {
 		str_addf(&t, "message size %lld exceeds size limit %lld of "
@@ -1404,9 +1427,9 @@ smtp_xfer(struct smtp_sess *s, struct smtp_msg *m, struct smtp_rcpt *r,
 		while (sent <= last && (sent == got || (pipe &&
 		    sent - got < PIPE_MAX))) {
 			if (sent == 0)
-				put_mail(s, m);
+				put_mail(s, m, env[0].s);
 			else if (sent <= n)
-				put_rcpt(s, &r[sent - 1]);
+				put_rcpt(s, &r[sent - 1], env[sent].s);
 			else
 				io_puts(&s->io, "DATA\r\n");
 			sent++;
@@ -1488,6 +1511,9 @@ smtp_xfer(struct smtp_sess *s, struct smtp_msg *m, struct smtp_rcpt *r,
 	}
 	ret = 0;
 out:
+	for (i = 0; i <= n; i++)
+		str_free(&env[i]);
+	free(env);
 	free(acc);
 	str_free(&t);
 	return ret;

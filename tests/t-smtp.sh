@@ -449,6 +449,42 @@ else
 	echo "# no Postfix: real smtpd checks skipped"
 fi
 
+# --- smtp_generic_maps: local addresses made valid as mail leaves -----------
+printf '%s\n' 'root@client.example.com alerts@isp.example' \
+    '@localdomain.lan @isp.example' > "$T/generic"
+cp "$T/etc/main.cf" "$T/main.cf.keep"
+echo "smtp_generic_maps = texthash:$T/generic" >> "$T/etc/main.cf"
+printf '%s\n' 'From: Root <root@client.example.com>' \
+    'To: admin@localdomain.lan,' '  other@elsewhere.example' \
+    'Reply-To: root@client.example.com' \
+    'Subject: root@client.example.com is no address header' '' \
+    'body root@client.example.com' > "$T/mg"
+newmsg -f root@client.example.com admin@localdomain.lan < "$T/mg" ||
+    fail "generic: queue a message" "sendmail failed"
+srv
+REQ_FRESH=1 req smtp "[127.0.0.1]:$P"
+has "generic: delivered, reported under the original address" \
+    "^admin@localdomain\.lan sent 2\.0\.0 "
+has "generic: MAIL FROM mapped (user@domain)" \
+    '^C: MAIL FROM:<alerts@isp\.example>' "$T/s.log"
+has "generic: RCPT TO mapped (@domain)" '^C: RCPT TO:<admin@isp\.example>' \
+    "$T/s.log"
+has "generic: From: mapped, the phrase kept" \
+    '^D: From: Root <alerts@isp\.example>\\r\\n$' "$T/s.log"
+has "generic: To: mapped in a folded header" \
+    '^D: To: admin@isp\.example,\\r\\n$' "$T/s.log"
+has "generic: the folded line kept" '^D:   other@elsewhere\.example\\r\\n$' \
+    "$T/s.log"
+has "generic: Reply-To: mapped" '^D: Reply-To: alerts@isp\.example\\r\\n$' \
+    "$T/s.log"
+has "generic: Subject: left alone" \
+    '^D: Subject: root@client\.example\.com is no' "$T/s.log"
+has "generic: the body left alone" '^D: body root@client\.example\.com' \
+    "$T/s.log"
+has "generic: the log keeps the original recipient" \
+    "to=<admin@localdomain\.lan>, relay=$HR:$P, .*status=sent" "$T/maillog"
+cp "$T/main.cf.keep" "$T/etc/main.cf"
+
 # --- sendmail without a queue: straight to the relay ------------------------
 mkdir -p "$T/nq"
 # nq PARAM: main.cf without a queue, the relay on $P named by PARAM
@@ -465,6 +501,14 @@ check_exit "relay mode: exit 0 on the relay's 250" 0 \
 has "relay mode: sender qualified with myorigin" \
     '^C: MAIL FROM:<me@origin\.example\.com> SIZE=[0-9]+$' "$T/s.log"
 has "relay mode: the message, dot-stuffed" '^D: \.\.dot\\r\\n$' "$T/s.log"
+srv
+nq sendmail_relay
+echo "smtp_generic_maps = texthash:$T/generic" >> "$T/nq/main.cf"
+echo '@origin.example.com @isp.example' >> "$T/generic"
+check_exit "relay mode, smtp_generic_maps: sent" 0 \
+    "$MTA" sendmail -C "$T/nq" -f me rcpt@example.org < "$T/m3"
+has "relay mode: smtp_generic_maps maps the sender" \
+    '^C: MAIL FROM:<me@isp\.example> SIZE=[0-9]+$' "$T/s.log"
 srv
 nq relayhost
 check_exit "relay mode: relayhost when sendmail_relay is empty" 0 \

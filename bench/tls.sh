@@ -8,8 +8,9 @@
 # SESSIONS sequential sessions (connect, EHLO, STARTTLS, a full handshake
 # without session resumption, EHLO, QUIT).  The client offers at most
 # TLS 1.2 (TLSMAX), since BearSSL has no TLS 1.3: both servers do the
-# same handshake.  mta and Postfix alternate run by run; medians and
-# their ratio (mta / Postfix: above 1.00 means mta does more sessions).
+# same handshake.  A first line without STARTTLS is the baseline (what
+# a session costs without TLS).  mta and Postfix alternate run by run;
+# medians and their ratio (mta / Postfix: above 1.00 means mta does more sessions).
 # Run as root (the Postfix instance needs its postfix user).
 : "${MTA:=$(pwd)/mta}"
 : "${RUNS:=5}"
@@ -51,6 +52,7 @@ inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
 maillog_file = $T/pf/maillog
 maillog_file_prefixes = /tmp
+alias_maps =
 smtpd_relay_restrictions = permit_mynetworks, reject
 smtpd_tls_security_level = may
 smtpd_tls_cert_file = $K/rsa.crt
@@ -72,6 +74,7 @@ inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
 maillog_file = $T/mta/maillog
+alias_maps =
 smtpd_relay_restrictions = permit_mynetworks, reject
 smtpd_tls_security_level = may
 smtpd_tls_cert_file = $K/rsa.crt
@@ -84,7 +87,7 @@ cleanup unix n - n - 0 cleanup
 EOC
 
 # the client: tlsc.py PORT SESSIONS WORKERS TLSMAX prints sessions/s, or
-# 0 when a session failed
+# 0 when a session failed; TLSMAX "plain": no STARTTLS (the baseline)
 cat > "$T/tlsc.py" <<'PY'
 import os, socket, ssl, sys, time
 port, n, workers = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
@@ -108,6 +111,11 @@ def session():
     reply(f, b"220")
     s.sendall(b"EHLO client.localdomain\r\n")
     reply(f, b"250")
+    if sys.argv[4] == "plain":
+        s.sendall(b"QUIT\r\n")
+        reply(f, b"221")
+        s.close()
+        return
     s.sendall(b"STARTTLS\r\n")
     reply(f, b"220")
     t = ctx.wrap_socket(s)
@@ -148,16 +156,17 @@ postfix -c "$T/pf/etc" start >/dev/null 2>&1 || { echo "tls: Postfix did not sta
 sleep 1
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-# bench NAME MTA-PORT POSTFIX-PORT
+# bench NAME MTA-PORT POSTFIX-PORT [TLSMAX]
 bench() {
+	v=${4:-$TLSMAX}
 	# one warm-up session each: the first handshake loads the key
-	python3 "$T/tlsc.py" "$2" 1 1 "$TLSMAX" >/dev/null
-	python3 "$T/tlsc.py" "$3" 1 1 "$TLSMAX" >/dev/null
+	python3 "$T/tlsc.py" "$2" 1 1 "$v" >/dev/null
+	python3 "$T/tlsc.py" "$3" 1 1 "$v" >/dev/null
 	: > "$T/a"; : > "$T/b"
 	i=0
 	while [ $i -lt "$RUNS" ]; do
-		python3 "$T/tlsc.py" "$2" "$SESSIONS" "$WORKERS" "$TLSMAX" >> "$T/a"
-		python3 "$T/tlsc.py" "$3" "$SESSIONS" "$WORKERS" "$TLSMAX" >> "$T/b"
+		python3 "$T/tlsc.py" "$2" "$SESSIONS" "$WORKERS" "$v" >> "$T/a"
+		python3 "$T/tlsc.py" "$3" "$SESSIONS" "$WORKERS" "$v" >> "$T/b"
 		i=$((i + 1))
 	done
 	a=$(median < "$T/a"); b=$(median < "$T/b")
@@ -165,5 +174,6 @@ bench() {
 	    "$1" "$a" "$b" \
 	    "$(awk -v a="$a" -v b="$b" 'BEGIN { print (b > 0 ? a / b : 0) }')"
 }
+bench "SMTP sessions, no TLS (baseline)" "$MP" "$PP" plain
 bench "STARTTLS sessions (RSA-2048)" "$MP" "$PP"
 bench "STARTTLS sessions (ECDSA P-256)" "$ME" "$PE"

@@ -15,8 +15,9 @@
 # (deferred with Postfix's 535), no plaintext password without TLS,
 # wrapper mode.  Postfix starts once and serves every check.  Dovecot
 # offers CRAM-MD5, which the client prefers and alice's hashed password
-# cannot do: the checks filter to PLAIN or LOGIN and allow them over TLS
-# (smtp_sasl_tls_security_options = noanonymous), as the README recipe.
+# cannot do: alice's checks filter to PLAIN or LOGIN and allow them over
+# TLS (smtp_sasl_tls_security_options = noanonymous), as the README
+# recipe; bob ({PLAIN} password) logs in with CRAM-MD5 in plaintext.
 #
 # Runs as root in a private network and mount namespace (unshare -mn),
 # /etc/hosts bind-mounted to name srv.test.
@@ -135,7 +136,8 @@ mkqueue || { fail "queue" "set-permissions failed"; exit 1; }
 printf '[srv.test]:%s alice:secret\n[srv.test]:%s alice:secret\n' \
     "$PP" "$WP" > "$T/etc/passwd"
 printf '[srv.test]:%s alice:wrong\n' "$PP" > "$T/etc/badpw"
-for m in passwd badpw; do
+printf '[srv.test]:%s bob:pw\n' "$PP" > "$T/etc/bobpw"
+for m in passwd badpw bobpw; do
 	"$MTA" postmap -c "$T/etc" "cdb:$T/etc/$m" ||
 	    fail "postmap $m" "mta postmap failed"
 	chmod 600 "$T/etc/$m" "$T/etc/$m.cdb"
@@ -261,6 +263,15 @@ same "level none + AUTH (noplaintext): deferred, no mechanism" \
 pflog_wait "disconnect from"
 lacks "level none: no AUTH reached Postfix" \
     "sasl_method|authentication failed|client=localhost" "$PFLOG"
+# CRAM-MD5 sends no password: the default options allow it in plaintext
+pfreq "smtp_tls_security_level = none
+smtp_sasl_auth_enable = yes
+smtp_sasl_password_maps = cdb:$T/etc/bobpw"
+has "level none: CRAM-MD5 (no plaintext password) delivers" \
+    "^a@example.org sent 2\.0\.0" "$T/out"
+pflog_has "level none: Postfix logs CRAM-MD5 for bob" \
+    "sasl_method=CRAM-MD5, sasl_username=bob"
+
 # --- wrapper mode -----------------------------------------------------------
 pfreq "smtp_tls_security_level = encrypt
 smtp_tls_wrappermode = yes

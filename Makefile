@@ -204,6 +204,7 @@ demo: all
 
 bench: all
 	$(Q)MTA=$(CURDIR)/$(MTA_BIN) sh bench/run.sh
+	$(Q)MTA=$(CURDIR)/$(MTA_BIN) sh bench/tls.sh
 
 # clean keeps the three libraries (build/*/deps): they take a minute to
 # rebuild and do not change with this tree; distclean removes them too.

@@ -271,6 +271,102 @@ PARAM(ipc_timeout, TIME, "3600s", 1, 0,
     "How long a process waits for another over a local socket.")
 PARAM(line_length_limit, INT, "2048", 512, PMAX,
     "The longest line kept whole; longer lines are split.")
+PARAM(lmtp_address_preference, STR, "any", 0, 0,
+    "Which addresses of a mail server to try first: ipv4, ipv6, any.")
+PARAM(lmtp_bind_address, STR, "", 0, 0,
+    "The local IPv4 address lmtp connects from.")
+PARAM(lmtp_bind_address6, STR, "", 0, 0,
+    "The local IPv6 address lmtp connects from.")
+PARAM(lmtp_body_checks, STR, "", 0, 0,
+    "Body patterns applied by lmtp on the way out.")
+PARAM(lmtp_connect_timeout, TIME, "0s", 0, 0,
+    "How long lmtp waits for a TCP connection (0: the system limit).")
+PARAM(lmtp_data_done_timeout, TIME, "600s", 1, 0,
+    "How long lmtp waits for the reply to the final dot.")
+PARAM(lmtp_data_init_timeout, TIME, "120s", 1, 0,
+    "How long lmtp waits for the reply to DATA.")
+PARAM(lmtp_data_xfer_timeout, TIME, "180s", 1, 0,
+    "How long lmtp waits while sending the message content.")
+PARAM(lmtp_fallback_relay, STR, "", 0, 0,
+    "Hosts to try when the mail servers of a destination fail.")
+PARAM(lmtp_generic_maps, STR, "", 0, 0,
+    "Tables that rewrite addresses as mail leaves by lmtp.")
+PARAM(lmtp_header_checks, STR, "", 0, 0,
+    "Header patterns applied by lmtp on the way out.")
+PARAM(lmtp_host_lookup, STR, "dns", 0, 0,
+    "How lmtp finds the addresses of its servers: dns, native.")
+PARAM(lmtp_lhlo_name, STR, "$myhostname", 0, 0,
+    "The name lmtp sends in LHLO.")
+PARAM(lmtp_lhlo_timeout, TIME, "300s", 1, 0,
+    "How long lmtp waits for the greeting and the LHLO reply.")
+PARAM(lmtp_line_length_limit, INT, "998", 0, PMAX,
+    "Longer lines are folded by lmtp (0: never).")
+PARAM(lmtp_mail_timeout, TIME, "300s", 1, 0,
+    "How long lmtp waits for the reply to MAIL FROM.")
+PARAM(lmtp_mx_address_limit, INT, "5", 0, PMAX,
+    "The most server addresses lmtp tries per delivery (0: all).")
+PARAM(lmtp_mx_session_limit, INT, "2", 0, PMAX,
+    "The most LMTP sessions per delivery (0: no limit).")
+PARAM(lmtp_quit_timeout, TIME, "300s", 1, 0,
+    "How long lmtp waits for the reply to QUIT.")
+PARAM(lmtp_rcpt_timeout, TIME, "300s", 1, 0,
+    "How long lmtp waits for the reply to RCPT TO.")
+PARAM(lmtp_sasl_auth_enable, BOOL, "no", 0, 0,
+    "Let lmtp authenticate to servers (with lmtp_sasl_password_maps).")
+PARAM(lmtp_sasl_mechanism_filter, STR, "", 0, 0,
+    "The SASL mechanisms lmtp may use (empty: all offered).")
+PARAM(lmtp_sasl_password_maps, STR, "", 0, 0,
+    "Tables of user:password keyed by next hop or sender.")
+PARAM(lmtp_sasl_security_options, STR, "noplaintext, noanonymous", 0, 0,
+    "Which SASL mechanisms lmtp refuses on plaintext sessions.")
+PARAM(lmtp_sasl_tls_security_options, STR, "$lmtp_sasl_security_options", 0, 0,
+    "Which SASL mechanisms lmtp refuses on TLS sessions.")
+PARAM(lmtp_sasl_type, STR, "cyrus", 0, 0,
+    "The SASL implementation of lmtp (mta has a built-in one).")
+PARAM(lmtp_sender_dependent_authentication, BOOL, "no", 0, 0,
+    "Look up lmtp_sasl_password_maps by sender address first.")
+PARAM(lmtp_skip_5xx_greeting, BOOL, "yes", 0, 0,
+    "Try the next server after a 5xx greeting.")
+PARAM(lmtp_starttls_timeout, TIME, "300s", 1, 0,
+    "How long lmtp waits for the TLS handshake.")
+PARAM(lmtp_tls_CAfile, STR, "", 0, 0,
+    "Trusted CA certificates for lmtp (empty: the system bundle).")
+PARAM(lmtp_tls_CApath, STR, "", 0, 0,
+    "A directory of trusted CA certificates for lmtp.")
+PARAM(lmtp_tls_cert_file, STR, "", 0, 0,
+    "The client certificate lmtp presents (PEM).")
+PARAM(lmtp_tls_chain_files, STR, "", 0, 0,
+    "Files of client keys and certificate chains (PEM).")
+PARAM(lmtp_tls_ciphers, STR, "medium", 0, 0,
+    "The cipher grade lmtp uses with opportunistic TLS.")
+PARAM(lmtp_tls_exclude_ciphers, STR, "", 0, 0,
+    "Ciphers lmtp never uses.")
+PARAM(lmtp_tls_key_file, STR, "$lmtp_tls_cert_file", 0, 0,
+    "The private key of lmtp_tls_cert_file (PEM).")
+PARAM(lmtp_tls_loglevel, INT, "0", 0, 4,
+    "How much lmtp logs about TLS.")
+PARAM(lmtp_tls_mandatory_ciphers, STR, "medium", 0, 0,
+    "The cipher grade lmtp uses with mandatory TLS.")
+PARAM(lmtp_tls_mandatory_protocols, STR, ">=TLSv1", 0, 0,
+    "The TLS versions lmtp accepts with mandatory TLS.")
+PARAM(lmtp_tls_note_starttls_offer, BOOL, "no", 0, 0,
+    "Log the servers that offer STARTTLS when lmtp does not use it.")
+PARAM(lmtp_tls_policy_maps, STR, "", 0, 0,
+    "Tables of per-destination TLS security levels.")
+PARAM(lmtp_tls_protocols, STR, ">=TLSv1", 0, 0,
+    "The TLS versions lmtp accepts with opportunistic TLS.")
+PARAM(lmtp_tls_secure_cert_match, STR, "nexthop", 0, 0,
+    "The names a server certificate must match at level secure.")
+PARAM(lmtp_tls_security_level, STR, "", 0, 0,
+    "The TLS level of lmtp: none, may, encrypt, verify, secure.")
+PARAM(lmtp_tls_servername, STR, "", 0, 0,
+    "The SNI name lmtp sends (empty: none, hostname, nexthop).")
+PARAM(lmtp_tls_session_cache_database, STR, "", 0, 0,
+    "Accepted for compatibility: mta keeps no TLS session cache.")
+PARAM(lmtp_tls_verify_cert_match, STR, "hostname", 0, 0,
+    "The names a server certificate must match at level verify.")
+PARAM(lmtp_tls_wrappermode, BOOL, "no", 0, 0,
+    "Speak TLS from the start (port 465) instead of STARTTLS.")
 PARAM(local_command_shell, STR, "", 0, 0,
     "The shell that runs |command deliveries (empty: /bin/sh, or none when "
     "simple).")

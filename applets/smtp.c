@@ -256,5 +256,7 @@ int
 lmtp_main(int argc, char **argv)
 {
 	lmtp = 1;
+	conf_alias_prefix("smtp_", "lmtp_");	/* lmtp_* as Postfix's lmtp */
+	agent_init_hook = smtp_sasl_open;
 	return agent_main(argc, argv, 0, deliver);
 }

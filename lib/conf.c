@@ -83,6 +83,12 @@ static const char *const transport_suffix[] = {
 	"recipient_refill_limit", "time_limit", "transport_rate_delay",
 };
 
+/*
+ * Parameter aliases (conf_alias_prefix): alias[p] is the row read when a
+ * program asks for row p; NULL: none.
+ */
+static enum conf_param *alias;
+
 static int value(struct ent *, int, const char **, struct str *);
 
 static int
@@ -736,6 +742,49 @@ typed(struct ent *e, long long *out, struct str *err)
 	}
 }
 
+/*
+ * conf_alias_prefix - from now on, a read of a row named FROM<rest>
+ * through conf_str(), conf_int(), conf_bool() or conf_time() returns the
+ * row TO<rest> when one exists (the lmtp agent: lmtp_* for smtp_*, as
+ * Postfix's lmtp reads its own parameters; where smtp says helo_, lmtp
+ * says lhlo_).  Names given to conf_get() are not aliased.
+ */
+void
+conf_alias_prefix(const char *from, const char *to)
+{
+	struct str n = STR_INIT;
+	const struct conf_row *r;
+	const char *rest;
+	size_t i, len = strlen(from);
+
+	if (alias == NULL)
+		alias = xcalloc(P_COUNT, sizeof(*alias));
+	for (i = 0; i < P_COUNT; i++) {
+		alias[i] = (enum conf_param)i;
+		if (strncmp(conf_rows[i].name, from, len) != 0)
+			continue;
+		rest = conf_rows[i].name + len;
+		str_set(&n, to);
+		str_adds(&n, rest);
+		if ((r = conf_row(n.s)) == NULL &&
+		    strncmp(rest, "helo_", 5) == 0) {
+			str_set(&n, to);
+			str_adds(&n, "lhlo_");
+			str_adds(&n, rest + 5);
+			r = conf_row(n.s);
+		}
+		if (r != NULL && r->type == conf_rows[i].type)
+			alias[i] = (enum conf_param)(r - conf_rows);
+	}
+	str_free(&n);
+}
+
+static enum conf_param
+aliased(enum conf_param p)
+{
+	return alias ? alias[p] : p;
+}
+
 static long long
 typed_or_die(enum conf_param p, enum conf_type t)
 {
@@ -743,6 +792,7 @@ typed_or_die(enum conf_param p, enum conf_type t)
 	long long v;
 
 	init();
+	p = aliased(p);
 	if (conf_rows[p].type != t)
 		bug("parameter %s is not of the type asked for",
 		    conf_rows[p].name);
@@ -757,7 +807,7 @@ const char *
 conf_str(enum conf_param p)
 {
 	init();
-	return must(&ents[p]);
+	return must(&ents[aliased(p)]);
 }
 
 /* conf_int - a whole-number parameter; a bad value is fatal */

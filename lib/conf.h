@@ -57,5 +57,6 @@ void	conf_log(int);
 int	conf_override(const char *);
 void	conf_daemon(int, char **);
 void	conf_free(void);
+void	conf_alias_prefix(const char *, const char *);
 
 #endif

@@ -754,8 +754,8 @@ smtp_helo(struct smtp_sess *s)
 	int level, ret = -1;
 
 	s->tls_retry_plain = 0;
-	if (s->lmtp || s->tls_off)
-		level = TLS_NONE;	/* no lmtp_tls_* settings yet */
+	if (s->tls_off)
+		level = TLS_NONE;
 	else if ((level = tls_level(s, &match)) < 0)
 		return -1;
 	if (level > TLS_NONE && conf_bool(P_smtp_tls_wrappermode)) {
@@ -1004,7 +1004,7 @@ smtp_auth(struct smtp_sess *s, const char *nexthop, const char *sender)
 	int r, ret = -1;
 
 	s->authed = 0;
-	if (s->lmtp || !conf_bool(P_smtp_sasl_auth_enable) ||
+	if (!conf_bool(P_smtp_sasl_auth_enable) ||
 	    !(s->features & SMTP_F_AUTH) || s->auth_mechs == NULL ||
 	    *conf_str(P_smtp_sasl_password_maps) == 0)
 		return 0;

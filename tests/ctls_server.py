@@ -3,7 +3,8 @@
 #
 # ctls_server.py - a small SMTP server with TLS for t-ctls.sh: STARTTLS
 # (or TLS at connect with --wrapper) through Python's ssl module, AUTH
-# PLAIN.  Usage: ctls_server.py LOG CERT KEY [options]; it listens on
+# PLAIN, LHLO as EHLO (LMTP with one recipient, for t-lmtp.sh).
+# Usage: ctls_server.py LOG CERT KEY [options]; it listens on
 # 127.0.0.1, writes the port to LOG.port, serves sessions until killed.
 # LOG gets "C: command" lines, "T: tls" when TLS starts, "D: line" for
 # the message, "N: name" for the SNI name the client sent.  Options:
@@ -71,7 +72,7 @@ def session(c, ctx, opts, out):
             continue
         out.write("C: %s\n" % s)
         v = s.split(" ")[0].upper()
-        if v == "EHLO":
+        if v in ("EHLO", "LHLO"):
             kw = ["PIPELINING", "AUTH PLAIN"]
             if not tls and "--no-starttls" not in opts:
                 kw.append("STARTTLS")

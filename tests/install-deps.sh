@@ -6,7 +6,7 @@
 # it names them and fails.  Postfix is installed unconfigured ("No
 # configuration"), so it neither starts nor takes port 25: the tests run
 # its programs on scratch configuration directories only.
-PKGS="musl-tools dpkg-dev make gcc file python3 swaks postfix postfix-cdb dnsmasq-base s-nail pflogsumm openssl dovecot-core"
+PKGS="musl-tools dpkg-dev make gcc file python3 swaks postfix postfix-cdb dnsmasq-base s-nail pflogsumm openssl dovecot-core dovecot-lmtpd"
 [ "$SANITIZE" = 1 ] && PKGS="$PKGS libc6-dev"
 
 missing=

@@ -2,7 +2,8 @@
 /*
  * conf.c - unit tests of lib/conf.c: $name expansion (nested, ?/:, the
  * Postfix 3 {}-forms, $$, undefined names, the recursion limit), lazy
- * evaluation, typed values, conf_set() and the rows table itself.
+ * evaluation, typed values, conf_set(), conf_alias_prefix() and the
+ * rows table itself.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +180,33 @@ main(void)
 	/* NOFILE: defaults only */
 	conf_load(dir, CONF_NOFILE);
 	T_OK("CONF_NOFILE ignores main.cf", !conf_isset("smtpd_timeout"));
+	conf_free();
+
+	/* conf_alias_prefix: the lmtp agent reads lmtp_* for smtp_* */
+	write_main("smtp_tls_security_level = encrypt\n"
+	    "smtp_helo_name = helo.example\n"
+	    "lmtp_lhlo_name = lhlo.example\n"
+	    "smtp_connect_timeout = 7s\n"
+	    "smtp_sasl_auth_enable = yes\n");
+	conf_load(dir, CONF_QUIET);
+	T_STR("before aliasing: smtp_tls_security_level",
+	    conf_str(P_smtp_tls_security_level), "encrypt");
+	conf_alias_prefix("smtp_", "lmtp_");
+	T_STR("aliased: lmtp_tls_security_level, not smtp's",
+	    conf_str(P_smtp_tls_security_level), "");
+	T_STR("aliased: helo_ reads lhlo_", conf_str(P_smtp_helo_name),
+	    "lhlo.example");
+	T_OK("aliased: lmtp_connect_timeout's default (0s)",
+	    conf_time(P_smtp_connect_timeout) == 0);
+	T_OK("aliased: lmtp_sasl_auth_enable's default",
+	    conf_bool(P_smtp_sasl_auth_enable) == 0);
+	T_STR("aliased: $lmtp_ names in lmtp defaults",
+	    conf_str(P_smtp_sasl_tls_security_options),
+	    "noplaintext, noanonymous");
+	T_STR("not aliased: other rows", conf_str(P_myhostname),
+	    conf_get("myhostname"));
+	T_STR("conf_get is not aliased", conf_get("smtp_helo_name"),
+	    "helo.example");
 	conf_free();
 	str_free(&out);
 	write_main("");

@@ -515,9 +515,10 @@ PARAM(smtp_skip_5xx_greeting, BOOL, "yes", 0, 0,
 PARAM(smtp_starttls_timeout, TIME, "300s", 1, 0,
     "How long smtp waits for the TLS handshake.")
 PARAM(smtp_tls_CAfile, STR, "", 0, 0,
-    "Trusted CA certificates for smtp (empty: the system bundle).")
+    "Trusted CA certificates for smtp (with smtp_tls_CApath also empty: "
+    "the system bundle).")
 PARAM(smtp_tls_CApath, STR, "", 0, 0,
-    "A directory of trusted CA certificates for smtp.")
+    "A directory of trusted CA certificates (PEM files) for smtp.")
 PARAM(smtp_tls_cert_file, STR, "", 0, 0,
     "The client certificate smtp presents (PEM).")
 PARAM(smtp_tls_chain_files, STR, "", 0, 0,

@@ -585,7 +585,8 @@ out:
 
 static struct maps *tls_policy;		/* smtp_tls_policy_maps, once */
 static struct tls_conf *tls_plain;	/* no trust anchors */
-static struct tls_conf *tls_ca;		/* smtp_tls_CAfile */
+static struct tls_conf *tls_ca;		/* smtp_tls_CAfile, smtp_tls_CApath */
+static int tls_ca_tried;		/* tls_ca loaded (or failed) once */
 
 static int
 tls_level_word(const char *w, size_t n)
@@ -670,25 +671,76 @@ tls_level(struct smtp_sess *s, char **match)
 	return level;
 }
 
-/* the handshake on the open connection; the session's failure on -1 */
-static int
-tls_begin(struct smtp_sess *s, int level, const char *match)
+/*
+ * tls_prepare - the configuration for a session at level: the trust
+ * anchors (smtp_tls_CAfile and smtp_tls_CApath; the system bundle when
+ * both are empty; loaded once), the protocols and ciphers of the level
+ * (smtp_tls_mandatory_* from encrypt up).  NULL when TLS cannot be used:
+ * with the session's failure at encrypt and up, a warning at may (the
+ * caller goes on in plaintext).
+ */
+static struct tls_conf *
+tls_prepare(struct smtp_sess *s, int level)
 {
-	struct tls_conf **tc = level >= TLS_VERIFY ? &tls_ca : &tls_plain;
-	const char *ca = conf_str(P_smtp_tls_CAfile), *sn;
+	const char *ca = conf_str(P_smtp_tls_CAfile);
+	const char *cp = conf_str(P_smtp_tls_CApath);
+	const char *pr, *ci;
+	struct tls_conf *tc;
 	struct str err;
-	char *name = NULL;
-	int verify = level >= TLS_VERIFY, ret = -1;
+	int r;
 
 	str_init(&err);
-	if (*ca == 0)
-		ca = CA_BUNDLE;
-	if (*tc == NULL && (*tc = tls_client_conf(verify ? ca : NULL,
-	    &err)) == NULL) {
-		warn("smtp_tls_CAfile: %s", err.s);
+	if (!tls_ca_tried) {
+		tls_ca_tried = 1;
+		if (*ca == 0 && *cp == 0)
+			ca = CA_BUNDLE;
+		if ((tls_ca = tls_client_conf(ca, cp, &err)) == NULL)
+			warn("smtp_tls_CAfile, smtp_tls_CApath: %s", err.s);
+	}
+	tc = tls_ca;
+	if (tc == NULL && level < TLS_VERIFY) {
+		/* nothing to check against: every chain is untrusted */
+		if (tls_plain == NULL)
+			tls_plain = tls_client_conf(NULL, NULL, &err);
+		tc = tls_plain;
+	}
+	if (tc == NULL) {
 		fail(s, "4.7.5", "client TLS configuration problem");
 		goto out;
 	}
+	pr = conf_str(level >= TLS_ENCRYPT ? P_smtp_tls_mandatory_protocols :
+	    P_smtp_tls_protocols);
+	ci = conf_str(level >= TLS_ENCRYPT ? P_smtp_tls_mandatory_ciphers :
+	    P_smtp_tls_ciphers);
+	r = tls_conf_params(tc, pr, ci, conf_str(P_smtp_tls_exclude_ciphers),
+	    &err);
+	if (r != 0) {
+		warn("%s: %s: %s", s->namaddr, level >= TLS_ENCRYPT ?
+		    "smtp_tls_mandatory_protocols, smtp_tls_mandatory_ciphers"
+		    : "smtp_tls_protocols, smtp_tls_ciphers", err.s);
+		if (level >= TLS_ENCRYPT)
+			fail(s, "4.7.5", "client TLS configuration problem");
+		tc = NULL;
+	}
+out:
+	str_free(&err);
+	return tc;
+}
+
+/* the handshake on the open connection; the session's failure on -1 */
+static int
+tls_begin(struct smtp_sess *s, struct tls_conf *tc, int level,
+    const char *match)
+{
+	static const char *const how[] = {
+		"Anonymous", "Untrusted", "Trusted", "Verified"
+	};
+	const char *sn;
+	struct str err;
+	char *name = NULL;
+	int verify = level >= TLS_VERIFY, ret = -1, r;
+
+	str_init(&err);
 	if (verify && match)
 		name = xstrdup(match);
 	else if (level == TLS_SECURE)
@@ -710,15 +762,24 @@ tls_begin(struct smtp_sess *s, int level, const char *match)
 	if (!verify && (strchr(name, ':') || strspn(name, "0123456789.") ==
 	    strlen(name)))
 		name[0] = 0;
+	if (conf_int(P_smtp_tls_loglevel) >= 2)
+		info("setting up TLS connection to %s", s->relay);
 	s->io.timeout = (int)conf_time(P_smtp_starttls_timeout);
-	if (tls_client_start(&s->io, *tc, name, verify, &err) < 0) {
-		if (conf_int(P_smtp_tls_loglevel) >= 1 || verify)
-			info("SSL_connect error to %s: %s", s->relay, err.s);
-		if (verify && strstr(err.s, "certificate") != NULL)
+	if ((r = tls_client_start(&s->io, tc, name, verify, &err)) < 0) {
+		if (r == -2) {
+			/* Postfix's words: "server" for the dates, names */
+			info("%scertificate verification failed for %s: %s",
+			    strncmp(err.s, "certificate", 11) == 0 ||
+			    strncmp(err.s, "num=", 4) == 0 ? "server " : "",
+			    s->relay, err.s);
 			fail(s, "4.7.5", "Server certificate not verified");
-		else
+		} else {
+			if (conf_int(P_smtp_tls_loglevel) >= 1 || verify)
+				info("SSL_connect error to %s: %s", s->relay,
+				    err.s);
 			fail(s, "4.7.5", "Cannot start TLS: handshake "
 			    "failure");
+		}
 		/* the stream is in an unknown state: no QUIT */
 		s->io.wbuf.len = 0;
 		close(s->fd);
@@ -728,7 +789,7 @@ tls_begin(struct smtp_sess *s, int level, const char *match)
 	s->tls_active = 1;
 	if (conf_int(P_smtp_tls_loglevel) >= 1)
 		info("%s TLS connection established to %s: %s",
-		    verify ? "Verified" : "Untrusted", s->relay,
+		    how[tls_peer_status(&s->io)], s->relay,
 		    tls_session_info(&s->io));
 	ret = 0;
 out:
@@ -748,6 +809,7 @@ out:
 int
 smtp_helo(struct smtp_sess *s)
 {
+	struct tls_conf *tc = NULL;
 	char *match = NULL;
 	int level, ret = -1;
 
@@ -757,14 +819,26 @@ smtp_helo(struct smtp_sess *s)
 	else if ((level = tls_level(s, &match)) < 0)
 		return -1;
 	if (level > TLS_NONE && conf_bool(P_smtp_tls_wrappermode)) {
-		if (tls_begin(s, level < TLS_ENCRYPT ? TLS_ENCRYPT : level,
-		    match) < 0)
+		if (level < TLS_ENCRYPT)
+			level = TLS_ENCRYPT;
+		if ((tc = tls_prepare(s, level)) == NULL ||
+		    tls_begin(s, tc, level, match) < 0)
 			goto out;
 		ret = hello(s, 1);
 		goto out;
 	}
 	if (hello(s, 1) < 0)
 		goto out;
+	if (level == TLS_NONE && (s->features & SMTP_F_STARTTLS) &&
+	    !s->lmtp && !s->tls_off &&
+	    conf_bool(P_smtp_tls_note_starttls_offer))
+		info("Host offered STARTTLS: [%s]", s->host);
+	if (level > TLS_NONE && (s->features & SMTP_F_STARTTLS) &&
+	    (tc = tls_prepare(s, level)) == NULL) {
+		if (level >= TLS_ENCRYPT)
+			goto out;
+		level = TLS_NONE;	/* may: plaintext, as warned */
+	}
 	if (level == TLS_NONE) {
 		ret = 0;
 		goto out;
@@ -803,7 +877,7 @@ smtp_helo(struct smtp_sess *s)
 		s->fd = -1;
 		goto out;
 	}
-	if (tls_begin(s, level, match) < 0) {
+	if (tls_begin(s, tc, level, match) < 0) {
 		/* opportunistic: Postfix tries the server again in plaintext */
 		if (level == TLS_MAY && s->why.len > 0 &&
 		    strstr(s->why.s, "Server certificate") == NULL)

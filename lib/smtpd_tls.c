@@ -18,14 +18,18 @@
 #include "x.h"
 
 /*
- * smtpd_tls_setup - smtpd_tls_security_level and the server key; a
- * key that cannot be loaded disables TLS with a warning, as Postfix does
+ * smtpd_tls_setup - smtpd_tls_security_level, the server key, the
+ * protocols and ciphers (smtpd_tls_mandatory_* with level encrypt or
+ * wrapper mode); a key that cannot be loaded, or settings that leave no
+ * protocol version or cipher suite, disable TLS with a warning, as
+ * Postfix does (no STARTTLS; at level encrypt mail waits for it)
  */
 void
 smtpd_tls_setup(struct smtpd_sess *s)
 {
 	const char *lvl = conf_str(P_smtpd_tls_security_level);
 	struct str err = STR_INIT;
+	int enc;
 
 	if (strcasecmp(lvl, "may") == 0)
 		s->tls_level = SMTPD_TLS_MAY;
@@ -40,9 +44,24 @@ smtpd_tls_setup(struct smtpd_sess *s)
 	s->tls_conf = tls_server_conf(conf_str(P_smtpd_tls_cert_file),
 	    conf_str(P_smtpd_tls_key_file), conf_str(P_smtpd_tls_chain_files),
 	    &err);
-	if (s->tls_conf == NULL)
+	if (s->tls_conf == NULL) {
 		warn("cannot load TLS certificate and key: %s: TLS disabled",
 		    err.s);
+		str_free(&err);
+		return;
+	}
+	/* mandatory settings with level encrypt (and wrapper mode) */
+	enc = s->tls_level == SMTPD_TLS_ENCRYPT || s->tls_wrapper;
+	if (tls_conf_params(s->tls_conf, conf_str(enc ?
+	    P_smtpd_tls_mandatory_protocols : P_smtpd_tls_protocols),
+	    conf_str(enc ? P_smtpd_tls_mandatory_ciphers : P_smtpd_tls_ciphers),
+	    conf_str(P_smtpd_tls_exclude_ciphers), &err) != 0) {
+		warn("%s: %s: TLS disabled", enc ?
+		    "smtpd_tls_mandatory_protocols, smtpd_tls_mandatory_ciphers"
+		    : "smtpd_tls_protocols, smtpd_tls_ciphers", err.s);
+		tls_conf_free(s->tls_conf);
+		s->tls_conf = NULL;
+	}
 	str_free(&err);
 }
 
@@ -81,6 +100,8 @@ handshake(struct smtpd_sess *s)
 	struct str err = STR_INIT;
 
 	str_init(&err);
+	if (conf_int(P_smtpd_tls_loglevel) >= 2)
+		info("setting up TLS connection from %s", s->namaddr);
 	if (tls_server_start(&s->in, &s->out, s->tls_conf, &err) < 0) {
 		info("SSL_accept error from %s: %s", s->namaddr, err.s);
 		str_free(&err);

@@ -11,7 +11,8 @@
 #   --wrapper       TLS at connect (port 465 style)
 #   --inject        send "250 injected" in the same packet as the 220
 #                   reply to STARTTLS (the client must not read it)
-#   --bad-tls       answer the TLS handshake with plaintext and close
+#   --bad-tls       answer the ClientHello with plaintext and close
+#   --only=V        speak TLS version V only (1.0, 1.1 or 1.2)
 import socket
 import ssl
 import sys
@@ -22,6 +23,13 @@ def main():
     opts = sys.argv[4:]
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
+    for o in opts:
+        if o.startswith("--only="):
+            v = {"1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1,
+                 "1.2": ssl.TLSVersion.TLSv1_2}[o[7:]]
+            ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+            ctx.minimum_version = v
+            ctx.maximum_version = v
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("127.0.0.1", 0))
@@ -84,6 +92,7 @@ def session(c, ctx, opts, out):
                 r += b"250 injected\r\n"
             c.sendall(r)
             if "--bad-tls" in opts:
+                c.recv(4096)    # the ClientHello
                 c.sendall(b"this is no TLS\r\n")
                 out.write("T: bad\n")
                 return

@@ -67,7 +67,32 @@ mkdir -p "$K"
 	openssl ca -batch -config ca.cnf -cert ca.crt -keyfile ca.key \
 	    -in fut.csr -out fut.crt -startdate 20991231000000Z \
 	    -enddate 21001231000000Z -extensions e
+	# one that expired in 2020
+	: > index.txt
+	openssl req -newkey rsa:2048 -nodes -keyout exp.key -out exp.csr \
+	    -subj "/CN=srv.test"
+	openssl ca -batch -config ca.cnf -cert ca.crt -keyfile ca.key \
+	    -in exp.csr -out exp.crt -startdate 20200101000000Z \
+	    -enddate 20200102000000Z -extensions e
+	# one for another name, from the same CA
+	openssl req -newkey rsa:2048 -nodes -keyout wn.key -out wn.csr \
+	    -subj "/CN=other.test"
+	printf 'subjectAltName=DNS:other.test\n' > ext2
+	openssl x509 -req -in wn.csr -CA ca.crt -CAkey ca.key \
+	    -CAcreateserial -out wn.crt -days 2 -extfile ext2
+	# a self-signed one for srv.test
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout ss.key \
+	    -out ss.crt -subj "/CN=srv.test" -days 2 -addext \
+	    subjectAltName=DNS:srv.test
 	chmod 644 ./*
+	# smtp_tls_CApath: c_rehash's layout, with a file that is no PEM
+	mkdir capath other-capath
+	cp ca.crt capath/test-ca.pem
+	ln -s test-ca.pem "capath/$(openssl x509 -hash -noout -in ca.crt).0"
+	echo 'not a certificate' > capath/README
+	cp other.crt other-capath/other.pem
+	chmod 755 capath other-capath
+	chmod 644 capath/* other-capath/*
 ) > "$T/openssl.log" 2>&1 || { fail "openssl" "$(tail -3 "$T/openssl.log")"
 	exit 1; }
 
@@ -182,6 +207,98 @@ req smtp "[srv.test]:$P"
 same "verify, not yet valid: deferred 4.7.5 (not bounced)" \
 "a@example.org deferred 4.7.5 $R:$P Server certificate not verified"
 SC= srv
+
+# --- certificate checks at each level (real openssl certificates) -----------
+# lvl LEVEL CERT [EXTRA]: a delivery at LEVEL (smtp_tls_CAfile ca.crt) to
+# a server with CERT
+lvl() {
+	SC=$2 srv
+	conf "smtp_tls_security_level = $1
+smtp_tls_CAfile = $K/ca.crt
+$3"
+	: > "$T/maillog"
+	req smtp "[srv.test]:$P"
+}
+lvl may srv
+has "may, trusted chain: Trusted" \
+    "Trusted TLS connection established to $HR:$P: TLSv1\.2 with cipher" \
+    "$T/maillog"
+lacks "may, trusted chain: not Untrusted" "Untrusted TLS" "$T/maillog"
+for c in exp ss wn fut; do
+	lvl may $c
+	has "may, $c certificate: delivered" "^a@example.org sent 2\.0\.0" \
+	    "$T/out"
+	has "may, $c certificate: over TLS" "^T: tls$" "$T/s.log"
+done
+lvl may wn
+has "may, other name: still Trusted (no name check)" \
+    "Trusted TLS connection established to $HR" "$T/maillog"
+lvl may exp
+has "may, expired: Untrusted" "Untrusted TLS connection established to $HR" \
+    "$T/maillog"
+lvl may ss
+has "may, self-signed: Untrusted" "Untrusted TLS connection established" \
+    "$T/maillog"
+for c in exp ss wn; do
+	lvl encrypt $c
+	has "encrypt, $c certificate: delivered over TLS" \
+	    "^a@example.org sent 2\.0\.0" "$T/out"
+	lacks "encrypt, $c certificate: no verification failure logged" \
+	    "verification failed" "$T/maillog"
+done
+lvl verify srv
+has "verify: Verified" "Verified TLS connection established to $HR:$P" \
+    "$T/maillog"
+# vfail LEVEL CERT LOG-LINE
+vfail() {
+	lvl "$1" "$2"
+	same "$1, $2 certificate: deferred 4.7.5" \
+"a@example.org deferred 4.7.5 $R:$P Server certificate not verified"
+	lacks "$1, $2 certificate: no MAIL" "^C: MAIL"
+	has "$1, $2 certificate: the reason logged" "$3" "$T/maillog"
+}
+V="verification failed for $HR:[0-9]*:"
+vfail verify exp "server certificate $V certificate has expired"
+vfail verify fut "server certificate $V certificate not yet valid"
+vfail verify wn "server certificate $V num=62:hostname mismatch"
+vfail verify ss "[^r] certificate $V self-signed certificate"
+vfail secure exp "certificate has expired"
+vfail secure ss "self-signed certificate"
+vfail secure wn "hostname mismatch"
+SC=srv srv
+conf "smtp_tls_security_level = verify
+smtp_tls_CAfile = $K/other.crt"
+: > "$T/maillog"
+req smtp "[srv.test]:$P"
+has "verify, unknown CA: untrusted issuer named" \
+    "certificate verification failed for $HR:$P: untrusted issuer /CN=Test-ca" \
+    "$T/maillog"
+
+# --- smtp_tls_CApath ------------------------------------------------------------
+conf "smtp_tls_security_level = verify
+smtp_tls_CApath = $K/capath"
+: > "$T/maillog"
+req smtp "[srv.test]:$P"
+has "CApath: the CA in a c_rehash directory verifies" \
+    "^a@example.org sent 2\.0\.0" "$T/out"
+has "CApath: Verified" "Verified TLS connection" "$T/maillog"
+lacks "CApath: the non-PEM file is skipped quietly" "warning" "$T/maillog"
+conf "smtp_tls_security_level = verify
+smtp_tls_CApath = $K/other-capath"
+req smtp "[srv.test]:$P"
+same "CApath without the CA: deferred" \
+"a@example.org deferred 4.7.5 $R:$P Server certificate not verified"
+conf "smtp_tls_security_level = verify
+smtp_tls_CAfile = $K/other.crt
+smtp_tls_CApath = $K/capath"
+req smtp "[srv.test]:$P"
+has "CAfile and CApath together" "^a@example.org sent 2\.0\.0" "$T/out"
+conf "smtp_tls_security_level = may
+smtp_tls_CApath = $K/capath"
+: > "$T/maillog"
+req smtp "[srv.test]:$P"
+has "may with CApath: Trusted" "Trusted TLS connection established" \
+    "$T/maillog"
 
 # --- smtp_tls_policy_maps -----------------------------------------------------
 printf '[srv.test]:%s encrypt\n[127.0.0.1]:%s verify match=srv.test\n' \

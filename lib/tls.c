@@ -682,9 +682,16 @@ start(struct tls *t, struct io *in, struct io *out, struct str *err)
 		} else if (t->dead || e == 0)
 			seterr(err, "%s", errno == ETIMEDOUT ?
 			    "timeout" : "lost connection");
-		else if (e >= BR_ERR_X509_OK && e < BR_ERR_SEND_FATAL_ALERT)
+		else if (e >= BR_ERR_X509_OK && e < BR_ERR_RECV_FATAL_ALERT)
 			seterr(err, "certificate verification failed "
 			    "(BearSSL error %d)", e);
+		else if (e >= BR_ERR_RECV_FATAL_ALERT &&
+		    e < BR_ERR_SEND_FATAL_ALERT)
+			seterr(err, "handshake failed: alert %d received",
+			    e - BR_ERR_RECV_FATAL_ALERT);
+		else if (e >= BR_ERR_SEND_FATAL_ALERT)
+			seterr(err, "handshake failed: alert %d sent",
+			    e - BR_ERR_SEND_FATAL_ALERT);
 		else
 			seterr(err, "handshake failed (BearSSL error %d)",
 			    e);

@@ -16,9 +16,11 @@
 import socket
 import ssl
 import sys
+import warnings
 
 
 def main():
+    warnings.simplefilter("ignore", DeprecationWarning)   # TLSv1.1
     log, cert, key = sys.argv[1:4]
     opts = sys.argv[4:]
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

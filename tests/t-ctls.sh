@@ -11,7 +11,11 @@
 # Postfix's reasons, smtp_tls_CAfile, the name check, wrapper mode,
 # smtp_tls_policy_maps, AUTH PLAIN after STARTTLS with
 # smtp_sasl_tls_security_options (noplaintext in plaintext), the
-# STARTTLS response injection, SNI, the log line.
+# STARTTLS response injection, SNI, the log lines; the certificate
+# checks at each level (expired, not yet valid, self-signed, another
+# name, an unknown CA; Trusted/Untrusted/Verified), smtp_tls_CApath,
+# smtp_tls_(mandatory_)protocols, _ciphers, _exclude_ciphers,
+# smtp_tls_note_starttls_offer, smtp_tls_loglevel 2.
 #
 # Runs as root in a private network and mount namespace (unshare -mn),
 # /etc/hosts bind-mounted to name srv.test.
@@ -299,6 +303,123 @@ smtp_tls_CApath = $K/capath"
 req smtp "[srv.test]:$P"
 has "may with CApath: Trusted" "Trusted TLS connection established" \
     "$T/maillog"
+
+# --- protocols and ciphers -----------------------------------------------------
+srv --only=1.1
+conf "smtp_tls_security_level = may"
+: > "$T/maillog"
+req smtp "[srv.test]:$P"
+has "TLSv1.1-only server: TLSv1.1 by default" \
+    "TLS connection established to $HR:$P: TLSv1\.1 with cipher" "$T/maillog"
+conf "smtp_tls_security_level = may
+smtp_tls_protocols = >=TLSv1.2"
+: > "$T/maillog"
+req smtp "[srv.test]:$P"
+has "smtp_tls_protocols >=TLSv1.2, may: plaintext retry, delivered" \
+    "^a@example.org sent 2\.0\.0" "$T/out"
+has "smtp_tls_protocols >=TLSv1.2, may: the handshake failed" \
+    "trying again without TLS" "$T/maillog"
+conf "smtp_tls_security_level = encrypt
+smtp_tls_protocols = >=TLSv1.2"
+req smtp "[srv.test]:$P"
+has "encrypt uses smtp_tls_mandatory_protocols, not smtp_tls_protocols" \
+    "^a@example.org sent 2\.0\.0" "$T/out"
+conf "smtp_tls_security_level = encrypt
+smtp_tls_mandatory_protocols = !SSLv2, !SSLv3, !TLSv1, !TLSv1.1"
+req smtp "[srv.test]:$P"
+same "smtp_tls_mandatory_protocols without TLSv1.1: deferred" \
+"a@example.org deferred 4.7.5 $R:$P Cannot start TLS: handshake failure"
+conf "smtp_tls_security_level = encrypt
+smtp_tls_mandatory_protocols = <=TLSv1.1"
+req smtp "[srv.test]:$P"
+has "smtp_tls_mandatory_protocols <=TLSv1.1: delivered" \
+    "^a@example.org sent 2\.0\.0" "$T/out"
+srv
+conf "smtp_tls_security_level = encrypt
+smtp_tls_mandatory_protocols = <=TLSv1.1"
+: > "$T/maillog"
+req smtp "[srv.test]:$P"
+same "<=TLSv1.1 against a TLSv1.2-only server: deferred" \
+"a@example.org deferred 4.7.5 $R:$P Cannot start TLS: handshake failure"
+has "<=TLSv1.1 against a TLSv1.2-only server: the alert logged" \
+    "SSL_connect error to $HR:$P: handshake failed: alert 70 received" \
+    "$T/maillog"
+conf "smtp_tls_security_level = may
+smtp_tls_protocols = >=TLSv1.3"
+: > "$T/maillog"
+req smtp "[srv.test]:$P"
+has "only TLSv1.3 (none here), may: a warning" \
+    "warning: .*leaves no TLS version" "$T/maillog"
+has "only TLSv1.3, may: delivered in plaintext" "^a@example.org sent 2\.0\.0" \
+    "$T/out"
+lacks "only TLSv1.3, may: no STARTTLS" "^C: STARTTLS"
+conf "smtp_tls_security_level = encrypt
+smtp_tls_mandatory_protocols = TLSv1.3"
+req smtp "[srv.test]:$P"
+same "only TLSv1.3, encrypt: deferred" \
+"a@example.org deferred 4.7.5 $R:$P client TLS configuration problem"
+conf "smtp_tls_security_level = encrypt
+smtp_tls_mandatory_protocols = TLSv9"
+: > "$T/maillog"
+req smtp "[srv.test]:$P"
+same "a bad protocol list, encrypt: deferred" \
+"a@example.org deferred 4.7.5 $R:$P client TLS configuration problem"
+has "a bad protocol list: warned" 'invalid TLS protocol list "TLSv9"' \
+    "$T/maillog"
+# cip NAME CIPHER-REGEX SETTINGS: the cipher that SETTINGS give (encrypt)
+cip() {
+	conf "smtp_tls_security_level = encrypt
+$3"
+	: > "$T/maillog"
+	req smtp "[srv.test]:$P"
+	has "$1" "established to $HR:$P: TLSv1\.2 with cipher $2 " \
+	    "$T/maillog"
+}
+cip "default: ECDHE-RSA-AES256-GCM-SHA384" "ECDHE-RSA-AES256-GCM-SHA384" ""
+cip "exclude AESGCM: ChaCha20" "ECDHE-RSA-CHACHA20-POLY1305" \
+    "smtp_tls_exclude_ciphers = AESGCM"
+cip "exclude AES256, CHACHA20: AES128-GCM" "ECDHE-RSA-AES128-GCM-SHA256" \
+    "smtp_tls_exclude_ciphers = AES256, CHACHA20"
+cip "exclude AESGCM, CHACHA20, SHA384: CBC with SHA256" \
+    "ECDHE-RSA-AES128-SHA256" \
+    "smtp_tls_exclude_ciphers = AESGCM, CHACHA20, SHA384"
+cip "mandatory ciphers high, exclude AES256: ChaCha20" \
+    "ECDHE-RSA-CHACHA20-POLY1305" "smtp_tls_mandatory_ciphers = high
+smtp_tls_exclude_ciphers = AES256"
+cip "exclude an OpenSSL suite name" "ECDHE-RSA-AES128-GCM-SHA256" \
+    "smtp_tls_exclude_ciphers = ECDHE-RSA-AES256-GCM-SHA384"
+conf "smtp_tls_security_level = encrypt
+smtp_tls_mandatory_ciphers = high
+smtp_tls_exclude_ciphers = AES256 CHACHA20"
+req smtp "[srv.test]:$P"
+same "high without AES256 and ChaCha20: nothing left, deferred" \
+"a@example.org deferred 4.7.5 $R:$P client TLS configuration problem"
+conf "smtp_tls_security_level = encrypt
+smtp_tls_ciphers = high
+smtp_tls_exclude_ciphers = AES256 CHACHA20"
+req smtp "[srv.test]:$P"
+has "smtp_tls_ciphers does not apply at encrypt" \
+    "^a@example.org sent 2\.0\.0" "$T/out"
+
+# --- logging ----------------------------------------------------------------
+conf "smtp_tls_note_starttls_offer = yes"
+: > "$T/maillog"
+req smtp "[srv.test]:$P"
+has "smtp_tls_note_starttls_offer: Host offered STARTTLS" \
+    "Host offered STARTTLS: \[srv\.test\]" "$T/maillog"
+conf "smtp_tls_security_level = may
+smtp_tls_note_starttls_offer = yes"
+: > "$T/maillog"
+req smtp "[srv.test]:$P"
+lacks "smtp_tls_note_starttls_offer: not logged when TLS is used" \
+    "Host offered STARTTLS" "$T/maillog"
+lacks "smtp_tls_loglevel 1: no setting up line" "setting up TLS" "$T/maillog"
+conf "smtp_tls_security_level = may
+smtp_tls_loglevel = 2"
+: > "$T/maillog"
+req smtp "[srv.test]:$P"
+has "smtp_tls_loglevel 2: setting up TLS connection to" \
+    "setting up TLS connection to $HR:$P$" "$T/maillog"
 
 # --- smtp_tls_policy_maps -----------------------------------------------------
 printf '[srv.test]:%s encrypt\n[127.0.0.1]:%s verify match=srv.test\n' \

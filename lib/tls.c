@@ -44,6 +44,7 @@ struct tls_conf {
 	size_t			nta;
 	unsigned		vmin, vmax;	/* tls_conf_params() */
 	uint32_t		suites;	/* a bit per suites[] entry */
+	int			ask;	/* a server asks for certificates */
 };
 
 /*
@@ -630,6 +631,7 @@ tls_wr(struct io *io, const void *buf, size_t n)
 }
 
 static void cert_reason(struct chk_x509 *, struct str *);
+static const br_x509_class chk_vtable;
 
 /* start - the handshake on an initialised engine; hooks the streams */
 static int
@@ -736,6 +738,24 @@ tls_server_start(struct io *in, struct io *out, struct tls_conf *tc,
 	else
 		br_ssl_server_init_full_ec(&t->sc, tc->chain, tc->nchain,
 		    BR_KEYTYPE_EC, br_skey_decoder_get_ec(&tc->skey));
+	if (tc->ask) {
+		/*
+		 * a CertificateRequest naming tc's CAs; any certificate
+		 * whose key signs the handshake will do (the chain check
+		 * only decides Trusted or Untrusted); none is fine too
+		 */
+		br_ssl_server_set_trust_anchor_names_alt(&t->sc, tc->ta,
+		    tc->nta);
+		br_x509_minimal_init_full(&t->xc, tc->ta, tc->nta);
+		t->chk.vtable = &chk_vtable;
+		t->chk.inner = &t->xc;
+		str_init(&t->chk.ee);
+		br_ssl_engine_set_x509(t->eng, &t->chk.vtable);
+		br_ssl_engine_set_default_rsavrfy(t->eng);
+		br_ssl_engine_set_default_ecdsa(t->eng);
+		br_ssl_engine_add_flags(t->eng,
+		    BR_OPT_TOLERATE_NO_CLIENT_AUTH);
+	}
 	return start(t, in, out, err);
 }
 
@@ -1177,18 +1197,52 @@ tls_client_start(struct io *io, struct tls_conf *tc, const char *servername,
 }
 
 /*
- * tls_peer_status - the peer's certificate in a client session:
+ * tls_conf_ccert - a server asks clients for a certificate, naming the
+ * CAs in ca_file and ca_path, and checks the chain against them; -1 with
+ * err (also when there is no CA: BearSSL cannot ask without one)
+ */
+int
+tls_conf_ccert(struct tls_conf *tc, const char *ca_file, const char *ca_path,
+    struct str *err)
+{
+	struct tls_conf *ca;
+
+	if ((ca_file == NULL || *ca_file == 0) &&
+	    (ca_path == NULL || *ca_path == 0)) {
+		seterr(err, "no CA certificates to name");
+		return -1;
+	}
+	if ((ca = tls_client_conf(ca_file, ca_path, err)) == NULL)
+		return -1;
+	tc->ta = ca->ta;
+	tc->nta = ca->nta;
+	ca->ta = NULL;
+	ca->nta = 0;
+	tls_conf_free(ca);
+	tc->ask = 1;
+	return 0;
+}
+
+/*
+ * tls_peer_status - the peer's certificate: in a client session
  * TLS_PEER_VERIFIED (chain and name checked), TLS_PEER_TRUSTED (the chain
  * leads to a trust anchor, the name was not checked), TLS_PEER_UNTRUSTED;
- * TLS_PEER_NONE in a server session or without TLS
+ * in a server session that asked (tls_conf_ccert()) TLS_PEER_TRUSTED or
+ * TLS_PEER_UNTRUSTED for a client certificate; else TLS_PEER_NONE
  */
 int
 tls_peer_status(struct io *io)
 {
 	struct tls *t = io->ctx;
 
-	if (t == NULL || t->eng != &t->cc.eng)
+	if (t == NULL)
 		return TLS_PEER_NONE;
+	if (t->eng == &t->sc.eng) {
+		if (t->chk.vtable == NULL || t->chk.ee.len == 0)
+			return TLS_PEER_NONE;
+		return t->chk.xerr == BR_ERR_X509_OK ? TLS_PEER_TRUSTED :
+		    TLS_PEER_UNTRUSTED;
+	}
 	if (t->chk.verify)
 		return TLS_PEER_VERIFIED;
 	return t->chk.xerr == BR_ERR_X509_OK ? TLS_PEER_TRUSTED :

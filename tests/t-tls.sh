@@ -58,6 +58,13 @@ K=$T/pki
 	openssl x509 -req -in ec.csr -CA ca.crt -CAkey ca.key \
 	    -CAcreateserial -out ec.crt -days 2
 	cat rsa.crt ca.crt > rsa-chain.crt
+	# client certificates: one from the CA, one self-signed
+	openssl req -newkey rsa:2048 -nodes -keyout cl.key -out cl.csr \
+	    -subj /CN=client.example
+	openssl x509 -req -in cl.csr -CA ca.crt -CAkey ca.key \
+	    -CAcreateserial -out cl.crt -days 2
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout evil.key \
+	    -out evil.crt -subj /CN=evil.example -days 2
 	cat ec.key ec.crt ca.crt > ec-all.pem
 ) > "$T/openssl.log" 2>&1 || { fail "openssl" "$(tail -3 "$T/openssl.log")"
 	exit 1; }
@@ -107,6 +114,16 @@ serve hi -o smtpd_tls_security_level=may $RSA -o smtpd_tls_ciphers=high
 # shellcheck disable=SC2086
 serve ex -o smtpd_tls_security_level=may $RSA \
     -o "smtpd_tls_exclude_ciphers=AESGCM, CHACHA20, SHA384, SHA256"
+# client certificates
+# shellcheck disable=SC2086
+serve ask -o smtpd_tls_security_level=may $RSA -o smtpd_tls_loglevel=1 \
+    -o smtpd_tls_ask_ccert=yes -o "smtpd_tls_CAfile=$K/ca.crt"
+# shellcheck disable=SC2086
+serve req -o smtpd_tls_security_level=encrypt $RSA -o smtpd_tls_req_ccert=yes \
+    -o "smtpd_tls_CAfile=$K/ca.crt"
+# shellcheck disable=SC2086
+serve reqmay -o smtpd_tls_security_level=may $RSA -o smtpd_tls_req_ccert=yes \
+    -o "smtpd_tls_CAfile=$K/ca.crt" -o smtpd_tls_loglevel=1
 serve nokey -o smtpd_tls_security_level=may \
     -o "smtpd_tls_cert_file=$K/missing.crt"
 # submission: AUTH only over TLS, relaying only for logged-in users
@@ -192,6 +209,51 @@ has "smtpd_tls_ciphers high: ChaCha20 taken" \
 sc "$P_ex" -starttls smtp -tls1_2
 has "smtpd_tls_exclude_ciphers: the best suite left (CBC, SHA1)" \
     "Cipher *: ECDHE-RSA-AES256-SHA$"
+
+# --- client certificates ------------------------------------------------------
+CL="-cert $K/cl.crt -key $K/cl.key"
+EV="-cert $K/evil.crt -key $K/evil.key"
+: > "$T/maillog"
+# shellcheck disable=SC2086
+sc "$P_ask" -starttls smtp $CL
+has "ask_ccert: the CA named in the request" \
+    "Acceptable client certificate CA names" 
+has "ask_ccert: CN = Test-CA" "^/?CN ?= ?Test-CA"
+has "ask_ccert: session with a certificate" "^221 2.0.0 Bye"
+has "ask_ccert, a certificate from the CA: Trusted" \
+    "Trusted TLS connection established from localhost\[127\.0\.0\.1\]" \
+    "$T/maillog"
+: > "$T/maillog"
+# shellcheck disable=SC2086
+sc "$P_ask" -starttls smtp $EV
+has "ask_ccert, self-signed certificate: session" "^221 2.0.0 Bye"
+has "ask_ccert, self-signed certificate: Untrusted" \
+    "Untrusted TLS connection established from localhost" "$T/maillog"
+: > "$T/maillog"
+sc "$P_ask" -starttls smtp
+has "ask_ccert, no certificate: session" "^221 2.0.0 Bye"
+has "ask_ccert, no certificate: Anonymous" \
+    "Anonymous TLS connection established from localhost" "$T/maillog"
+: > "$T/maillog"
+sc "$P_req" -starttls smtp
+has "req_ccert, no certificate: 421" \
+    "^421 4\.7\.1 $H Error: No client certificate presented"
+lacks "req_ccert, no certificate: no QUIT reply" "^221 "
+has "req_ccert, no certificate: logged" \
+    "NOQUEUE: abort: TLS from localhost\[127\.0\.0\.1\]: No client certificate presented" \
+    "$T/maillog"
+# shellcheck disable=SC2086
+sc "$P_req" -starttls smtp $EV
+has "req_ccert, untrusted certificate: 421" \
+    "^421 4\.7\.1 $H Error: Client certificate not trusted"
+# shellcheck disable=SC2086
+sc "$P_req" -starttls smtp $CL
+has "req_ccert, trusted certificate: session" "^221 2.0.0 Bye"
+: > "$T/maillog"
+sc "$P_reqmay" -starttls smtp
+has "req_ccert at may: ignored" "^221 2.0.0 Bye"
+has "req_ccert at may: Postfix's warning" \
+    "Can't require client certs unless TLS is required" "$T/maillog"
 
 # --- the protocol ------------------------------------------------------------
 peer inject "$P_rsa"

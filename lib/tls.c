@@ -602,6 +602,49 @@ tls_rd(struct io *io, void *buf, size_t n)
 	return (ssize_t)len;
 }
 
+/*
+ * tls_peek - decrypted input not read yet, copied; records already in
+ * the socket are decrypted (BearSSL reads one record at a time, so the
+ * rest stays there for FIONREAD), never waiting
+ */
+static ssize_t
+tls_peek(struct io *io, void *buf, size_t n)
+{
+	struct tls *t = io->ctx;
+	br_ssl_engine_context *e;
+	struct pollfd p;
+	unsigned char *b;
+	size_t len;
+	ssize_t k;
+	unsigned st;
+
+	if (t == NULL)
+		return 0;
+	e = t->eng;
+	while (!t->dead) {
+		st = br_ssl_engine_current_state(e);
+		if (st & BR_SSL_RECVAPP) {
+			b = br_ssl_engine_recvapp_buf(e, &len);
+			if (len > n)
+				len = n;
+			memcpy(buf, b, len);
+			return (ssize_t)len;
+		}
+		if ((st & (BR_SSL_CLOSED | BR_SSL_SENDREC)) ||
+		    !(st & BR_SSL_RECVREC))
+			break;
+		p.fd = t->rfd;
+		p.events = POLLIN;
+		if (poll(&p, 1, 0) <= 0)
+			break;
+		b = br_ssl_engine_recvrec_buf(e, &len);
+		if ((k = read(t->rfd, b, len)) <= 0)
+			break;
+		br_ssl_engine_recvrec_ack(e, (size_t)k);
+	}
+	return 0;
+}
+
 static ssize_t
 tls_wr(struct io *io, const void *buf, size_t n)
 {
@@ -701,10 +744,12 @@ start(struct tls *t, struct io *in, struct io *out, struct str *err)
 	}
 	in->rd = tls_rd;
 	in->wr = tls_wr;
+	in->peek = tls_peek;
 	in->ctx = t;
 	if (out && out != in) {
 		out->rd = tls_rd;
 		out->wr = tls_wr;
+		out->peek = tls_peek;
 		out->ctx = t;
 	}
 	return 0;
@@ -1304,6 +1349,7 @@ tls_stop(struct io *io)
 	}
 	t->in->ctx = NULL;
 	t->out->ctx = NULL;
+	t->in->peek = t->out->peek = NULL;
 	str_free(&t->chk.ee);
 	free(t->sni);
 	free(t);

@@ -282,6 +282,17 @@ no starttls
 250 2.1.0 Ok
 250 2.0.0 Ok
 221 2.0.0 Bye"
+peer pipe "$P_rsa"
+same "pipelining over TLS: two records in one segment answered" "$G
+starttls offered
+220 2.0.0 Ready to start TLS
+250 $H
+250 2.0.0 Ok
+221 2.0.0 Bye"
+sleep 0.3
+has "pipelining over TLS: seen in the decrypted input" \
+    "improper command pipelining after HELO from localhost\[127\.0\.0\.1\]: NOOP" \
+    "$T/maillog"
 peer garbage "$P_rsa"
 same "garbage instead of a ClientHello ends the session" "$G
 starttls offered

@@ -587,6 +587,7 @@ static struct maps *tls_policy;		/* smtp_tls_policy_maps, once */
 static struct tls_conf *tls_plain;	/* no trust anchors */
 static struct tls_conf *tls_ca;		/* smtp_tls_CAfile, smtp_tls_CApath */
 static int tls_ca_tried;		/* tls_ca loaded (or failed) once */
+static struct str tls_ca_err;		/* why it failed */
 
 static int
 tls_level_word(const char *w, size_t n)
@@ -692,10 +693,10 @@ tls_prepare(struct smtp_sess *s, int level)
 	str_init(&err);
 	if (!tls_ca_tried) {
 		tls_ca_tried = 1;
-		if (*ca == 0 && *cp == 0)
-			ca = CA_BUNDLE;
-		if ((tls_ca = tls_client_conf(ca, cp, &err)) == NULL)
-			warn("smtp_tls_CAfile, smtp_tls_CApath: %s", err.s);
+		if ((tls_ca = tls_client_conf(*ca || *cp ? ca : CA_BUNDLE, cp,
+		    &tls_ca_err)) == NULL && (*ca || *cp))
+			warn("smtp_tls_CAfile, smtp_tls_CApath: %s",
+			    tls_ca_err.s);
 	}
 	tc = tls_ca;
 	if (tc == NULL && level < TLS_VERIFY) {
@@ -705,6 +706,9 @@ tls_prepare(struct smtp_sess *s, int level)
 		tc = tls_plain;
 	}
 	if (tc == NULL) {
+		/* the system bundle is missing (a chroot?): say so now */
+		if (*ca == 0 && *cp == 0)
+			warn("smtp_tls_CAfile: %s", tls_ca_err.s);
 		fail(s, "4.7.5", "client TLS configuration problem");
 		goto out;
 	}

@@ -180,7 +180,7 @@ conf_new(void)
 static const char *const protos[] = {
 	"SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"
 };
-#define P_TLS10	2	/* protos[] index of BR_TLS10; BR_TLS12 is P_TLS10 + 2 */
+#define P_TLS10	2	/* protos[] index of BR_TLS10 (BR_TLS12: + 2) */
 #define NPROTOS	(sizeof(protos) / sizeof(protos[0]))
 
 static int

@@ -278,7 +278,7 @@ has "verify, unknown CA: untrusted issuer named" \
     "certificate verification failed for $HR:$P: untrusted issuer /CN=Test-ca" \
     "$T/maillog"
 
-# --- smtp_tls_CApath ------------------------------------------------------------
+# --- smtp_tls_CApath --------------------------------------------------------
 conf "smtp_tls_security_level = verify
 smtp_tls_CApath = $K/capath"
 : > "$T/maillog"
@@ -304,7 +304,7 @@ req smtp "[srv.test]:$P"
 has "may with CApath: Trusted" "Trusted TLS connection established" \
     "$T/maillog"
 
-# --- protocols and ciphers -----------------------------------------------------
+# --- protocols and ciphers --------------------------------------------------
 srv --only=1.1
 conf "smtp_tls_security_level = may"
 : > "$T/maillog"

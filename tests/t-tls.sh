@@ -196,9 +196,8 @@ EOF
 lacks "TLSv1.3 only (none here): no STARTTLS offered" "^250.STARTTLS"
 has "TLSv1.3 only: STARTTLS answered 454" \
     "^454 4.7.0 TLS not available due to local problem"
-has "TLSv1.3 only: warned" \
-    'smtpd_tls_protocols, smtpd_tls_ciphers: protocol list ">=TLSv1.3" leaves no TLS version' \
-    "$T/maillog"
+has "TLSv1.3 only: warned" "smtpd_tls_protocols, smtpd_tls_ciphers: \
+protocol list \">=TLSv1\.3\" leaves no TLS version" "$T/maillog"
 sc "$P_hi" -starttls smtp -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256
 has "smtpd_tls_ciphers high: AES128 refused" "Cipher is \(NONE\)"
 sc "$P_hi" -starttls smtp -tls1_2 -cipher ECDHE-RSA-AES256-SHA384
@@ -239,9 +238,8 @@ sc "$P_req" -starttls smtp
 has "req_ccert, no certificate: 421" \
     "^421 4\.7\.1 $H Error: No client certificate presented"
 lacks "req_ccert, no certificate: no QUIT reply" "^221 "
-has "req_ccert, no certificate: logged" \
-    "NOQUEUE: abort: TLS from localhost\[127\.0\.0\.1\]: No client certificate presented" \
-    "$T/maillog"
+has "req_ccert, no certificate: logged" "NOQUEUE: abort: TLS from \
+localhost\[127\.0\.0\.1\]: No client certificate presented" "$T/maillog"
 # shellcheck disable=SC2086
 sc "$P_req" -starttls smtp $EV
 has "req_ccert, untrusted certificate: 421" \
@@ -290,9 +288,8 @@ starttls offered
 250 2.0.0 Ok
 221 2.0.0 Bye"
 sleep 0.3
-has "pipelining over TLS: seen in the decrypted input" \
-    "improper command pipelining after HELO from localhost\[127\.0\.0\.1\]: NOOP" \
-    "$T/maillog"
+has "pipelining over TLS: seen in the decrypted input" "improper command \
+pipelining after HELO from localhost\[127\.0\.0\.1\]: NOOP" "$T/maillog"
 peer garbage "$P_rsa"
 same "garbage instead of a ClientHello ends the session" "$G
 starttls offered

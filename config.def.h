@@ -516,7 +516,7 @@ PARAM(smtp_starttls_timeout, TIME, "300s", 1, 0,
     "How long smtp waits for the TLS handshake.")
 PARAM(smtp_tls_CAfile, STR, "", 0, 0,
     "Trusted CA certificates for smtp (with smtp_tls_CApath also empty: "
-    "the system bundle).")
+    "the system bundle at levels verify and secure).")
 PARAM(smtp_tls_CApath, STR, "", 0, 0,
     "A directory of trusted CA certificates (PEM files) for smtp.")
 PARAM(smtp_tls_cert_file, STR, "", 0, 0,

@@ -587,7 +587,7 @@ static struct maps *tls_policy;		/* smtp_tls_policy_maps, once */
 static struct tls_conf *tls_plain;	/* no trust anchors */
 static struct tls_conf *tls_ca;		/* smtp_tls_CAfile, smtp_tls_CApath */
 static int tls_ca_tried;		/* tls_ca loaded (or failed) once */
-static struct str tls_ca_err;		/* why it failed */
+static struct str tls_ca_err;		/* why it failed, logged once */
 
 static int
 tls_level_word(const char *w, size_t n)
@@ -674,11 +674,12 @@ tls_level(struct smtp_sess *s, char **match)
 
 /*
  * tls_prepare - the configuration for a session at level: the trust
- * anchors (smtp_tls_CAfile and smtp_tls_CApath; the system bundle when
- * both are empty; loaded once), the protocols and ciphers of the level
- * (smtp_tls_mandatory_* from encrypt up).  NULL when TLS cannot be used:
- * with the session's failure at encrypt and up, a warning at may (the
- * caller goes on in plaintext).
+ * anchors (smtp_tls_CAfile and smtp_tls_CApath, loaded once; when both
+ * are empty none at may and encrypt, where they would only tell Trusted
+ * from Untrusted, and the system bundle at verify and secure), the
+ * protocols and ciphers of the level (smtp_tls_mandatory_* from encrypt
+ * up).  NULL when TLS cannot be used: with the session's failure at
+ * encrypt and up, a warning at may (the caller goes on in plaintext).
  */
 static struct tls_conf *
 tls_prepare(struct smtp_sess *s, int level)
@@ -686,19 +687,20 @@ tls_prepare(struct smtp_sess *s, int level)
 	const char *ca = conf_str(P_smtp_tls_CAfile);
 	const char *cp = conf_str(P_smtp_tls_CApath);
 	const char *pr, *ci;
-	struct tls_conf *tc;
+	struct tls_conf *tc = NULL;
 	struct str err;
-	int r;
+	int r, dflt = *ca == 0 && *cp == 0;
 
 	str_init(&err);
-	if (!tls_ca_tried) {
+	if (!tls_ca_tried && (!dflt || level >= TLS_VERIFY)) {
 		tls_ca_tried = 1;
-		if ((tls_ca = tls_client_conf(*ca || *cp ? ca : CA_BUNDLE, cp,
-		    &tls_ca_err)) == NULL && (*ca || *cp))
-			warn("smtp_tls_CAfile, smtp_tls_CApath: %s",
-			    tls_ca_err.s);
+		if ((tls_ca = tls_client_conf(dflt ? CA_BUNDLE : ca, cp,
+		    &tls_ca_err)) == NULL)
+			warn("%s: %s", dflt ? "smtp_tls_CAfile" :
+			    "smtp_tls_CAfile, smtp_tls_CApath", tls_ca_err.s);
 	}
-	tc = tls_ca;
+	if (!dflt || level >= TLS_VERIFY)
+		tc = tls_ca;
 	if (tc == NULL && level < TLS_VERIFY) {
 		/* nothing to check against: every chain is untrusted */
 		if (tls_plain == NULL)
@@ -706,9 +708,6 @@ tls_prepare(struct smtp_sess *s, int level)
 		tc = tls_plain;
 	}
 	if (tc == NULL) {
-		/* the system bundle is missing (a chroot?): say so now */
-		if (*ca == 0 && *cp == 0)
-			warn("smtp_tls_CAfile: %s", tls_ca_err.s);
 		fail(s, "4.7.5", "client TLS configuration problem");
 		goto out;
 	}

@@ -343,55 +343,113 @@ struct pem_obj {
 	struct str	der;
 };
 
-static void
-pem_push(void *ctx, const void *buf, size_t len)
+/* b64 - the value of a base64 digit; -1 for another byte */
+static int
+b64(int c)
 {
-	str_addmem(ctx, buf, len);
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
 }
 
-/* read_pem - append the PEM objects of file to *objs; -1 with err */
+/*
+ * pem_line - one line of a PEM object's body into der (acc and nacc
+ * carry the bits between lines); headers ("Proc-Type: ...") are
+ * skipped; -1 on a byte that is no base64
+ */
+static int
+pem_line(const char *p, const char *e, struct str *der, uint32_t *acc,
+    int *nacc)
+{
+	int v;
+
+	if (memchr(p, ':', (size_t)(e - p)) != NULL)
+		return 0;
+	for (; p < e; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\r')
+			continue;
+		if (*p == '=')
+			break;
+		if ((v = b64((unsigned char)*p)) < 0)
+			return -1;
+		*acc = *acc << 6 | (uint32_t)v;
+		if (++*nacc == 4) {
+			str_addc(der, (int)(*acc >> 16 & 0xff));
+			str_addc(der, (int)(*acc >> 8 & 0xff));
+			str_addc(der, (int)(*acc & 0xff));
+			*acc = 0;
+			*nacc = 0;
+		}
+	}
+	return 0;
+}
+
+/*
+ * read_pem - append the PEM objects of file to *objs (text outside them
+ * is ignored, as OpenSSL does); -1 with err
+ */
 static int
 read_pem(const char *file, struct pem_obj **objs, size_t *nobj,
     struct str *err)
 {
-	br_pem_decoder_context pc;
 	struct pem_obj *o = NULL;
-	unsigned char buf[4096];
-	size_t len, off, n;
+	struct str text;
+	char buf[8192], *p, *e, *end;
+	size_t n, len;
+	uint32_t acc = 0;
+	int nacc = 0, r = 0;
 	FILE *fp;
-	int inobj = 0;
 
 	if ((fp = fopen(file, "r")) == NULL) {
 		seterr(err, "open %s: %s", file, strerror(errno));
 		return -1;
 	}
-	br_pem_decoder_init(&pc);
-	while ((len = fread(buf, 1, sizeof(buf), fp)) > 0) {
-		for (off = 0; off < len; off += n) {
-			n = br_pem_decoder_push(&pc, buf + off, len - off);
-			switch (br_pem_decoder_event(&pc)) {
-			case BR_PEM_BEGIN_OBJ:
-				*objs = xreallocarray(*objs, *nobj + 1,
-				    sizeof(**objs));
-				o = &(*objs)[(*nobj)++];
-				snprintf(o->name, sizeof(o->name), "%.63s",
-				    br_pem_decoder_name(&pc));
-				str_init(&o->der);
-				br_pem_decoder_setdest(&pc, pem_push, &o->der);
-				inobj = 1;
-				break;
-			case BR_PEM_END_OBJ:
-				inobj = 0;
-				break;
-			case BR_PEM_ERROR:
-				fclose(fp);
-				seterr(err, "%s: bad PEM data", file);
-				return -1;
-			}
-		}
-	}
+	str_init(&text);
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		str_addmem(&text, buf, n);
 	fclose(fp);
-	if (inobj) {
+	end = text.s + text.len;
+	for (p = text.s; r == 0 && p < end; p = e + (e < end)) {
+		if ((e = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			e = end;
+		len = (size_t)(e - p);
+		while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == ' '))
+			len--;
+		if (o == NULL && len > 16 && strncmp(p, "-----BEGIN ", 11) == 0 &&
+		    strncmp(p + len - 5, "-----", 5) == 0) {
+			*objs = xreallocarray(*objs, *nobj + 1, sizeof(**objs));
+			o = &(*objs)[(*nobj)++];
+			snprintf(o->name, sizeof(o->name), "%.*s",
+			    (int)(len - 16 > 63 ? 63 : len - 16), p + 11);
+			str_init(&o->der);
+			acc = 0;
+			nacc = 0;
+		} else if (o != NULL && strncmp(p, "-----END ", 9) == 0) {
+			if (nacc == 2)
+				str_addc(&o->der, (int)(acc >> 4 & 0xff));
+			else if (nacc == 3) {
+				str_addc(&o->der, (int)(acc >> 10 & 0xff));
+				str_addc(&o->der, (int)(acc >> 2 & 0xff));
+			} else if (nacc == 1)
+				r = -1;
+			o = NULL;
+		} else if (o != NULL)
+			r = pem_line(p, p + len, &o->der, &acc, &nacc);
+	}
+	str_free(&text);
+	if (r < 0) {
+		seterr(err, "%s: bad PEM data", file);
+		return -1;
+	}
+	if (o != NULL) {
 		seterr(err, "%s: unterminated PEM object", file);
 		return -1;
 	}

@@ -282,6 +282,26 @@ main(void)
 	    !session(rc, rk, put("ec-as-ca.crt", ec_crt), "mx.example.com",
 	    1, &info) && strcmp(info.s, "untrusted issuer /CN=TestCA") == 0);
 
+	/* PEM as found in the wild: CRLF, text around the objects */
+	{
+		struct str crlf = STR_INIT;
+		const char *c;
+
+		str_init(&crlf);
+		str_adds(&crlf, "Subject: a CA\r\n\r\n");
+		for (c = ca_pem; *c; c++) {
+			if (*c == '\n')
+				str_addc(&crlf, '\r');
+			str_addc(&crlf, *c);
+		}
+		str_adds(&crlf, "trailing words\r\n");
+		T_OK("PEM with CRLF and text around it: verified session",
+		    session(rc, rk, put("crlf.pem", crlf.s), "mx.example.com",
+		    1, &info));
+		unlink(put("crlf.pem", ""));
+		str_free(&crlf);
+	}
+
 	/* tls_conf_params() */
 	{
 		struct tls_conf *tc = tls_client_conf(NULL, NULL, &err);

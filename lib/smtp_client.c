@@ -589,6 +589,14 @@ static struct tls_conf *tls_ca;		/* smtp_tls_CAfile, smtp_tls_CApath */
 static int tls_ca_tried;		/* tls_ca loaded (or failed) once */
 static struct str tls_ca_err;		/* why it failed, logged once */
 
+/* a smtp_tls_policy_maps entry's attributes (new strings or NULL) */
+struct tls_attr {
+	char	*match;		/* the first name of match= */
+	char	*protocols;	/* protocols=, ciphers=, exclude= */
+	char	*ciphers;
+	char	*exclude;
+};
+
 static int
 tls_level_word(const char *w, size_t n)
 {
@@ -629,17 +637,19 @@ nexthop_name(const char *nh)
 /*
  * the security level for this session: smtp_tls_policy_maps (the next
  * hop as given, e.g. "[host]:port" or "example.com"), else
- * smtp_tls_security_level; *match gets a "match=" name (a new string)
- * or NULL.  -1 with the failure.
+ * smtp_tls_security_level; *at gets the entry's attributes: the first
+ * name of "match=", "protocols=", "ciphers=", "exclude=" (these three
+ * override the smtp_tls_*protocols, _ciphers and smtp_tls_exclude_ciphers
+ * of the level, as Postfix).  -1 with the failure.
  */
 static int
-tls_level(struct smtp_sess *s, char **match)
+tls_level(struct smtp_sess *s, struct tls_attr *at)
 {
 	const char *v = NULL, *p, *w;
 	int r = 0, level;
 	size_t n;
 
-	*match = NULL;
+	memset(at, 0, sizeof(*at));
 	if (*conf_str(P_smtp_tls_policy_maps) && s->nexthop && *s->nexthop) {
 		if (tls_policy == NULL)
 			tls_policy = maps_open("smtp_tls_policy_maps",
@@ -664,9 +674,18 @@ tls_level(struct smtp_sess *s, char **match)
 		p += strspn(p, " \t,");
 		n = strcspn(p, " \t,");
 		if (n > 6 && strncasecmp(p, "match=", 6) == 0 &&
-		    *match == NULL) {
+		    at->match == NULL) {
 			w = p + 6;
-			*match = xstrndup(w, strcspn(w, ":, \t"));
+			at->match = xstrndup(w, strcspn(w, ":, \t"));
+		} else if (n > 10 && strncasecmp(p, "protocols=", 10) == 0) {
+			free(at->protocols);
+			at->protocols = xstrndup(p + 10, n - 10);
+		} else if (n > 8 && strncasecmp(p, "ciphers=", 8) == 0) {
+			free(at->ciphers);
+			at->ciphers = xstrndup(p + 8, n - 8);
+		} else if (n > 8 && strncasecmp(p, "exclude=", 8) == 0) {
+			free(at->exclude);
+			at->exclude = xstrndup(p + 8, n - 8);
 		}
 	}
 	return level;
@@ -682,7 +701,7 @@ tls_level(struct smtp_sess *s, char **match)
  * encrypt and up, a warning at may (the caller goes on in plaintext).
  */
 static struct tls_conf *
-tls_prepare(struct smtp_sess *s, int level)
+tls_prepare(struct smtp_sess *s, int level, const struct tls_attr *at)
 {
 	const char *ca = conf_str(P_smtp_tls_CAfile);
 	const char *cp = conf_str(P_smtp_tls_CApath);
@@ -715,8 +734,9 @@ tls_prepare(struct smtp_sess *s, int level)
 	    P_smtp_tls_protocols);
 	ci = conf_str(level >= TLS_ENCRYPT ? P_smtp_tls_mandatory_ciphers :
 	    P_smtp_tls_ciphers);
-	r = tls_conf_params(tc, pr, ci, conf_str(P_smtp_tls_exclude_ciphers),
-	    &err);
+	r = tls_conf_params(tc, at->protocols ? at->protocols : pr,
+	    at->ciphers ? at->ciphers : ci, at->exclude ? at->exclude :
+	    conf_str(P_smtp_tls_exclude_ciphers), &err);
 	if (r != 0) {
 		warn("%s: %s: %s", s->namaddr, level >= TLS_ENCRYPT ?
 		    "smtp_tls_mandatory_protocols, smtp_tls_mandatory_ciphers"
@@ -733,7 +753,7 @@ out:
 /* the handshake on the open connection; the session's failure on -1 */
 static int
 tls_begin(struct smtp_sess *s, struct tls_conf *tc, int level,
-    const char *match)
+    const struct tls_attr *at)
 {
 	static const char *const how[] = {
 		"Anonymous", "Untrusted", "Trusted", "Verified"
@@ -744,8 +764,8 @@ tls_begin(struct smtp_sess *s, struct tls_conf *tc, int level,
 	int verify = level >= TLS_VERIFY, ret = -1, r;
 
 	str_init(&err);
-	if (verify && match)
-		name = xstrdup(match);
+	if (verify && at->match)
+		name = xstrdup(at->match);
 	else if (level == TLS_SECURE)
 		name = nexthop_name(s->nexthop);
 	else if (verify)
@@ -813,19 +833,20 @@ int
 smtp_helo(struct smtp_sess *s)
 {
 	struct tls_conf *tc = NULL;
-	char *match = NULL;
+	struct tls_attr at;
 	int level, ret = -1;
 
 	s->tls_retry_plain = 0;
+	memset(&at, 0, sizeof(at));
 	if (s->lmtp || s->tls_off)
 		level = TLS_NONE;	/* no lmtp_tls_* settings yet */
-	else if ((level = tls_level(s, &match)) < 0)
-		return -1;
+	else if ((level = tls_level(s, &at)) < 0)
+		goto out;
 	if (level > TLS_NONE && conf_bool(P_smtp_tls_wrappermode)) {
 		if (level < TLS_ENCRYPT)
 			level = TLS_ENCRYPT;
-		if ((tc = tls_prepare(s, level)) == NULL ||
-		    tls_begin(s, tc, level, match) < 0)
+		if ((tc = tls_prepare(s, level, &at)) == NULL ||
+		    tls_begin(s, tc, level, &at) < 0)
 			goto out;
 		ret = hello(s, 1);
 		goto out;
@@ -837,7 +858,7 @@ smtp_helo(struct smtp_sess *s)
 	    conf_bool(P_smtp_tls_note_starttls_offer))
 		info("Host offered STARTTLS: [%s]", s->host);
 	if (level > TLS_NONE && (s->features & SMTP_F_STARTTLS) &&
-	    (tc = tls_prepare(s, level)) == NULL) {
+	    (tc = tls_prepare(s, level, &at)) == NULL) {
 		if (level >= TLS_ENCRYPT)
 			goto out;
 		level = TLS_NONE;	/* may: plaintext, as warned */
@@ -880,7 +901,7 @@ smtp_helo(struct smtp_sess *s)
 		s->fd = -1;
 		goto out;
 	}
-	if (tls_begin(s, tc, level, match) < 0) {
+	if (tls_begin(s, tc, level, &at) < 0) {
 		/* opportunistic: Postfix tries the server again in plaintext */
 		if (level == TLS_MAY && s->why.len > 0 &&
 		    strstr(s->why.s, "Server certificate") == NULL)
@@ -889,7 +910,10 @@ smtp_helo(struct smtp_sess *s)
 	}
 	ret = hello(s, 0);
 out:
-	free(match);
+	free(at.match);
+	free(at.protocols);
+	free(at.ciphers);
+	free(at.exclude);
 	return ret;
 }
 

@@ -433,6 +433,17 @@ req smtp "[127.0.0.1]:$P"
 has "policy: verify match= names the certificate" \
     "^a@example.org sent 2\.0\.0" "$T/out"
 has "policy: verify logged Verified" "Verified TLS connection" "$T/maillog"
+printf '[srv.test]:%s encrypt ciphers=high exclude=AESGCM\n' "$P" \
+    > "$T/etc/policy"
+: > "$T/maillog"
+req smtp "[srv.test]:$P"
+has "policy: ciphers= and exclude= override the parameters" \
+    "established to $HR:$P: TLSv1\.2 with cipher ECDHE-RSA-CHACHA20" \
+    "$T/maillog"
+printf '[srv.test]:%s encrypt protocols=!TLSv1.2\n' "$P" > "$T/etc/policy"
+req smtp "[srv.test]:$P"
+same "policy: protocols= overrides smtp_tls_mandatory_protocols" \
+"a@example.org deferred 4.7.5 $R:$P Cannot start TLS: handshake failure"
 
 # --- AUTH after STARTTLS: smtp_sasl_tls_security_options apply ---------------
 printf '[srv.test]:%s joe:s3cret\n' "$P" > "$T/etc/passwd"

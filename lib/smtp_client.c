@@ -588,6 +588,7 @@ static struct tls_conf *tls_plain;	/* no trust anchors */
 static struct tls_conf *tls_ca;		/* smtp_tls_CAfile, smtp_tls_CApath */
 static int tls_ca_tried;		/* tls_ca loaded (or failed) once */
 static struct str tls_ca_err;		/* why it failed, logged once */
+static int tls_ca_keys, tls_plain_keys;	/* tls_client_keys() */
 
 /* a smtp_tls_policy_maps entry's attributes (new strings or NULL) */
 struct tls_attr {
@@ -692,13 +693,38 @@ tls_level(struct smtp_sess *s, struct tls_attr *at)
 }
 
 /*
+ * tls_client_keys - smtp_tls_cert_file, smtp_tls_key_file and
+ * smtp_tls_chain_files into tc, once (*done: 1 loaded or none, -1
+ * failed, logged); -1 when they cannot be loaded
+ */
+static int
+tls_client_keys(struct tls_conf *tc, int *done)
+{
+	const char *cert = conf_str(P_smtp_tls_cert_file);
+	const char *chain = conf_str(P_smtp_tls_chain_files);
+	struct str err;
+
+	if (*done == 0 && (*cert || *chain)) {
+		str_init(&err);
+		*done = tls_conf_client_cert(tc, cert,
+		    conf_str(P_smtp_tls_key_file), chain, &err) < 0 ? -1 : 1;
+		if (*done < 0)
+			warn("cannot load client certificate and key: %s",
+			    err.s);
+		str_free(&err);
+	}
+	return *done < 0 ? -1 : 0;
+}
+
+/*
  * tls_prepare - the configuration for a session at level: the trust
  * anchors (smtp_tls_CAfile and smtp_tls_CApath, loaded once; when both
  * are empty none at may and encrypt, where they would only tell Trusted
  * from Untrusted, and the system bundle at verify and secure), the
  * protocols and ciphers of the level (smtp_tls_mandatory_* from encrypt
- * up).  NULL when TLS cannot be used: with the session's failure at
- * encrypt and up, a warning at may (the caller goes on in plaintext).
+ * up), the client certificate.  NULL when TLS cannot be used: with the
+ * session's failure at encrypt and up, a warning at may (the caller goes
+ * on in plaintext).
  */
 static struct tls_conf *
 tls_prepare(struct smtp_sess *s, int level, const struct tls_attr *at)
@@ -725,6 +751,14 @@ tls_prepare(struct smtp_sess *s, int level, const struct tls_attr *at)
 		if (tls_plain == NULL)
 			tls_plain = tls_client_conf(NULL, NULL, &err);
 		tc = tls_plain;
+	}
+	if (tc != NULL && tls_client_keys(tc, tc == tls_ca ? &tls_ca_keys :
+	    &tls_plain_keys) < 0) {
+		if (level < TLS_ENCRYPT) {
+			tc = NULL;	/* may: plaintext, as warned */
+			goto out;
+		}
+		tc = NULL;
 	}
 	if (tc == NULL) {
 		fail(s, "4.7.5", "client TLS configuration problem");

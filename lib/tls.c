@@ -457,16 +457,15 @@ read_pem(const char *file, struct pem_obj **objs, size_t *nobj,
 }
 
 /*
- * tls_server_conf - the certificate chain and key for a server: cert_file
- * (certificates, server first), key_file (its key) and chain_files
- * (Postfix 3.4: files with a key and its chain, blank or comma separated);
- * NULL with err when none can be used
+ * load_keys - a certificate chain and its key into tc: cert_file
+ * (certificates, ours first), key_file (its key) and chain_files
+ * (Postfix 3.4: files with a key and its chain, blank or comma
+ * separated); who names the parameters ("smtpd") in err on -1
  */
-struct tls_conf *
-tls_server_conf(const char *cert_file, const char *key_file,
-    const char *chain_files, struct str *err)
+static int
+load_keys(struct tls_conf *tc, const char *cert_file, const char *key_file,
+    const char *chain_files, const char *who, struct str *err)
 {
-	struct tls_conf *tc;
 	struct pem_obj *objs = NULL;
 	size_t nobj = 0, i;
 	char *list, *p, *f;
@@ -483,7 +482,6 @@ tls_server_conf(const char *cert_file, const char *key_file,
 			r = read_pem(f, &objs, &nobj, err);
 		free(list);
 	}
-	tc = conf_new();
 	br_skey_decoder_init(&tc->skey);
 	for (i = 0; r == 0 && i < nobj; i++) {
 		const char *n = objs[i].name;
@@ -517,19 +515,58 @@ tls_server_conf(const char *cert_file, const char *key_file,
 		str_free(&objs[i].der);
 	free(objs);
 	if (r == 0 && tc->nchain == 0) {
-		seterr(err, "no certificate in smtpd_tls_cert_file or "
-		    "smtpd_tls_chain_files");
+		seterr(err, "no certificate in %s_tls_cert_file or "
+		    "%s_tls_chain_files", who, who);
 		r = -1;
 	} else if (r == 0 && tc->keytype == 0) {
-		seterr(err, "no private key in smtpd_tls_key_file or "
-		    "smtpd_tls_chain_files");
+		seterr(err, "no private key in %s_tls_key_file or "
+		    "%s_tls_chain_files", who, who);
 		r = -1;
 	}
-	if (r < 0) {
+	return r;
+}
+
+/*
+ * tls_server_conf - the certificate chain and key for a server (see
+ * load_keys()); NULL with err when none can be used
+ */
+struct tls_conf *
+tls_server_conf(const char *cert_file, const char *key_file,
+    const char *chain_files, struct str *err)
+{
+	struct tls_conf *tc = conf_new();
+
+	if (load_keys(tc, cert_file, key_file, chain_files, "smtpd",
+	    err) < 0) {
 		tls_conf_free(tc);
 		return NULL;
 	}
 	return tc;
+}
+
+/*
+ * tls_conf_client_cert - the certificate chain and key a client presents
+ * when a server asks (smtp_tls_cert_file, smtp_tls_key_file,
+ * smtp_tls_chain_files: see load_keys()); -1 with err (tc then presents
+ * none)
+ */
+int
+tls_conf_client_cert(struct tls_conf *tc, const char *cert_file,
+    const char *key_file, const char *chain_files, struct str *err)
+{
+	size_t i;
+
+	if (load_keys(tc, cert_file, key_file, chain_files, "smtp",
+	    err) == 0)
+		return 0;
+	for (i = 0; i < tc->nchain; i++)
+		free(tc->chain[i].data);
+	free(tc->chain);
+	tc->chain = NULL;
+	tc->nchain = 0;
+	tc->keytype = 0;
+	br_skey_decoder_init(&tc->skey);
+	return -1;
 }
 
 /* tls_conf_free - forget a configuration */
@@ -1288,6 +1325,15 @@ tls_client_start(struct io *io, struct tls_conf *tc, const char *servername,
 	t->vmax = tc->vmax;
 	t->suites = tc->suites;
 	br_ssl_client_init_full(&t->cc, &t->xc, tc->ta, tc->nta);
+	if (tc->keytype == BR_KEYTYPE_RSA)
+		br_ssl_client_set_single_rsa(&t->cc, tc->chain, tc->nchain,
+		    br_skey_decoder_get_rsa(&tc->skey),
+		    br_rsa_pkcs1_sign_get_default());
+	else if (tc->keytype == BR_KEYTYPE_EC)
+		br_ssl_client_set_single_ec(&t->cc, tc->chain, tc->nchain,
+		    br_skey_decoder_get_ec(&tc->skey), BR_KEYTYPE_SIGN,
+		    BR_KEYTYPE_EC, br_ec_get_default(),
+		    br_ecdsa_sign_asn1_get_default());
 	t->chk.vtable = &chk_vtable;
 	t->chk.inner = &t->xc;
 	t->chk.verify = verify;

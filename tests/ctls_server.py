@@ -13,6 +13,8 @@
 #                   reply to STARTTLS (the client must not read it)
 #   --bad-tls       answer the ClientHello with plaintext and close
 #   --only=V        speak TLS version V only (1.0, 1.1 or 1.2)
+#   --ccert=CA      ask for a client certificate; "P: CN" in LOG for one
+#                   that CA signed
 import socket
 import ssl
 import sys
@@ -26,6 +28,9 @@ def main():
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     for o in opts:
+        if o.startswith("--ccert="):
+            ctx.verify_mode = ssl.CERT_OPTIONAL
+            ctx.load_verify_locations(o[8:])
         if o.startswith("--only="):
             v = {"1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1,
                  "1.2": ssl.TLSVersion.TLSv1_2}[o[7:]]
@@ -58,12 +63,22 @@ def main():
             pass
 
 
+def peer(c, out):
+    """the client certificate's CN, when it sent one the CA signed"""
+    cert = c.getpeercert()
+    for rdn in (cert or {}).get("subject", ()):
+        for k, v in rdn:
+            if k == "commonName":
+                out.write("P: %s\n" % v)
+
+
 def session(c, ctx, opts, out):
     tls = False
     if "--wrapper" in opts:
         c = ctx.wrap_socket(c, server_side=True)
         tls = True
         out.write("T: tls\n")
+        peer(c, out)
     f = c.makefile("rb")
     c.sendall(b"220 srv.test ESMTP\r\n")
     data = False
@@ -102,6 +117,7 @@ def session(c, ctx, opts, out):
             f = c.makefile("rb")
             tls = True
             out.write("T: tls\n")
+            peer(c, out)
         elif v == "AUTH":
             c.sendall(b"235 2.7.0 Authentication successful\r\n")
         elif v == "DATA":

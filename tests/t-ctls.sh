@@ -15,7 +15,9 @@
 # checks at each level (expired, not yet valid, self-signed, another
 # name, an unknown CA; Trusted/Untrusted/Verified), smtp_tls_CApath,
 # smtp_tls_(mandatory_)protocols, _ciphers, _exclude_ciphers,
-# smtp_tls_note_starttls_offer, smtp_tls_loglevel 2.
+# smtp_tls_note_starttls_offer, smtp_tls_loglevel 2, the policy
+# attributes protocols=, ciphers=, exclude=, client certificates
+# (smtp_tls_cert_file, smtp_tls_chain_files).
 #
 # Runs as root in a private network and mount namespace (unshare -mn),
 # /etc/hosts bind-mounted to name srv.test.
@@ -84,6 +86,16 @@ mkdir -p "$K"
 	printf 'subjectAltName=DNS:other.test\n' > ext2
 	openssl x509 -req -in wn.csr -CA ca.crt -CAkey ca.key \
 	    -CAcreateserial -out wn.crt -days 2 -extfile ext2
+	# a client certificate from the CA, and one in a chain file (EC)
+	openssl req -newkey rsa:2048 -nodes -keyout cl.key -out cl.csr \
+	    -subj "/CN=client.example"
+	openssl x509 -req -in cl.csr -CA ca.crt -CAkey ca.key \
+	    -CAcreateserial -out cl.crt -days 2
+	openssl ecparam -name prime256v1 -genkey -noout -out ecl.key
+	openssl req -new -key ecl.key -out ecl.csr -subj "/CN=ec.client"
+	openssl x509 -req -in ecl.csr -CA ca.crt -CAkey ca.key \
+	    -CAcreateserial -out ecl.crt -days 2
+	cat ecl.key ecl.crt > ecl.pem
 	# a self-signed one for srv.test
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout ss.key \
 	    -out ss.crt -subj "/CN=srv.test" -days 2 -addext \
@@ -400,6 +412,39 @@ smtp_tls_exclude_ciphers = AES256 CHACHA20"
 req smtp "[srv.test]:$P"
 has "smtp_tls_ciphers does not apply at encrypt" \
     "^a@example.org sent 2\.0\.0" "$T/out"
+
+# --- client certificates -----------------------------------------------------
+srv --ccert="$K/ca.crt"
+conf "smtp_tls_security_level = encrypt
+smtp_tls_cert_file = $K/cl.crt
+smtp_tls_key_file = $K/cl.key"
+req smtp "[srv.test]:$P"
+has "smtp_tls_cert_file: delivered" "^a@example.org sent 2\.0\.0" "$T/out"
+has "smtp_tls_cert_file: the server saw client.example" \
+    "^P: client\.example$" "$T/s.log"
+conf "smtp_tls_security_level = may
+smtp_tls_chain_files = $K/ecl.pem"
+req smtp "[srv.test]:$P"
+has "smtp_tls_chain_files (EC key and chain): the server saw ec.client" \
+    "^P: ec\.client$" "$T/s.log"
+conf "smtp_tls_security_level = may"
+req smtp "[srv.test]:$P"
+lacks "no client certificate configured: none sent" "^P: "
+conf "smtp_tls_security_level = encrypt
+smtp_tls_cert_file = $K/missing.crt"
+: > "$T/maillog"
+req smtp "[srv.test]:$P"
+same "a missing client certificate at encrypt: deferred" \
+"a@example.org deferred 4.7.5 $R:$P client TLS configuration problem"
+has "a missing client certificate: warned" \
+    "cannot load client certificate and key: open .*missing\.crt" "$T/maillog"
+conf "smtp_tls_security_level = may
+smtp_tls_cert_file = $K/missing.crt"
+req smtp "[srv.test]:$P"
+has "a missing client certificate at may: plaintext" \
+    "^a@example.org sent 2\.0\.0" "$T/out"
+lacks "a missing client certificate at may: no STARTTLS" "^C: STARTTLS"
+srv
 
 # --- logging ----------------------------------------------------------------
 conf "smtp_tls_note_starttls_offer = yes"

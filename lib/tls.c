@@ -423,7 +423,8 @@ read_pem(const char *file, struct pem_obj **objs, size_t *nobj,
 		len = (size_t)(e - p);
 		while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == ' '))
 			len--;
-		if (o == NULL && len > 16 && strncmp(p, "-----BEGIN ", 11) == 0 &&
+		if (o == NULL && len > 16 &&
+		    strncmp(p, "-----BEGIN ", 11) == 0 &&
 		    strncmp(p + len - 5, "-----", 5) == 0) {
 			*objs = xreallocarray(*objs, *nobj + 1, sizeof(**objs));
 			o = &(*objs)[(*nobj)++];

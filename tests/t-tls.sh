@@ -223,6 +223,10 @@ has "ask_ccert, a certificate from the CA: Trusted" \
     "Trusted TLS connection established from localhost\[127\.0\.0\.1\]" \
     "$T/maillog"
 : > "$T/maillog"
+sc "$P_ask" -starttls smtp -cert "$K/ec.crt" -key "$K/ec.key"
+has "ask_ccert, an ECDSA certificate from the CA: Trusted" \
+    "Trusted TLS connection established from localhost" "$T/maillog"
+: > "$T/maillog"
 # shellcheck disable=SC2086
 sc "$P_ask" -starttls smtp $EV
 has "ask_ccert, self-signed certificate: session" "^221 2.0.0 Bye"

@@ -588,7 +588,8 @@ static struct tls_conf *tls_plain;	/* no trust anchors */
 static struct tls_conf *tls_ca;		/* smtp_tls_CAfile, smtp_tls_CApath */
 static int tls_ca_tried;		/* tls_ca loaded (or failed) once */
 static struct str tls_ca_err;		/* why it failed, logged once */
-static int tls_ca_keys, tls_plain_keys;	/* tls_client_keys() */
+static struct tls_conf *tls_keys;	/* the client certificate */
+static int tls_keys_state;		/* tls_load_keys(): 1 done, -1 failed */
 
 /* a smtp_tls_policy_maps entry's attributes (new strings or NULL) */
 struct tls_attr {
@@ -693,27 +694,34 @@ tls_level(struct smtp_sess *s, struct tls_attr *at)
 }
 
 /*
- * tls_client_keys - smtp_tls_cert_file, smtp_tls_key_file and
- * smtp_tls_chain_files into tc, once (*done: 1 loaded or none, -1
- * failed, logged); -1 when they cannot be loaded
+ * tls_load_keys - smtp_tls_cert_file, smtp_tls_key_file and
+ * smtp_tls_chain_files into tls_keys, once (smtp_sasl_open(), the smtp
+ * agent's setup hook, calls it before privileges drop: the key may be
+ * root's alone); -1 when they cannot be loaded (logged once)
  */
 static int
-tls_client_keys(struct tls_conf *tc, int *done)
+tls_load_keys(void)
 {
 	const char *cert = conf_str(P_smtp_tls_cert_file);
 	const char *chain = conf_str(P_smtp_tls_chain_files);
 	struct str err;
 
-	if (*done == 0 && (*cert || *chain)) {
+	if (tls_keys_state == 0 && (*cert || *chain)) {
 		str_init(&err);
-		*done = tls_conf_client_cert(tc, cert,
-		    conf_str(P_smtp_tls_key_file), chain, &err) < 0 ? -1 : 1;
-		if (*done < 0)
+		tls_keys = tls_client_conf(NULL, NULL, &err);
+		if (tls_conf_client_cert(tls_keys, cert,
+		    conf_str(P_smtp_tls_key_file), chain, &err) < 0) {
 			warn("cannot load client certificate and key: %s",
 			    err.s);
+			tls_conf_free(tls_keys);
+			tls_keys = NULL;
+			tls_keys_state = -1;
+		}
 		str_free(&err);
 	}
-	return *done < 0 ? -1 : 0;
+	if (tls_keys_state == 0)
+		tls_keys_state = 1;
+	return tls_keys_state < 0 ? -1 : 0;
 }
 
 /*
@@ -752,14 +760,15 @@ tls_prepare(struct smtp_sess *s, int level, const struct tls_attr *at)
 			tls_plain = tls_client_conf(NULL, NULL, &err);
 		tc = tls_plain;
 	}
-	if (tc != NULL && tls_client_keys(tc, tc == tls_ca ? &tls_ca_keys :
-	    &tls_plain_keys) < 0) {
+	if (tc != NULL && tls_load_keys() < 0) {
 		if (level < TLS_ENCRYPT) {
 			tc = NULL;	/* may: plaintext, as warned */
 			goto out;
 		}
 		tc = NULL;
 	}
+	if (tc != NULL && tls_keys != NULL)
+		tls_conf_share_keys(tc, tls_keys);
 	if (tc == NULL) {
 		fail(s, "4.7.5", "client TLS configuration problem");
 		goto out;
@@ -1092,11 +1101,12 @@ static struct maps *sasl_maps;	/* smtp_sasl_password_maps, once */
  * smtp_sasl_open - open smtp_sasl_password_maps when SMTP AUTH is on
  * (the smtp agent calls it before dropping privileges, so the tables may
  * be root's alone, as Postfix's SASL_README advises); smtp_auth() opens
- * them itself otherwise
+ * them itself otherwise.  The TLS client key is read then too.
  */
 void
 smtp_sasl_open(void)
 {
+	tls_load_keys();
 	if (sasl_maps == NULL && conf_bool(P_smtp_sasl_auth_enable) &&
 	    *conf_str(P_smtp_sasl_password_maps))
 		sasl_maps = maps_open("smtp_sasl_password_maps",

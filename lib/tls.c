@@ -45,6 +45,7 @@ struct tls_conf {
 	unsigned		vmin, vmax;	/* tls_conf_params() */
 	uint32_t		suites;	/* a bit per suites[] entry */
 	int			ask;	/* a server asks for certificates */
+	const struct tls_conf	*keys;	/* tls_conf_share_keys() */
 };
 
 /*
@@ -543,6 +544,16 @@ tls_server_conf(const char *cert_file, const char *key_file,
 		return NULL;
 	}
 	return tc;
+}
+
+/*
+ * tls_conf_share_keys - sessions started with tc present the client
+ * certificate of src instead (src must outlive them)
+ */
+void
+tls_conf_share_keys(struct tls_conf *tc, const struct tls_conf *src)
+{
+	tc->keys = src;
 }
 
 /*
@@ -1318,6 +1329,7 @@ int
 tls_client_start(struct io *io, struct tls_conf *tc, const char *servername,
     int verify, struct str *err)
 {
+	const struct tls_conf *k;
 	struct tls *t;
 
 	t = xcalloc(1, sizeof(*t));
@@ -1326,13 +1338,14 @@ tls_client_start(struct io *io, struct tls_conf *tc, const char *servername,
 	t->vmax = tc->vmax;
 	t->suites = tc->suites;
 	br_ssl_client_init_full(&t->cc, &t->xc, tc->ta, tc->nta);
-	if (tc->keytype == BR_KEYTYPE_RSA)
-		br_ssl_client_set_single_rsa(&t->cc, tc->chain, tc->nchain,
-		    br_skey_decoder_get_rsa(&tc->skey),
+	k = tc->keys ? tc->keys : tc;
+	if (k->keytype == BR_KEYTYPE_RSA)
+		br_ssl_client_set_single_rsa(&t->cc, k->chain, k->nchain,
+		    br_skey_decoder_get_rsa(&k->skey),
 		    br_rsa_pkcs1_sign_get_default());
-	else if (tc->keytype == BR_KEYTYPE_EC)
-		br_ssl_client_set_single_ec(&t->cc, tc->chain, tc->nchain,
-		    br_skey_decoder_get_ec(&tc->skey), BR_KEYTYPE_SIGN,
+	else if (k->keytype == BR_KEYTYPE_EC)
+		br_ssl_client_set_single_ec(&t->cc, k->chain, k->nchain,
+		    br_skey_decoder_get_ec(&k->skey), BR_KEYTYPE_SIGN,
 		    BR_KEYTYPE_EC, br_ec_get_default(),
 		    br_ecdsa_sign_asn1_get_default());
 	t->chk.vtable = &chk_vtable;

@@ -23,6 +23,7 @@ int	tls_conf_ccert(struct tls_conf *, const char *, const char *,
 	    struct str *);
 int	tls_conf_client_cert(struct tls_conf *, const char *, const char *,
 	    const char *, struct str *);
+void	tls_conf_share_keys(struct tls_conf *, const struct tls_conf *);
 struct tls_conf *tls_client_conf(const char *, const char *, struct str *);
 int	tls_client_start(struct io *, struct tls_conf *, const char *, int,
 	    struct str *);

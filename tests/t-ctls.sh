@@ -107,6 +107,7 @@ mkdir -p "$K"
 	ln -s test-ca.pem "capath/$(openssl x509 -hash -noout -in ca.crt).0"
 	echo 'not a certificate' > capath/README
 	cp other.crt other-capath/other.pem
+	chmod 600 cl.key	# root's alone: read before privileges drop
 	chmod 755 capath other-capath
 	chmod 644 capath/* other-capath/*
 ) > "$T/openssl.log" 2>&1 || { fail "openssl" "$(tail -3 "$T/openssl.log")"
@@ -420,7 +421,7 @@ smtp_tls_cert_file = $K/cl.crt
 smtp_tls_key_file = $K/cl.key"
 req smtp "[srv.test]:$P"
 has "smtp_tls_cert_file: delivered" "^a@example.org sent 2\.0\.0" "$T/out"
-has "smtp_tls_cert_file: the server saw client.example" \
+has "smtp_tls_cert_file (key readable by root only): the server saw it" \
     "^P: client\.example$" "$T/s.log"
 conf "smtp_tls_security_level = may
 smtp_tls_chain_files = $K/ecl.pem"

@@ -613,31 +613,35 @@ PARAM(smtp_skip_5xx_greeting, BOOL, "yes", 0, 0,
 PARAM(smtp_starttls_timeout, TIME, "300s", 1, 0,
     "How long smtp waits for the TLS handshake.")
 PARAM(smtp_tls_CAfile, STR, "", 0, 0,
-    "Trusted CA certificates for smtp (empty: the system bundle).")
+    "Trusted CA certificates for smtp (with smtp_tls_CApath also empty: "
+    "the system bundle at levels verify and secure).")
 PARAM(smtp_tls_CApath, STR, "", 0, 0,
-    "A directory of trusted CA certificates for smtp.")
+    "A directory of trusted CA certificates (PEM files) for smtp.")
 PARAM(smtp_tls_cert_file, STR, "", 0, 0,
     "The client certificate smtp presents (PEM).")
 PARAM(smtp_tls_chain_files, STR, "", 0, 0,
     "Files of client keys and certificate chains (PEM).")
 PARAM(smtp_tls_ciphers, STR, "medium", 0, 0,
-    "The cipher grade smtp uses with opportunistic TLS.")
+    "The cipher grade smtp uses at level may (export, low, medium: all "
+    "suites; high: 256-bit AEAD only; null: none).")
 PARAM(smtp_tls_exclude_ciphers, STR, "", 0, 0,
-    "Ciphers smtp never uses.")
+    "Ciphers smtp never uses: OpenSSL names or aliases (SHA1, AES128, "
+    "kRSA...).")
 PARAM(smtp_tls_key_file, STR, "$smtp_tls_cert_file", 0, 0,
     "The private key of smtp_tls_cert_file (PEM).")
 PARAM(smtp_tls_loglevel, INT, "0", 0, 4,
-    "How much smtp logs about TLS.")
+    "How much smtp logs about TLS (1: each session, 2: also its start).")
 PARAM(smtp_tls_mandatory_ciphers, STR, "medium", 0, 0,
-    "The cipher grade smtp uses with mandatory TLS.")
+    "The cipher grade smtp uses from level encrypt up.")
 PARAM(smtp_tls_mandatory_protocols, STR, ">=TLSv1", 0, 0,
-    "The TLS versions smtp accepts with mandatory TLS.")
+    "The TLS versions smtp uses from level encrypt up (mta has TLSv1 to "
+    "TLSv1.2).")
 PARAM(smtp_tls_note_starttls_offer, BOOL, "no", 0, 0,
     "Log the servers that offer STARTTLS when smtp does not use it.")
 PARAM(smtp_tls_policy_maps, STR, "", 0, 0,
     "Tables of per-destination TLS security levels.")
 PARAM(smtp_tls_protocols, STR, ">=TLSv1", 0, 0,
-    "The TLS versions smtp accepts with opportunistic TLS.")
+    "The TLS versions smtp uses at level may.")
 PARAM(smtp_tls_secure_cert_match, STR, "nexthop, dot-nexthop", 0, 0,
     "The names a server certificate must match at level secure.")
 PARAM(smtp_tls_security_level, STR, "", 0, 0,
@@ -762,11 +766,13 @@ PARAM(smtpd_starttls_timeout, TIME, "${stress?{10}:{300}}s", 1, 0,
 PARAM(smtpd_timeout, TIME, "${stress?{10}:{300}}s", 1, 0,
     "How long smtpd waits for a client command or data.")
 PARAM(smtpd_tls_CAfile, STR, "", 0, 0,
-    "A file of CAs that client certificates are checked against.")
+    "CAs that smtpd names when it asks for client certificates, and "
+    "trusts.")
 PARAM(smtpd_tls_CApath, STR, "", 0, 0,
-    "A directory of CAs that client certificates are checked against.")
+    "A directory of such CAs (PEM files).")
 PARAM(smtpd_tls_ask_ccert, BOOL, "no", 0, 0,
-    "Ask TLS clients for a certificate.")
+    "Ask TLS clients for a certificate (needs smtpd_tls_CAfile or "
+    "smtpd_tls_CApath).")
 PARAM(smtpd_tls_auth_only, BOOL, "no", 0, 0,
     "Offer SMTP AUTH only after STARTTLS.")
 PARAM(smtpd_tls_cert_file, STR, "", 0, 0,
@@ -774,23 +780,27 @@ PARAM(smtpd_tls_cert_file, STR, "", 0, 0,
 PARAM(smtpd_tls_chain_files, STR, "", 0, 0,
     "Files of server keys and certificate chains (PEM).")
 PARAM(smtpd_tls_ciphers, STR, "medium", 0, 0,
-    "The cipher grade smtpd uses with opportunistic TLS.")
+    "The cipher grade smtpd uses at level may (export, low, medium: all "
+    "suites; high: 256-bit AEAD only; null: none).")
 PARAM(smtpd_tls_exclude_ciphers, STR, "", 0, 0,
-    "Ciphers smtpd never uses.")
+    "Ciphers smtpd never uses: OpenSSL names or aliases (SHA1, AES128, "
+    "kRSA...).")
 PARAM(smtpd_tls_key_file, STR, "$smtpd_tls_cert_file", 0, 0,
     "The private key of smtpd_tls_cert_file (PEM).")
 PARAM(smtpd_tls_loglevel, INT, "0", 0, 4,
-    "How much smtpd logs about TLS.")
+    "How much smtpd logs about TLS (1: each session, 2: also its start).")
 PARAM(smtpd_tls_mandatory_ciphers, STR, "medium", 0, 0,
-    "The cipher grade smtpd uses with mandatory TLS.")
+    "The cipher grade smtpd uses at level encrypt and in wrapper mode.")
 PARAM(smtpd_tls_mandatory_protocols, STR, ">=TLSv1", 0, 0,
-    "The TLS versions smtpd accepts with mandatory TLS.")
+    "The TLS versions smtpd accepts at level encrypt and in wrapper mode.")
 PARAM(smtpd_tls_protocols, STR, ">=TLSv1", 0, 0,
-    "The TLS versions smtpd accepts with opportunistic TLS.")
+    "The TLS versions smtpd accepts at level may (mta has TLSv1 to "
+    "TLSv1.2).")
 PARAM(smtpd_tls_received_header, BOOL, "no", 0, 0,
     "Name the TLS protocol and cipher in the Received: header.")
 PARAM(smtpd_tls_req_ccert, BOOL, "no", 0, 0,
-    "Require a trusted client certificate (with level encrypt).")
+    "Require a trusted client certificate at level encrypt (421 4.7.1 "
+    "without one).")
 PARAM(smtpd_tls_security_level, STR, "", 0, 0,
     "The TLS level of smtpd: none, may (offer STARTTLS), encrypt (require "
     "it).")

@@ -160,15 +160,14 @@ smtpd_log_reject(struct smtpd_sess *s, const char *stage,
 	str_free(&l);
 }
 
-/* smtpd_peek_input - 1 when the client sent bytes we have not read */
+/*
+ * smtpd_peek_input - 1 when the client sent bytes we have not read
+ * (buffered, decrypted by TLS, or still in the socket)
+ */
 int
 smtpd_peek_input(struct smtpd_sess *s)
 {
-	int n = 0;
-
-	if (io_pending(&s->in) > 0)
-		return 1;
-	return ioctl(s->in.fd, FIONREAD, &n) == 0 && n > 0;
+	return io_ready(&s->in);
 }
 
 /*
@@ -179,25 +178,15 @@ smtpd_peek_input(struct smtpd_sess *s)
 void
 smtpd_pipelining_check(struct smtpd_sess *s, const char *what)
 {
-	struct str t = STR_INIT;
+	char peek[101];
 	size_t n;
 
 	if (s->local || s->ill_pipelining || !smtpd_peek_input(s))
 		return;
-	str_init(&t);
-	if ((n = io_pending(&s->in)) > 0) {
-		str_addmem(&t, s->in.rbuf + s->in.rpos, n > 100 ? 100 : n);
-	} else {
-		char peek[100];
-		ssize_t k = recv(s->in.fd, peek, sizeof(peek), MSG_PEEK |
-		    MSG_DONTWAIT);
-
-		if (k > 0)
-			str_addmem(&t, peek, (size_t)k);
-	}
+	n = io_peek(&s->in, peek, sizeof(peek) - 1);
+	peek[n] = 0;
 	info("improper command pipelining after %s from %s: %s", what,
-	    s->namaddr, t.s);
-	str_free(&t);
+	    s->namaddr, peek);
 	s->ill_pipelining = 1;
 	s->ck.pipelining_violation = 1;
 }

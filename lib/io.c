@@ -8,6 +8,9 @@
  * ACK would turn those into 40 ms stalls).  Lines end at LF; the caller
  * sees the CR, because SMTP must tell CRLF from a bare LF.
  */
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -29,6 +32,12 @@ fd_write(struct io *io, const void *buf, size_t n)
 	return write(io->fd, buf, n);
 }
 
+static ssize_t
+fd_peek(struct io *io, void *buf, size_t n)
+{
+	return recv(io->fd, buf, n, MSG_PEEK | MSG_DONTWAIT);
+}
+
 /* io_init - a stream over fd with a timeout in seconds (0: none) */
 void
 io_init(struct io *io, int fd, int timeout)
@@ -38,6 +47,7 @@ io_init(struct io *io, int fd, int timeout)
 	io->timeout = timeout;
 	io->rd = fd_read;
 	io->wr = fd_write;
+	io->peek = fd_peek;
 	str_init(&io->wbuf);
 }
 
@@ -162,6 +172,45 @@ size_t
 io_pending(const struct io *io)
 {
 	return io->rlen - io->rpos;
+}
+
+/*
+ * io_ready - 1 when input arrived that no read returned yet: buffered
+ * here, held by the transport (TLS: a decrypted record) or waiting in
+ * the descriptor (for pipelining checks; never waits)
+ */
+int
+io_ready(struct io *io)
+{
+	char c;
+	int n = 0;
+
+	if (io->rlen > io->rpos)
+		return 1;
+	if (io->peek && io->peek(io, &c, 1) > 0)
+		return 1;
+	return ioctl(io->fd, FIONREAD, &n) == 0 && n > 0;
+}
+
+/*
+ * io_peek - up to n bytes of that input, left unread; 0 when none can be
+ * seen (e.g. part of a TLS record)
+ */
+size_t
+io_peek(struct io *io, void *buf, size_t n)
+{
+	ssize_t k;
+
+	if (io->rlen > io->rpos) {
+		k = (ssize_t)(io->rlen - io->rpos);
+		if ((size_t)k > n)
+			k = (ssize_t)n;
+		memcpy(buf, io->rbuf + io->rpos, (size_t)k);
+		return (size_t)k;
+	}
+	if (io->peek == NULL || (k = io->peek(io, buf, n)) <= 0)
+		return 0;
+	return (size_t)k;
 }
 
 /* io_discard - drop unread input (plaintext sent before TLS starts) */

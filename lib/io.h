@@ -22,6 +22,8 @@ struct io {
 	/* the transport: plain fd by default, TLS later */
 	ssize_t	(*rd)(struct io *, void *, size_t);
 	ssize_t	(*wr)(struct io *, const void *, size_t);
+	/* unread input the transport holds, copied, never waiting */
+	ssize_t	(*peek)(struct io *, void *, size_t);
 	void	*ctx;
 	char	rbuf[IO_BUFSIZE];
 	size_t	rpos, rlen;	/* unread bytes are rbuf[rpos..rlen) */
@@ -38,6 +40,8 @@ void	io_free(struct io *);
 ssize_t	io_getline(struct io *, struct str *, size_t);
 ssize_t	io_read(struct io *, void *, size_t);
 size_t	io_pending(const struct io *);
+int	io_ready(struct io *);
+size_t	io_peek(struct io *, void *, size_t);
 void	io_discard(struct io *);
 void	io_write(struct io *, const void *, size_t);
 void	io_puts(struct io *, const char *);

@@ -587,7 +587,19 @@ out:
 
 static struct maps *tls_policy;		/* smtp_tls_policy_maps, once */
 static struct tls_conf *tls_plain;	/* no trust anchors */
-static struct tls_conf *tls_ca;		/* smtp_tls_CAfile */
+static struct tls_conf *tls_ca;		/* smtp_tls_CAfile, smtp_tls_CApath */
+static int tls_ca_tried;		/* tls_ca loaded (or failed) once */
+static struct str tls_ca_err;		/* why it failed, logged once */
+static struct tls_conf *tls_keys;	/* the client certificate */
+static int tls_keys_state;		/* tls_load_keys(): 1 done, -1 failed */
+
+/* a smtp_tls_policy_maps entry's attributes (new strings or NULL) */
+struct tls_attr {
+	char	*match;		/* the first name of match= */
+	char	*protocols;	/* protocols=, ciphers=, exclude= */
+	char	*ciphers;
+	char	*exclude;
+};
 
 static int
 tls_level_word(const char *w, size_t n)
@@ -629,17 +641,19 @@ nexthop_name(const char *nh)
 /*
  * the security level for this session: smtp_tls_policy_maps (the next
  * hop as given, e.g. "[host]:port" or "example.com"), else
- * smtp_tls_security_level; *match gets a "match=" name (a new string)
- * or NULL.  -1 with the failure.
+ * smtp_tls_security_level; *at gets the entry's attributes: the first
+ * name of "match=", "protocols=", "ciphers=", "exclude=" (these three
+ * override the smtp_tls_*protocols, _ciphers and smtp_tls_exclude_ciphers
+ * of the level, as Postfix).  -1 with the failure.
  */
 static int
-tls_level(struct smtp_sess *s, char **match)
+tls_level(struct smtp_sess *s, struct tls_attr *at)
 {
 	const char *v = NULL, *p, *w;
 	int r = 0, level;
 	size_t n;
 
-	*match = NULL;
+	memset(at, 0, sizeof(*at));
 	if (*conf_str(P_smtp_tls_policy_maps) && s->nexthop && *s->nexthop) {
 		if (tls_policy == NULL)
 			tls_policy = maps_open("smtp_tls_policy_maps",
@@ -664,35 +678,139 @@ tls_level(struct smtp_sess *s, char **match)
 		p += strspn(p, " \t,");
 		n = strcspn(p, " \t,");
 		if (n > 6 && strncasecmp(p, "match=", 6) == 0 &&
-		    *match == NULL) {
+		    at->match == NULL) {
 			w = p + 6;
-			*match = xstrndup(w, strcspn(w, ":, \t"));
+			at->match = xstrndup(w, strcspn(w, ":, \t"));
+		} else if (n > 10 && strncasecmp(p, "protocols=", 10) == 0) {
+			free(at->protocols);
+			at->protocols = xstrndup(p + 10, n - 10);
+		} else if (n > 8 && strncasecmp(p, "ciphers=", 8) == 0) {
+			free(at->ciphers);
+			at->ciphers = xstrndup(p + 8, n - 8);
+		} else if (n > 8 && strncasecmp(p, "exclude=", 8) == 0) {
+			free(at->exclude);
+			at->exclude = xstrndup(p + 8, n - 8);
 		}
 	}
 	return level;
 }
 
-/* the handshake on the open connection; the session's failure on -1 */
+/*
+ * tls_load_keys - smtp_tls_cert_file, smtp_tls_key_file and
+ * smtp_tls_chain_files into tls_keys, once (smtp_sasl_open(), the smtp
+ * agent's setup hook, calls it before privileges drop: the key may be
+ * root's alone); -1 when they cannot be loaded (logged once)
+ */
 static int
-tls_begin(struct smtp_sess *s, int level, const char *match)
+tls_load_keys(void)
 {
-	struct tls_conf **tc = level >= TLS_VERIFY ? &tls_ca : &tls_plain;
-	const char *ca = conf_str(P_smtp_tls_CAfile), *sn;
+	const char *cert = conf_str(P_smtp_tls_cert_file);
+	const char *chain = conf_str(P_smtp_tls_chain_files);
 	struct str err;
-	char *name = NULL;
-	int verify = level >= TLS_VERIFY, ret = -1;
+
+	if (tls_keys_state == 0 && (*cert || *chain)) {
+		str_init(&err);
+		tls_keys = tls_client_conf(NULL, NULL, &err);
+		if (tls_conf_client_cert(tls_keys, cert,
+		    conf_str(P_smtp_tls_key_file), chain, &err) < 0) {
+			warn("cannot load client certificate and key: %s",
+			    err.s);
+			tls_conf_free(tls_keys);
+			tls_keys = NULL;
+			tls_keys_state = -1;
+		}
+		str_free(&err);
+	}
+	if (tls_keys_state == 0)
+		tls_keys_state = 1;
+	return tls_keys_state < 0 ? -1 : 0;
+}
+
+/*
+ * tls_prepare - the configuration for a session at level: the trust
+ * anchors (smtp_tls_CAfile and smtp_tls_CApath, loaded once; when both
+ * are empty none at may and encrypt, where they would only tell Trusted
+ * from Untrusted, and the system bundle at verify and secure), the
+ * protocols and ciphers of the level (smtp_tls_mandatory_* from encrypt
+ * up), the client certificate.  NULL when TLS cannot be used: with the
+ * session's failure at encrypt and up, a warning at may (the caller goes
+ * on in plaintext).
+ */
+static struct tls_conf *
+tls_prepare(struct smtp_sess *s, int level, const struct tls_attr *at)
+{
+	const char *ca = conf_str(P_smtp_tls_CAfile);
+	const char *cp = conf_str(P_smtp_tls_CApath);
+	const char *pr, *ci;
+	struct tls_conf *tc = NULL;
+	struct str err;
+	int r, dflt = *ca == 0 && *cp == 0;
 
 	str_init(&err);
-	if (*ca == 0)
-		ca = CA_BUNDLE;
-	if (*tc == NULL && (*tc = tls_client_conf(verify ? ca : NULL,
-	    &err)) == NULL) {
-		warn("smtp_tls_CAfile: %s", err.s);
+	if (!tls_ca_tried && (!dflt || level >= TLS_VERIFY)) {
+		tls_ca_tried = 1;
+		if ((tls_ca = tls_client_conf(dflt ? CA_BUNDLE : ca, cp,
+		    &tls_ca_err)) == NULL)
+			warn("%s: %s", dflt ? "smtp_tls_CAfile" :
+			    "smtp_tls_CAfile, smtp_tls_CApath", tls_ca_err.s);
+	}
+	if (!dflt || level >= TLS_VERIFY)
+		tc = tls_ca;
+	if (tc == NULL && level < TLS_VERIFY) {
+		/* nothing to check against: every chain is untrusted */
+		if (tls_plain == NULL)
+			tls_plain = tls_client_conf(NULL, NULL, &err);
+		tc = tls_plain;
+	}
+	if (tc != NULL && tls_load_keys() < 0) {
+		if (level < TLS_ENCRYPT) {
+			tc = NULL;	/* may: plaintext, as warned */
+			goto out;
+		}
+		tc = NULL;
+	}
+	if (tc != NULL && tls_keys != NULL)
+		tls_conf_share_keys(tc, tls_keys);
+	if (tc == NULL) {
 		fail(s, "4.7.5", "client TLS configuration problem");
 		goto out;
 	}
-	if (verify && match)
-		name = xstrdup(match);
+	pr = conf_str(level >= TLS_ENCRYPT ? P_smtp_tls_mandatory_protocols :
+	    P_smtp_tls_protocols);
+	ci = conf_str(level >= TLS_ENCRYPT ? P_smtp_tls_mandatory_ciphers :
+	    P_smtp_tls_ciphers);
+	r = tls_conf_params(tc, at->protocols ? at->protocols : pr,
+	    at->ciphers ? at->ciphers : ci, at->exclude ? at->exclude :
+	    conf_str(P_smtp_tls_exclude_ciphers), &err);
+	if (r != 0) {
+		warn("%s: %s: %s", s->namaddr, level >= TLS_ENCRYPT ?
+		    "smtp_tls_mandatory_protocols, smtp_tls_mandatory_ciphers"
+		    : "smtp_tls_protocols, smtp_tls_ciphers", err.s);
+		if (level >= TLS_ENCRYPT)
+			fail(s, "4.7.5", "client TLS configuration problem");
+		tc = NULL;
+	}
+out:
+	str_free(&err);
+	return tc;
+}
+
+/* the handshake on the open connection; the session's failure on -1 */
+static int
+tls_begin(struct smtp_sess *s, struct tls_conf *tc, int level,
+    const struct tls_attr *at)
+{
+	static const char *const how[] = {
+		"Anonymous", "Untrusted", "Trusted", "Verified"
+	};
+	const char *sn;
+	struct str err;
+	char *name = NULL;
+	int verify = level >= TLS_VERIFY, ret = -1, r;
+
+	str_init(&err);
+	if (verify && at->match)
+		name = xstrdup(at->match);
 	else if (level == TLS_SECURE)
 		name = nexthop_name(s->nexthop);
 	else if (verify)
@@ -712,15 +830,24 @@ tls_begin(struct smtp_sess *s, int level, const char *match)
 	if (!verify && (strchr(name, ':') || strspn(name, "0123456789.") ==
 	    strlen(name)))
 		name[0] = 0;
+	if (conf_int(P_smtp_tls_loglevel) >= 2)
+		info("setting up TLS connection to %s", s->relay);
 	s->io.timeout = (int)conf_time(P_smtp_starttls_timeout);
-	if (tls_client_start(&s->io, *tc, name, verify, &err) < 0) {
-		if (conf_int(P_smtp_tls_loglevel) >= 1 || verify)
-			info("SSL_connect error to %s: %s", s->relay, err.s);
-		if (verify && strstr(err.s, "certificate") != NULL)
+	if ((r = tls_client_start(&s->io, tc, name, verify, &err)) < 0) {
+		if (r == -2) {
+			/* Postfix's words: "server" for the dates, names */
+			info("%scertificate verification failed for %s: %s",
+			    strncmp(err.s, "certificate", 11) == 0 ||
+			    strncmp(err.s, "num=", 4) == 0 ? "server " : "",
+			    s->relay, err.s);
 			fail(s, "4.7.5", "Server certificate not verified");
-		else
+		} else {
+			if (conf_int(P_smtp_tls_loglevel) >= 1 || verify)
+				info("SSL_connect error to %s: %s", s->relay,
+				    err.s);
 			fail(s, "4.7.5", "Cannot start TLS: handshake "
 			    "failure");
+		}
 		/* the stream is in an unknown state: no QUIT */
 		s->io.wbuf.len = 0;
 		close(s->fd);
@@ -730,7 +857,7 @@ tls_begin(struct smtp_sess *s, int level, const char *match)
 	s->tls_active = 1;
 	if (conf_int(P_smtp_tls_loglevel) >= 1)
 		info("%s TLS connection established to %s: %s",
-		    verify ? "Verified" : "Untrusted", s->relay,
+		    how[tls_peer_status(&s->io)], s->relay,
 		    tls_session_info(&s->io));
 	ret = 0;
 out:
@@ -750,23 +877,37 @@ out:
 int
 smtp_helo(struct smtp_sess *s)
 {
-	char *match = NULL;
+	struct tls_conf *tc = NULL;
+	struct tls_attr at;
 	int level, ret = -1;
 
 	s->tls_retry_plain = 0;
+	memset(&at, 0, sizeof(at));
 	if (s->tls_off)
 		level = TLS_NONE;
-	else if ((level = tls_level(s, &match)) < 0)
-		return -1;
+	else if ((level = tls_level(s, &at)) < 0)
+		goto out;
 	if (level > TLS_NONE && conf_bool(P_smtp_tls_wrappermode)) {
-		if (tls_begin(s, level < TLS_ENCRYPT ? TLS_ENCRYPT : level,
-		    match) < 0)
+		if (level < TLS_ENCRYPT)
+			level = TLS_ENCRYPT;
+		if ((tc = tls_prepare(s, level, &at)) == NULL ||
+		    tls_begin(s, tc, level, &at) < 0)
 			goto out;
 		ret = hello(s, 1);
 		goto out;
 	}
 	if (hello(s, 1) < 0)
 		goto out;
+	if (level == TLS_NONE && (s->features & SMTP_F_STARTTLS) &&
+	    !s->tls_off &&
+	    conf_bool(P_smtp_tls_note_starttls_offer))
+		info("Host offered STARTTLS: [%s]", s->host);
+	if (level > TLS_NONE && (s->features & SMTP_F_STARTTLS) &&
+	    (tc = tls_prepare(s, level, &at)) == NULL) {
+		if (level >= TLS_ENCRYPT)
+			goto out;
+		level = TLS_NONE;	/* may: plaintext, as warned */
+	}
 	if (level == TLS_NONE) {
 		ret = 0;
 		goto out;
@@ -805,7 +946,7 @@ smtp_helo(struct smtp_sess *s)
 		s->fd = -1;
 		goto out;
 	}
-	if (tls_begin(s, level, match) < 0) {
+	if (tls_begin(s, tc, level, &at) < 0) {
 		/* opportunistic: Postfix tries the server again in plaintext */
 		if (level == TLS_MAY && s->why.len > 0 &&
 		    strstr(s->why.s, "Server certificate") == NULL)
@@ -814,7 +955,10 @@ smtp_helo(struct smtp_sess *s)
 	}
 	ret = hello(s, 0);
 out:
-	free(match);
+	free(at.match);
+	free(at.protocols);
+	free(at.ciphers);
+	free(at.exclude);
 	return ret;
 }
 
@@ -959,11 +1103,12 @@ static struct maps *sasl_maps;	/* smtp_sasl_password_maps, once */
  * smtp_sasl_open - open smtp_sasl_password_maps when SMTP AUTH is on
  * (the smtp agent calls it before dropping privileges, so the tables may
  * be root's alone, as Postfix's SASL_README advises); smtp_auth() opens
- * them itself otherwise
+ * them itself otherwise.  The TLS client key is read then too.
  */
 void
 smtp_sasl_open(void)
 {
+	tls_load_keys();
 	if (sasl_maps == NULL && conf_bool(P_smtp_sasl_auth_enable) &&
 	    *conf_str(P_smtp_sasl_password_maps))
 		sasl_maps = maps_open("smtp_sasl_password_maps",

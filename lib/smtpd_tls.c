@@ -18,14 +18,18 @@
 #include "x.h"
 
 /*
- * smtpd_tls_setup - smtpd_tls_security_level and the server key; a
- * key that cannot be loaded disables TLS with a warning, as Postfix does
+ * smtpd_tls_setup - smtpd_tls_security_level, the server key, the
+ * protocols and ciphers (smtpd_tls_mandatory_* with level encrypt or
+ * wrapper mode); a key that cannot be loaded, or settings that leave no
+ * protocol version or cipher suite, disable TLS with a warning, as
+ * Postfix does (no STARTTLS; at level encrypt mail waits for it)
  */
 void
 smtpd_tls_setup(struct smtpd_sess *s)
 {
 	const char *lvl = conf_str(P_smtpd_tls_security_level);
 	struct str err = STR_INIT;
+	int enc;
 
 	if (strcasecmp(lvl, "may") == 0)
 		s->tls_level = SMTPD_TLS_MAY;
@@ -40,9 +44,34 @@ smtpd_tls_setup(struct smtpd_sess *s)
 	s->tls_conf = tls_server_conf(conf_str(P_smtpd_tls_cert_file),
 	    conf_str(P_smtpd_tls_key_file), conf_str(P_smtpd_tls_chain_files),
 	    &err);
-	if (s->tls_conf == NULL)
+	if (s->tls_conf == NULL) {
 		warn("cannot load TLS certificate and key: %s: TLS disabled",
 		    err.s);
+		str_free(&err);
+		return;
+	}
+	/* mandatory settings with level encrypt (and wrapper mode) */
+	enc = s->tls_level == SMTPD_TLS_ENCRYPT || s->tls_wrapper;
+	if (tls_conf_params(s->tls_conf, conf_str(enc ?
+	    P_smtpd_tls_mandatory_protocols : P_smtpd_tls_protocols),
+	    conf_str(enc ? P_smtpd_tls_mandatory_ciphers : P_smtpd_tls_ciphers),
+	    conf_str(P_smtpd_tls_exclude_ciphers), &err) != 0) {
+		warn("%s: %s: TLS disabled", enc ?
+		    "smtpd_tls_mandatory_protocols, smtpd_tls_mandatory_ciphers"
+		    : "smtpd_tls_protocols, smtpd_tls_ciphers", err.s);
+		tls_conf_free(s->tls_conf);
+		s->tls_conf = NULL;
+		str_free(&err);
+		return;
+	}
+	if (conf_bool(P_smtpd_tls_req_ccert) && !enc)
+		warn("Can't require client certs unless TLS is required");
+	if ((conf_bool(P_smtpd_tls_ask_ccert) ||
+	    (enc && conf_bool(P_smtpd_tls_req_ccert))) &&
+	    tls_conf_ccert(s->tls_conf, conf_str(P_smtpd_tls_CAfile),
+	    conf_str(P_smtpd_tls_CApath), &err) < 0)
+		warn("smtpd_tls_CAfile, smtpd_tls_CApath: %s: not asking for "
+		    "client certificates", err.s);
 	str_free(&err);
 }
 
@@ -74,13 +103,20 @@ smtpd_tls_refuse(struct smtpd_sess *s, enum smtpd_cmd id)
 	}
 }
 
-/* handshake - TLS on the connection now; -1 ends the session */
+/*
+ * handshake - TLS on the connection now; -1 (the handshake failed) or -2
+ * (smtpd_tls_req_ccert refused the client) ends the session
+ */
 static int
 handshake(struct smtpd_sess *s)
 {
 	struct str err = STR_INIT;
+	const char *why;
+	int st;
 
 	str_init(&err);
+	if (conf_int(P_smtpd_tls_loglevel) >= 2)
+		info("setting up TLS connection from %s", s->namaddr);
 	if (tls_server_start(&s->in, &s->out, s->tls_conf, &err) < 0) {
 		info("SSL_accept error from %s: %s", s->namaddr, err.s);
 		str_free(&err);
@@ -90,9 +126,24 @@ handshake(struct smtpd_sess *s)
 	str_free(&err);
 	s->tls_info = tls_session_info(&s->in);
 	s->ck.tls = 1;		/* restrictions and SASL security options */
+	st = tls_peer_status(&s->in);
 	if (conf_int(P_smtpd_tls_loglevel) >= 1)
-		info("Anonymous TLS connection established from %s: %s",
+		info("%s TLS connection established from %s: %s",
+		    st == TLS_PEER_TRUSTED ? "Trusted" : st ==
+		    TLS_PEER_UNTRUSTED ? "Untrusted" : "Anonymous",
 		    s->namaddr, s->tls_info);
+	/* smtpd_tls_req_ccert: only with level encrypt, as Postfix */
+	if (conf_bool(P_smtpd_tls_req_ccert) && st != TLS_PEER_TRUSTED &&
+	    (s->tls_level == SMTPD_TLS_ENCRYPT || s->tls_wrapper)) {
+		why = st == TLS_PEER_NONE ? "No client certificate presented" :
+		    "Client certificate not trusted";
+		info("NOQUEUE: abort: TLS from %s: %s", s->namaddr, why);
+		smtpd_reply(s, "421 4.7.1 %s Error: %s",
+		    conf_str(P_myhostname), why);
+		io_flush(&s->out);
+		s->hangup = s->eof = 1;
+		return -2;
+	}
 	return 0;
 }
 
@@ -108,13 +159,15 @@ smtpd_tls_wrapper(struct smtpd_sess *s)
 		s->hangup = s->eof = 1;
 		return -1;
 	}
-	return handshake(s);
+	return handshake(s) < 0 ? -1 : 0;
 }
 
 /* smtpd_tls_starttls - the STARTTLS command */
 int
 smtpd_tls_starttls(struct smtpd_sess *s, const char *arg)
 {
+	int r;
+
 	if (*arg) {
 		smtpd_reply(s, "501 5.5.4 Syntax: STARTTLS");
 		return -1;
@@ -144,8 +197,10 @@ smtpd_tls_starttls(struct smtpd_sess *s, const char *arg)
 	}
 	/* CVE-2011-0411: nothing sent in plaintext survives the switch */
 	io_discard(&s->in);
-	if (handshake(s) < 0) {
-		info("lost connection after STARTTLS from %s", s->namaddr);
+	if ((r = handshake(s)) < 0) {
+		if (r == -1)
+			info("lost connection after STARTTLS from %s",
+			    s->namaddr);
 		return -1;
 	}
 	/* a new session: the client says EHLO again */

@@ -1,21 +1,31 @@
 /* MIT licence: see LICENSE. */
 /*
- * tls.c - TLS (BearSSL) under struct io: the server side.
+ * tls.c - TLS (BearSSL) under struct io: both sides.
  *
  * tls_server_conf() reads the certificate chain and the private key (PEM:
  * RSA or EC keys, PKCS#1, PKCS#8 or SEC1) before privileges are dropped.
  * tls_server_start() does the handshake on the descriptors of one or two
  * streams (smtpd reads fd 0 and writes fd 1) and hooks their rd/wr/ctx.
+ * tls_client_conf() reads trust anchors (a PEM bundle, a directory of PEM
+ * files); tls_client_start() checks the server's certificate as
+ * Postfix's levels want: verifying (chain, dates, name) or not at all,
+ * but knowing whether the chain was trusted.  tls_conf_params() limits
+ * the versions (TLSv1 to TLSv1.2: BearSSL has no TLSv1.3) and suites.
  * Randomness comes from getrandom(2), injected before the handshake, so a
  * chroot without /dev/urandom does not matter.
  */
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bearssl.h>
@@ -32,20 +42,37 @@ struct tls_conf {
 	int			keytype;	/* 0 none, BR_KEYTYPE_RSA/EC */
 	br_x509_trust_anchor	*ta;	/* a client's trust anchors */
 	size_t			nta;
+	unsigned		vmin, vmax;	/* tls_conf_params() */
+	uint32_t		suites;	/* a bit per suites[] entry */
+	int			ask;	/* a server asks for certificates */
+	const struct tls_conf	*keys;	/* tls_conf_share_keys() */
 };
 
-/* a client that does not verify: x509_minimal, "not trusted" forgiven */
-struct lax_x509 {
+/*
+ * the client's certificate check: x509_minimal over the trust anchors
+ * (with the name only when verifying), and the server's own certificate
+ * decoded on the side, so that opportunistic TLS takes any certificate
+ * (expired, self-signed, another name) and still knows whether the chain
+ * was trusted
+ */
+struct chk_x509 {
 	const br_x509_class	*vtable;
 	br_x509_minimal_context	*inner;
+	int			verify;
+	int			ncert;
+	struct str		ee;	/* the server's certificate (DER) */
+	br_x509_decoder_context	dc;	/* ee decoded */
+	unsigned		xerr;	/* x509_minimal's verdict */
 };
 
 struct tls {
 	br_ssl_server_context	sc;
 	br_ssl_client_context	cc;
 	br_x509_minimal_context	xc;
-	struct lax_x509		lax;
+	struct chk_x509		chk;
 	br_ssl_engine_context	*eng;
+	unsigned		vmin, vmax;
+	uint32_t		suites;
 	unsigned char		buf[BR_SSL_BUFSIZE_BIDI];
 	int			rfd, wfd, timeout;
 	struct io		*in, *out;
@@ -54,44 +81,72 @@ struct tls {
 	char			info[128];
 };
 
-/* OpenSSL's names and strength of the suites we offer */
+/* the OpenSSL aliases a suite answers to (*_tls_exclude_ciphers) */
+#define S_KECDHE	0x001	/* kECDHE, ECDHE, EECDH */
+#define S_KRSA		0x002	/* kRSA, RSA */
+#define S_AECDSA	0x004	/* aECDSA, ECDSA */
+#define S_ARSA		0x008	/* aRSA */
+#define S_AES128	0x010	/* AES128, AES */
+#define S_AES256	0x020	/* AES256, AES */
+#define S_CHACHA	0x040	/* CHACHA20 */
+#define S_GCM		0x080	/* AESGCM */
+#define S_SHA1		0x100	/* SHA1, SHA (and CBC) */
+#define S_SHA256	0x200	/* SHA256 */
+#define S_SHA384	0x400	/* SHA384 */
+#define S_CBC		0x800	/* CBC (not an OpenSSL alias) */
+
+#define ER	(S_KECDHE | S_ARSA)
+#define EE	(S_KECDHE | S_AECDSA)
+#define RR	(S_KRSA | S_ARSA)
+#define G128	(S_AES128 | S_GCM | S_SHA256)
+#define G256	(S_AES256 | S_GCM | S_SHA384)
+#define CC	(S_CHACHA | S_SHA256)
+#define C128	(S_AES128 | S_CBC)
+#define C256	(S_AES256 | S_CBC)
+
+/* OpenSSL's names and strength of the suites we offer, best first */
 static const struct suite {
 	uint16_t	id;
 	const char	*name;
 	int		bits;
+	unsigned	flags;
 } suites[] = {
 	{ BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-	    "ECDHE-ECDSA-AES256-GCM-SHA384", 256 },
+	    "ECDHE-ECDSA-AES256-GCM-SHA384", 256, EE | G256 },
 	{ BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-	    "ECDHE-RSA-AES256-GCM-SHA384", 256 },
+	    "ECDHE-RSA-AES256-GCM-SHA384", 256, ER | G256 },
 	{ BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-	    "ECDHE-ECDSA-CHACHA20-POLY1305", 256 },
+	    "ECDHE-ECDSA-CHACHA20-POLY1305", 256, EE | CC },
 	{ BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-	    "ECDHE-RSA-CHACHA20-POLY1305", 256 },
+	    "ECDHE-RSA-CHACHA20-POLY1305", 256, ER | CC },
 	{ BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-	    "ECDHE-ECDSA-AES128-GCM-SHA256", 128 },
+	    "ECDHE-ECDSA-AES128-GCM-SHA256", 128, EE | G128 },
 	{ BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-	    "ECDHE-RSA-AES128-GCM-SHA256", 128 },
+	    "ECDHE-RSA-AES128-GCM-SHA256", 128, ER | G128 },
 	{ BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384,
-	    "ECDHE-ECDSA-AES256-SHA384", 256 },
+	    "ECDHE-ECDSA-AES256-SHA384", 256, EE | C256 | S_SHA384 },
 	{ BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
-	    "ECDHE-RSA-AES256-SHA384", 256 },
+	    "ECDHE-RSA-AES256-SHA384", 256, ER | C256 | S_SHA384 },
 	{ BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
-	    "ECDHE-ECDSA-AES128-SHA256", 128 },
+	    "ECDHE-ECDSA-AES128-SHA256", 128, EE | C128 | S_SHA256 },
 	{ BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
-	    "ECDHE-RSA-AES128-SHA256", 128 },
+	    "ECDHE-RSA-AES128-SHA256", 128, ER | C128 | S_SHA256 },
 	{ BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
-	    "ECDHE-ECDSA-AES256-SHA", 256 },
+	    "ECDHE-ECDSA-AES256-SHA", 256, EE | C256 | S_SHA1 },
 	{ BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
-	    "ECDHE-RSA-AES256-SHA", 256 },
+	    "ECDHE-RSA-AES256-SHA", 256, ER | C256 | S_SHA1 },
 	{ BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
-	    "ECDHE-ECDSA-AES128-SHA", 128 },
+	    "ECDHE-ECDSA-AES128-SHA", 128, EE | C128 | S_SHA1 },
 	{ BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
-	    "ECDHE-RSA-AES128-SHA", 128 },
-	{ BR_TLS_RSA_WITH_AES_256_GCM_SHA384, "AES256-GCM-SHA384", 256 },
-	{ BR_TLS_RSA_WITH_AES_128_GCM_SHA256, "AES128-GCM-SHA256", 128 },
-	{ BR_TLS_RSA_WITH_AES_256_CBC_SHA, "AES256-SHA", 256 },
-	{ BR_TLS_RSA_WITH_AES_128_CBC_SHA, "AES128-SHA", 128 },
+	    "ECDHE-RSA-AES128-SHA", 128, ER | C128 | S_SHA1 },
+	{ BR_TLS_RSA_WITH_AES_256_GCM_SHA384, "AES256-GCM-SHA384", 256,
+	    RR | G256 },
+	{ BR_TLS_RSA_WITH_AES_128_GCM_SHA256, "AES128-GCM-SHA256", 128,
+	    RR | G128 },
+	{ BR_TLS_RSA_WITH_AES_256_CBC_SHA, "AES256-SHA", 256,
+	    RR | C256 | S_SHA1 },
+	{ BR_TLS_RSA_WITH_AES_128_CBC_SHA, "AES128-SHA", 128,
+	    RR | C128 | S_SHA1 },
 };
 #define NSUITES	(sizeof(suites) / sizeof(suites[0]))
 
@@ -109,6 +164,179 @@ seterr(struct str *err, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* conf_new - a configuration with every version and suite */
+static struct tls_conf *
+conf_new(void)
+{
+	struct tls_conf *tc = xcalloc(1, sizeof(*tc));
+
+	tc->vmin = BR_TLS10;
+	tc->vmax = BR_TLS12;
+	tc->suites = ((uint32_t)1 << NSUITES) - 1;
+	return tc;
+}
+
+/* protocols and ciphers ------------------------------------------------- */
+
+static const char *const protos[] = {
+	"SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"
+};
+#define P_TLS10	2	/* protos[] index of BR_TLS10 (BR_TLS12: + 2) */
+#define NPROTOS	(sizeof(protos) / sizeof(protos[0]))
+
+static int
+proto_index(const char *w)
+{
+	size_t i;
+
+	for (i = 0; i < NPROTOS; i++)
+		if (strcasecmp(w, protos[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * parse_protocols - Postfix's protocol list ("TLSv1.2", "!SSLv3",
+ * ">=TLSv1", "<=TLSv1.1", blank, comma or colon separated) into the
+ * BearSSL range; as OpenSSL, the highest run of enabled versions wins
+ * when the list leaves a hole.  vmax 0: none left.  -1 with err.
+ */
+static int
+parse_protocols(const char *list, unsigned *vmin, unsigned *vmax,
+    struct str *err)
+{
+	unsigned incl = 0, excl = 0, on;
+	int lo = 0, hi = (int)NPROTOS - 1, i, j;
+	char *copy, *p, *w;
+
+	p = copy = xstrdup(list);
+	while ((w = str_token(&p, ", :\t\r\n")) != NULL) {
+		if (strncmp(w, ">=", 2) == 0 || strncmp(w, "<=", 2) == 0) {
+			if ((i = proto_index(w + 2)) < 0)
+				goto bad;
+			if (*w == '>' && i > lo)
+				lo = i;
+			else if (*w == '<' && i < hi)
+				hi = i;
+		} else if (*w == '!') {
+			if ((i = proto_index(w + 1)) < 0)
+				goto bad;
+			excl |= 1u << i;
+		} else {
+			if ((i = proto_index(w)) < 0)
+				goto bad;
+			incl |= 1u << i;
+		}
+	}
+	free(copy);
+	on = incl ? incl : (1u << NPROTOS) - 1;
+	on &= ~excl;
+	*vmin = *vmax = 0;
+	for (i = P_TLS10 + 2; i >= P_TLS10; i--) {
+		if (!(on & (1u << i)) || i < lo || i > hi)
+			continue;
+		for (j = i; j - 1 >= P_TLS10 && j - 1 >= lo &&
+		    (on & (1u << (j - 1))); j--)
+			;
+		*vmax = BR_TLS10 + (unsigned)(i - P_TLS10);
+		*vmin = BR_TLS10 + (unsigned)(j - P_TLS10);
+		break;
+	}
+	return 0;
+bad:
+	seterr(err, "invalid TLS protocol list \"%s\"", list);
+	free(copy);
+	return -1;
+}
+
+/* exclude_mask - the suites[] bits an OpenSSL cipher name stands for */
+static uint32_t
+exclude_mask(const char *w)
+{
+	static const struct {
+		const char	*name;
+		unsigned	flags;
+	} alias[] = {
+		{ "kECDHE", S_KECDHE }, { "ECDHE", S_KECDHE },
+		{ "EECDH", S_KECDHE }, { "kEECDH", S_KECDHE },
+		{ "kRSA", S_KRSA }, { "RSA", S_KRSA },
+		{ "aECDSA", S_AECDSA }, { "ECDSA", S_AECDSA },
+		{ "aRSA", S_ARSA },
+		{ "AES128", S_AES128 }, { "AES256", S_AES256 },
+		{ "AES", S_AES128 | S_AES256 }, { "AESGCM", S_GCM },
+		{ "CHACHA20", S_CHACHA }, { "SHA1", S_SHA1 }, { "SHA", S_SHA1 },
+		{ "SHA256", S_SHA256 }, { "SHA384", S_SHA384 },
+		{ "CBC", S_CBC },
+	};
+	uint32_t m = 0;
+	size_t i, k;
+
+	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (strcmp(w, alias[i].name) == 0)
+			break;
+	for (k = 0; k < NSUITES; k++)
+		if (i < sizeof(alias) / sizeof(alias[0]) ?
+		    (suites[k].flags & alias[i].flags) != 0 :
+		    strcmp(w, suites[k].name) == 0)
+			m |= (uint32_t)1 << k;
+	/* others (aNULL, eNULL, RC4, MD5, DES, 3DES, EXP...): none offered */
+	return m;
+}
+
+/*
+ * tls_conf_params - what sessions started with tc may negotiate:
+ * protocols (Postfix's *_tls_protocols syntax; mta has TLSv1 to TLSv1.2),
+ * the cipher grade (*_tls_ciphers: export, low and medium take every
+ * suite mta has, high only the 256-bit AEAD ones (AES-256-GCM,
+ * ChaCha20-Poly1305), null none) and exclude (*_tls_exclude_ciphers:
+ * OpenSSL names or aliases such as SHA1, AES128, kRSA, CBC).  -1 with err
+ * on a syntax error (tc unchanged); 1 with err when nothing is left (no
+ * version or no suite: every handshake with tc fails); else 0.
+ */
+int
+tls_conf_params(struct tls_conf *tc, const char *protocols,
+    const char *grade, const char *exclude, struct str *err)
+{
+	unsigned vmin, vmax;
+	uint32_t set = 0;
+	char *copy, *p, *w;
+	size_t i;
+
+	if (parse_protocols(protocols ? protocols : "", &vmin, &vmax,
+	    err) < 0)
+		return -1;
+	if (grade == NULL || *grade == 0 || strcasecmp(grade, "medium") == 0 ||
+	    strcasecmp(grade, "low") == 0 || strcasecmp(grade, "export") == 0)
+		set = ((uint32_t)1 << NSUITES) - 1;
+	else if (strcasecmp(grade, "high") == 0) {
+		for (i = 0; i < NSUITES; i++)
+			if (suites[i].bits == 256 &&
+			    !(suites[i].flags & S_CBC))
+				set |= (uint32_t)1 << i;
+	} else if (strcasecmp(grade, "null") != 0) {
+		seterr(err, "invalid cipher grade \"%s\"", grade);
+		return -1;
+	}
+	p = copy = xstrdup(exclude ? exclude : "");
+	while ((w = str_token(&p, ", :\t\r\n")) != NULL)
+		set &= ~exclude_mask(*w == '!' ? w + 1 : w);
+	free(copy);
+	tc->vmin = vmin;
+	tc->vmax = vmax;
+	tc->suites = set;
+	if (vmax == 0) {
+		seterr(err, "protocol list \"%s\" leaves no TLS version "
+		    "that mta has (TLSv1 to TLSv1.2)", protocols);
+		return 1;
+	}
+	if (set == 0) {
+		seterr(err, "cipher grade \"%s\" without \"%s\" leaves no "
+		    "cipher suite", grade, exclude ? exclude : "");
+		return 1;
+	}
+	return 0;
+}
+
 /* PEM objects ------------------------------------------------------------ */
 
 struct pem_obj {
@@ -116,55 +344,114 @@ struct pem_obj {
 	struct str	der;
 };
 
-static void
-pem_push(void *ctx, const void *buf, size_t len)
+/* b64 - the value of a base64 digit; -1 for another byte */
+static int
+b64(int c)
 {
-	str_addmem(ctx, buf, len);
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
 }
 
-/* read_pem - append the PEM objects of file to *objs; -1 with err */
+/*
+ * pem_line - one line of a PEM object's body into der (acc and nacc
+ * carry the bits between lines); headers ("Proc-Type: ...") are
+ * skipped; -1 on a byte that is no base64
+ */
+static int
+pem_line(const char *p, const char *e, struct str *der, uint32_t *acc,
+    int *nacc)
+{
+	int v;
+
+	if (memchr(p, ':', (size_t)(e - p)) != NULL)
+		return 0;
+	for (; p < e; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\r')
+			continue;
+		if (*p == '=')
+			break;
+		if ((v = b64((unsigned char)*p)) < 0)
+			return -1;
+		*acc = *acc << 6 | (uint32_t)v;
+		if (++*nacc == 4) {
+			str_addc(der, (int)(*acc >> 16 & 0xff));
+			str_addc(der, (int)(*acc >> 8 & 0xff));
+			str_addc(der, (int)(*acc & 0xff));
+			*acc = 0;
+			*nacc = 0;
+		}
+	}
+	return 0;
+}
+
+/*
+ * read_pem - append the PEM objects of file to *objs (text outside them
+ * is ignored, as OpenSSL does); -1 with err
+ */
 static int
 read_pem(const char *file, struct pem_obj **objs, size_t *nobj,
     struct str *err)
 {
-	br_pem_decoder_context pc;
 	struct pem_obj *o = NULL;
-	unsigned char buf[4096];
-	size_t len, off, n;
+	struct str text;
+	char buf[8192], *p, *e, *end;
+	size_t n, len;
+	uint32_t acc = 0;
+	int nacc = 0, r = 0;
 	FILE *fp;
-	int inobj = 0;
 
 	if ((fp = fopen(file, "r")) == NULL) {
 		seterr(err, "open %s: %s", file, strerror(errno));
 		return -1;
 	}
-	br_pem_decoder_init(&pc);
-	while ((len = fread(buf, 1, sizeof(buf), fp)) > 0) {
-		for (off = 0; off < len; off += n) {
-			n = br_pem_decoder_push(&pc, buf + off, len - off);
-			switch (br_pem_decoder_event(&pc)) {
-			case BR_PEM_BEGIN_OBJ:
-				*objs = xreallocarray(*objs, *nobj + 1,
-				    sizeof(**objs));
-				o = &(*objs)[(*nobj)++];
-				snprintf(o->name, sizeof(o->name), "%.63s",
-				    br_pem_decoder_name(&pc));
-				str_init(&o->der);
-				br_pem_decoder_setdest(&pc, pem_push, &o->der);
-				inobj = 1;
-				break;
-			case BR_PEM_END_OBJ:
-				inobj = 0;
-				break;
-			case BR_PEM_ERROR:
-				fclose(fp);
-				seterr(err, "%s: bad PEM data", file);
-				return -1;
-			}
-		}
-	}
+	str_init(&text);
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		str_addmem(&text, buf, n);
 	fclose(fp);
-	if (inobj) {
+	end = text.s + text.len;
+	for (p = text.s; r == 0 && p < end; p = e + (e < end)) {
+		if ((e = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			e = end;
+		len = (size_t)(e - p);
+		while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == ' '))
+			len--;
+		if (o == NULL && len > 16 &&
+		    strncmp(p, "-----BEGIN ", 11) == 0 &&
+		    strncmp(p + len - 5, "-----", 5) == 0) {
+			*objs = xreallocarray(*objs, *nobj + 1, sizeof(**objs));
+			o = &(*objs)[(*nobj)++];
+			snprintf(o->name, sizeof(o->name), "%.*s",
+			    (int)(len - 16 > 63 ? 63 : len - 16), p + 11);
+			str_init(&o->der);
+			acc = 0;
+			nacc = 0;
+		} else if (o != NULL && strncmp(p, "-----END ", 9) == 0) {
+			if (nacc == 2)
+				str_addc(&o->der, (int)(acc >> 4 & 0xff));
+			else if (nacc == 3) {
+				str_addc(&o->der, (int)(acc >> 10 & 0xff));
+				str_addc(&o->der, (int)(acc >> 2 & 0xff));
+			} else if (nacc == 1)
+				r = -1;
+			o = NULL;
+		} else if (o != NULL)
+			r = pem_line(p, p + len, &o->der, &acc, &nacc);
+	}
+	str_free(&text);
+	if (r < 0) {
+		seterr(err, "%s: bad PEM data", file);
+		return -1;
+	}
+	if (o != NULL) {
 		seterr(err, "%s: unterminated PEM object", file);
 		return -1;
 	}
@@ -172,16 +459,15 @@ read_pem(const char *file, struct pem_obj **objs, size_t *nobj,
 }
 
 /*
- * tls_server_conf - the certificate chain and key for a server: cert_file
- * (certificates, server first), key_file (its key) and chain_files
- * (Postfix 3.4: files with a key and its chain, blank or comma separated);
- * NULL with err when none can be used
+ * load_keys - a certificate chain and its key into tc: cert_file
+ * (certificates, ours first), key_file (its key) and chain_files
+ * (Postfix 3.4: files with a key and its chain, blank or comma
+ * separated); who names the parameters ("smtpd") in err on -1
  */
-struct tls_conf *
-tls_server_conf(const char *cert_file, const char *key_file,
-    const char *chain_files, struct str *err)
+static int
+load_keys(struct tls_conf *tc, const char *cert_file, const char *key_file,
+    const char *chain_files, const char *who, struct str *err)
 {
-	struct tls_conf *tc;
 	struct pem_obj *objs = NULL;
 	size_t nobj = 0, i;
 	char *list, *p, *f;
@@ -198,7 +484,6 @@ tls_server_conf(const char *cert_file, const char *key_file,
 			r = read_pem(f, &objs, &nobj, err);
 		free(list);
 	}
-	tc = xcalloc(1, sizeof(*tc));
 	br_skey_decoder_init(&tc->skey);
 	for (i = 0; r == 0 && i < nobj; i++) {
 		const char *n = objs[i].name;
@@ -232,19 +517,68 @@ tls_server_conf(const char *cert_file, const char *key_file,
 		str_free(&objs[i].der);
 	free(objs);
 	if (r == 0 && tc->nchain == 0) {
-		seterr(err, "no certificate in smtpd_tls_cert_file or "
-		    "smtpd_tls_chain_files");
+		seterr(err, "no certificate in %s_tls_cert_file or "
+		    "%s_tls_chain_files", who, who);
 		r = -1;
 	} else if (r == 0 && tc->keytype == 0) {
-		seterr(err, "no private key in smtpd_tls_key_file or "
-		    "smtpd_tls_chain_files");
+		seterr(err, "no private key in %s_tls_key_file or "
+		    "%s_tls_chain_files", who, who);
 		r = -1;
 	}
-	if (r < 0) {
+	return r;
+}
+
+/*
+ * tls_server_conf - the certificate chain and key for a server (see
+ * load_keys()); NULL with err when none can be used
+ */
+struct tls_conf *
+tls_server_conf(const char *cert_file, const char *key_file,
+    const char *chain_files, struct str *err)
+{
+	struct tls_conf *tc = conf_new();
+
+	if (load_keys(tc, cert_file, key_file, chain_files, "smtpd",
+	    err) < 0) {
 		tls_conf_free(tc);
 		return NULL;
 	}
 	return tc;
+}
+
+/*
+ * tls_conf_share_keys - sessions started with tc present the client
+ * certificate of src instead (src must outlive them)
+ */
+void
+tls_conf_share_keys(struct tls_conf *tc, const struct tls_conf *src)
+{
+	tc->keys = src;
+}
+
+/*
+ * tls_conf_client_cert - the certificate chain and key a client presents
+ * when a server asks (smtp_tls_cert_file, smtp_tls_key_file,
+ * smtp_tls_chain_files: see load_keys()); -1 with err (tc then presents
+ * none)
+ */
+int
+tls_conf_client_cert(struct tls_conf *tc, const char *cert_file,
+    const char *key_file, const char *chain_files, struct str *err)
+{
+	size_t i;
+
+	if (load_keys(tc, cert_file, key_file, chain_files, "smtp",
+	    err) == 0)
+		return 0;
+	for (i = 0; i < tc->nchain; i++)
+		free(tc->chain[i].data);
+	free(tc->chain);
+	tc->chain = NULL;
+	tc->nchain = 0;
+	tc->keytype = 0;
+	br_skey_decoder_init(&tc->skey);
+	return -1;
 }
 
 /* tls_conf_free - forget a configuration */
@@ -375,6 +709,49 @@ tls_rd(struct io *io, void *buf, size_t n)
 	return (ssize_t)len;
 }
 
+/*
+ * tls_peek - decrypted input not read yet, copied; records already in
+ * the socket are decrypted (BearSSL reads one record at a time, so the
+ * rest stays there for FIONREAD), never waiting
+ */
+static ssize_t
+tls_peek(struct io *io, void *buf, size_t n)
+{
+	struct tls *t = io->ctx;
+	br_ssl_engine_context *e;
+	struct pollfd p;
+	unsigned char *b;
+	size_t len;
+	ssize_t k;
+	unsigned st;
+
+	if (t == NULL)
+		return 0;
+	e = t->eng;
+	while (!t->dead) {
+		st = br_ssl_engine_current_state(e);
+		if (st & BR_SSL_RECVAPP) {
+			b = br_ssl_engine_recvapp_buf(e, &len);
+			if (len > n)
+				len = n;
+			memcpy(buf, b, len);
+			return (ssize_t)len;
+		}
+		if ((st & (BR_SSL_CLOSED | BR_SSL_SENDREC)) ||
+		    !(st & BR_SSL_RECVREC))
+			break;
+		p.fd = t->rfd;
+		p.events = POLLIN;
+		if (poll(&p, 1, 0) <= 0)
+			break;
+		b = br_ssl_engine_recvrec_buf(e, &len);
+		if ((k = read(t->rfd, b, len)) <= 0)
+			break;
+		br_ssl_engine_recvrec_ack(e, (size_t)k);
+	}
+	return 0;
+}
+
 static ssize_t
 tls_wr(struct io *io, const void *buf, size_t n)
 {
@@ -403,23 +780,33 @@ tls_wr(struct io *io, const void *buf, size_t n)
 	return (ssize_t)len;
 }
 
+static void cert_reason(struct chk_x509 *, struct str *);
+static const br_x509_class chk_vtable;
+
 /* start - the handshake on an initialised engine; hooks the streams */
 static int
 start(struct tls *t, struct io *in, struct io *out, struct str *err)
 {
 	uint16_t ids[NSUITES];
 	unsigned char seed[32];
-	size_t i;
-	int e, ok;
+	size_t i, n;
+	int e, ok, r = -1;
 
 	t->in = in;
 	t->out = out ? out : in;
 	t->rfd = in->fd;
 	t->wfd = t->out->fd;
 	t->timeout = in->timeout;
-	for (i = 0; i < NSUITES; i++)
-		ids[i] = suites[i].id;
-	br_ssl_engine_set_suites(t->eng, ids, NSUITES);
+	for (i = n = 0; i < NSUITES; i++)
+		if (t->suites & ((uint32_t)1 << i))
+			ids[n++] = suites[i].id;
+	if (n == 0 || t->vmax == 0) {
+		seterr(err, "no %s left by the TLS settings",
+		    n == 0 ? "cipher suite" : "protocol version");
+		goto fail;
+	}
+	br_ssl_engine_set_suites(t->eng, ids, n);
+	br_ssl_engine_set_versions(t->eng, t->vmin, t->vmax);
 	br_ssl_engine_add_flags(t->eng, BR_OPT_ENFORCE_SERVER_PREFERENCES |
 	    BR_OPT_NO_RENEGOTIATION);
 	br_ssl_engine_set_buffer(t->eng, t->buf, sizeof(t->buf), 1);
@@ -440,12 +827,23 @@ start(struct tls *t, struct io *in, struct io *out, struct str *err)
 	}
 	if (run_until(t, BR_SSL_SENDAPP) < 0) {
 		e = br_ssl_engine_last_error(t->eng);
-		if (t->dead || e == 0)
+		if (t->eng == &t->cc.eng && t->chk.verify &&
+		    t->chk.xerr > BR_ERR_X509_OK) {
+			cert_reason(&t->chk, err);
+			r = -2;
+		} else if (t->dead || e == 0)
 			seterr(err, "%s", errno == ETIMEDOUT ?
 			    "timeout" : "lost connection");
-		else if (e >= BR_ERR_X509_OK && e < BR_ERR_SEND_FATAL_ALERT)
+		else if (e >= BR_ERR_X509_OK && e < BR_ERR_RECV_FATAL_ALERT)
 			seterr(err, "certificate verification failed "
 			    "(BearSSL error %d)", e);
+		else if (e >= BR_ERR_RECV_FATAL_ALERT &&
+		    e < BR_ERR_SEND_FATAL_ALERT)
+			seterr(err, "handshake failed: alert %d received",
+			    e - BR_ERR_RECV_FATAL_ALERT);
+		else if (e >= BR_ERR_SEND_FATAL_ALERT)
+			seterr(err, "handshake failed: alert %d sent",
+			    e - BR_ERR_SEND_FATAL_ALERT);
 		else
 			seterr(err, "handshake failed (BearSSL error %d)",
 			    e);
@@ -453,17 +851,20 @@ start(struct tls *t, struct io *in, struct io *out, struct str *err)
 	}
 	in->rd = tls_rd;
 	in->wr = tls_wr;
+	in->peek = tls_peek;
 	in->ctx = t;
 	if (out && out != in) {
 		out->rd = tls_rd;
 		out->wr = tls_wr;
+		out->peek = tls_peek;
 		out->ctx = t;
 	}
 	return 0;
 fail:
+	str_free(&t->chk.ee);
 	free(t->sni);
 	free(t);
-	return -1;
+	return r;
 }
 
 /*
@@ -480,12 +881,33 @@ tls_server_start(struct io *in, struct io *out, struct tls_conf *tc,
 
 	t = xcalloc(1, sizeof(*t));
 	t->eng = &t->sc.eng;
+	t->vmin = tc->vmin;
+	t->vmax = tc->vmax;
+	t->suites = tc->suites;
 	if (tc->keytype == BR_KEYTYPE_RSA)
 		br_ssl_server_init_full_rsa(&t->sc, tc->chain, tc->nchain,
 		    br_skey_decoder_get_rsa(&tc->skey));
 	else
 		br_ssl_server_init_full_ec(&t->sc, tc->chain, tc->nchain,
 		    BR_KEYTYPE_EC, br_skey_decoder_get_ec(&tc->skey));
+	if (tc->ask) {
+		/*
+		 * a CertificateRequest naming tc's CAs; any certificate
+		 * whose key signs the handshake will do (the chain check
+		 * only decides Trusted or Untrusted); none is fine too
+		 */
+		br_ssl_server_set_trust_anchor_names_alt(&t->sc, tc->ta,
+		    tc->nta);
+		br_x509_minimal_init_full(&t->xc, tc->ta, tc->nta);
+		t->chk.vtable = &chk_vtable;
+		t->chk.inner = &t->xc;
+		str_init(&t->chk.ee);
+		br_ssl_engine_set_x509(t->eng, &t->chk.vtable);
+		br_ssl_engine_set_default_rsavrfy(t->eng);
+		br_ssl_engine_set_default_ecdsa(t->eng);
+		br_ssl_engine_add_flags(t->eng,
+		    BR_OPT_TOLERATE_NO_CLIENT_AUTH);
+	}
 	return start(t, in, out, err);
 }
 
@@ -543,35 +965,124 @@ add_anchor(struct tls_conf *tc, const unsigned char *der, size_t len)
 	return 0;
 }
 
-/*
- * tls_client_conf - trust anchors for a client from a PEM bundle (NULL or
- * "": none, so only tls_client_start() without verification works);
- * NULL with err
- */
-struct tls_conf *
-tls_client_conf(const char *ca_file, struct str *err)
+/* add_pem_anchors - the certificates among objs as anchors; the count */
+static size_t
+add_pem_anchors(struct tls_conf *tc, struct pem_obj *objs, size_t nobj,
+    int *bad)
 {
-	struct tls_conf *tc = xcalloc(1, sizeof(*tc));
-	struct pem_obj *objs = NULL;
-	size_t nobj = 0, i;
-	int r = 0;
+	size_t i, n = 0;
 
-	if (ca_file && *ca_file)
-		r = read_pem(ca_file, &objs, &nobj, err);
 	for (i = 0; i < nobj; i++) {
-		if (r == 0 && (strcmp(objs[i].name, "CERTIFICATE") == 0 ||
-		    strcmp(objs[i].name, "X509 CERTIFICATE") == 0) &&
-		    add_anchor(tc, (unsigned char *)objs[i].der.s,
-		    objs[i].der.len) < 0) {
-			seterr(err, "%s: unusable certificate", ca_file);
-			r = -1;
+		if (strcmp(objs[i].name, "CERTIFICATE") == 0 ||
+		    strcmp(objs[i].name, "X509 CERTIFICATE") == 0 ||
+		    strcmp(objs[i].name, "TRUSTED CERTIFICATE") == 0) {
+			if (add_anchor(tc, (unsigned char *)objs[i].der.s,
+			    objs[i].der.len) == 0)
+				n++;
+			else if (bad)
+				*bad = 1;
 		}
 		str_free(&objs[i].der);
 	}
 	free(objs);
-	if (r == 0 && ca_file && *ca_file && tc->nta == 0) {
-		seterr(err, "%s: no certificates", ca_file);
-		r = -1;
+	return n;
+}
+
+/*
+ * add_capath - every certificate in the PEM files of dir (OpenSSL's
+ * c_rehash layout: *.pem files and hash links; one file linked twice
+ * counts once; files that are no PEM are skipped quietly); -1 with err
+ * when dir cannot be read
+ */
+static int
+add_capath(struct tls_conf *tc, const char *dir, struct str *err)
+{
+	struct { dev_t dev; ino_t ino; } *seen = NULL;
+	struct pem_obj *objs;
+	struct dirent *de;
+	struct str path, junk;
+	struct stat st;
+	size_t nseen = 0, nobj, i;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		seterr(err, "open %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	str_init(&path);
+	str_init(&junk);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		str_set(&path, dir);
+		str_addc(&path, '/');
+		str_adds(&path, de->d_name);
+		if (stat(path.s, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		for (i = 0; i < nseen; i++)
+			if (seen[i].dev == st.st_dev &&
+			    seen[i].ino == st.st_ino)
+				break;
+		if (i < nseen)
+			continue;
+		seen = xreallocarray(seen, nseen + 1, sizeof(*seen));
+		seen[nseen].dev = st.st_dev;
+		seen[nseen++].ino = st.st_ino;
+		objs = NULL;
+		nobj = 0;
+		if (read_pem(path.s, &objs, &nobj, &junk) < 0) {
+			for (i = 0; i < nobj; i++)
+				str_free(&objs[i].der);
+			free(objs);
+			continue;
+		}
+		add_pem_anchors(tc, objs, nobj, NULL);
+	}
+	closedir(d);
+	free(seen);
+	str_free(&path);
+	str_free(&junk);
+	return 0;
+}
+
+/*
+ * tls_client_conf - trust anchors for a client from a PEM bundle ca_file
+ * and the PEM files in directory ca_path (NULL or "": none, so only
+ * sessions that do not verify can succeed); NULL with err
+ */
+struct tls_conf *
+tls_client_conf(const char *ca_file, const char *ca_path, struct str *err)
+{
+	struct tls_conf *tc = conf_new();
+	struct pem_obj *objs = NULL;
+	size_t nobj = 0, n, i;
+	int r = 0, bad = 0;
+
+	if (ca_file && *ca_file) {
+		r = read_pem(ca_file, &objs, &nobj, err);
+		if (r < 0) {
+			for (i = 0; i < nobj; i++)
+				str_free(&objs[i].der);
+			free(objs);
+		} else {
+			n = add_pem_anchors(tc, objs, nobj, &bad);
+			if (bad) {
+				seterr(err, "%s: unusable certificate",
+				    ca_file);
+				r = -1;
+			} else if (n == 0) {
+				seterr(err, "%s: no certificates", ca_file);
+				r = -1;
+			}
+		}
+	}
+	if (r == 0 && ca_path && *ca_path) {
+		n = tc->nta;
+		r = add_capath(tc, ca_path, err);
+		if (r == 0 && tc->nta == n) {
+			seterr(err, "%s: no certificates", ca_path);
+			r = -1;
+		}
 	}
 	if (r < 0) {
 		tls_conf_free(tc);
@@ -580,85 +1091,352 @@ tls_client_conf(const char *ca_file, struct str *err)
 	return tc;
 }
 
-static void
-lax_start_chain(const br_x509_class **ctx, const char *name)
-{
-	struct lax_x509 *l = (struct lax_x509 *)ctx;
+/* DER: the names in a certificate ---------------------------------------- */
 
-	(void)name;	/* no name check either */
-	l->inner->vtable->start_chain(&l->inner->vtable, NULL);
+/* der_next - the TLV at *p (before end): tag, contents; -1 if bad */
+static int
+der_next(const unsigned char **p, const unsigned char *end, unsigned *tag,
+    const unsigned char **c, size_t *clen)
+{
+	const unsigned char *q = *p;
+	size_t len, n;
+
+	if (end - q < 2)
+		return -1;
+	*tag = *q++;
+	len = *q++;
+	if (len & 0x80) {
+		n = len & 0x7f;
+		if (n == 0 || n > 3 || (size_t)(end - q) < n)
+			return -1;
+		for (len = 0; n > 0; n--)
+			len = len << 8 | *q++;
+	}
+	if ((size_t)(end - q) < len)
+		return -1;
+	*c = q;
+	*clen = len;
+	*p = q + len;
+	return 0;
+}
+
+/*
+ * cert_dn - the issuer (which 0) or subject (1) Name of a certificate,
+ * the whole TLV; -1 if the DER is bad
+ */
+static int
+cert_dn(const unsigned char *der, size_t len, int which,
+    const unsigned char **dn, size_t *dnlen)
+{
+	const unsigned char *p = der, *end = der + len, *c, *start;
+	unsigned tag;
+	size_t clen;
+	int i;
+
+	if (der_next(&p, end, &tag, &c, &clen) < 0 || tag != 0x30)
+		return -1;
+	p = c;
+	end = c + clen;
+	if (der_next(&p, end, &tag, &c, &clen) < 0 || tag != 0x30)
+		return -1;		/* tbsCertificate */
+	p = c;
+	end = c + clen;
+	if (p < end && *p == 0xa0 &&
+	    der_next(&p, end, &tag, &c, &clen) < 0)
+		return -1;		/* version */
+	/* serial, signature, issuer, validity, subject */
+	for (i = 0; i < (which ? 5 : 3); i++) {
+		start = p;
+		if (der_next(&p, end, &tag, &c, &clen) < 0)
+			return -1;
+	}
+	if (tag != 0x30)
+		return -1;
+	*dn = start;
+	*dnlen = (size_t)(p - start);
+	return 0;
+}
+
+/*
+ * dn_cn - the (last) commonName of a Name TLV into buf, non-printable
+ * bytes as '?'; "" without one
+ */
+static void
+dn_cn(const unsigned char *dn, size_t len, char *buf, size_t size)
+{
+	static const unsigned char cn_oid[] = { 0x55, 0x04, 0x03 };
+	const unsigned char *p = dn, *end = dn + len, *c, *q, *qe, *v;
+	unsigned tag;
+	size_t clen, vlen, i;
+
+	buf[0] = 0;
+	if (der_next(&p, end, &tag, &c, &clen) < 0)
+		return;
+	for (p = c, end = c + clen; p < end; ) {
+		if (der_next(&p, end, &tag, &c, &clen) < 0 || tag != 0x31)
+			return;			/* RDN: a SET */
+		for (q = c, qe = c + clen; q < qe; ) {
+			if (der_next(&q, qe, &tag, &c, &clen) < 0 ||
+			    tag != 0x30)
+				return;		/* type and value */
+			v = c;
+			if (der_next(&v, c + clen, &tag, &c, &vlen) < 0 ||
+			    tag != 0x06 || vlen != sizeof(cn_oid) ||
+			    memcmp(c, cn_oid, vlen) != 0 ||
+			    der_next(&v, q, &tag, &c, &vlen) < 0)
+				continue;
+			for (i = 0; i < vlen && i + 1 < size; i++)
+				buf[i] = c[i] >= 0x20 && c[i] < 0x7f ?
+				    (char)c[i] : '?';
+			buf[i] = 0;
+		}
+	}
+}
+
+/* the certificate check -------------------------------------------------- */
+
+static void
+chk_start_chain(const br_x509_class **ctx, const char *name)
+{
+	struct chk_x509 *k = (struct chk_x509 *)ctx;
+
+	k->ncert = 0;
+	k->xerr = 0;
+	str_reset(&k->ee);
+	k->inner->vtable->start_chain(&k->inner->vtable,
+	    k->verify ? name : NULL);
 }
 
 static void
-lax_start_cert(const br_x509_class **ctx, uint32_t len)
+chk_start_cert(const br_x509_class **ctx, uint32_t len)
 {
-	struct lax_x509 *l = (struct lax_x509 *)ctx;
+	struct chk_x509 *k = (struct chk_x509 *)ctx;
 
-	l->inner->vtable->start_cert(&l->inner->vtable, len);
+	k->ncert++;
+	k->inner->vtable->start_cert(&k->inner->vtable, len);
 }
 
 static void
-lax_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
+chk_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
 {
-	struct lax_x509 *l = (struct lax_x509 *)ctx;
+	struct chk_x509 *k = (struct chk_x509 *)ctx;
 
-	l->inner->vtable->append(&l->inner->vtable, buf, len);
+	if (k->ncert == 1 && k->ee.len + len <= 65536)
+		str_addmem(&k->ee, buf, len);
+	k->inner->vtable->append(&k->inner->vtable, buf, len);
 }
 
 static void
-lax_end_cert(const br_x509_class **ctx)
+chk_end_cert(const br_x509_class **ctx)
 {
-	struct lax_x509 *l = (struct lax_x509 *)ctx;
+	struct chk_x509 *k = (struct chk_x509 *)ctx;
 
-	l->inner->vtable->end_cert(&l->inner->vtable);
+	k->inner->vtable->end_cert(&k->inner->vtable);
 }
 
 static unsigned
-lax_end_chain(const br_x509_class **ctx)
+chk_end_chain(const br_x509_class **ctx)
 {
-	struct lax_x509 *l = (struct lax_x509 *)ctx;
-	unsigned r = l->inner->vtable->end_chain(&l->inner->vtable);
+	struct chk_x509 *k = (struct chk_x509 *)ctx;
+	unsigned r = k->inner->vtable->end_chain(&k->inner->vtable);
 
-	return r == BR_ERR_X509_NOT_TRUSTED ? 0 : r;
+	k->xerr = r == 0 ? BR_ERR_X509_OK : r;
+	br_x509_decoder_init(&k->dc, NULL, NULL);
+	br_x509_decoder_push(&k->dc, k->ee.s, k->ee.len);
+	if (k->verify)
+		return r;
+	/* opportunistic: any certificate with a usable key will do */
+	if (br_x509_decoder_get_pkey(&k->dc) == NULL)
+		return r ? r : BR_ERR_X509_INVALID_VALUE;
+	return 0;
 }
 
 static const br_x509_pkey *
-lax_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
+chk_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
 {
-	const struct lax_x509 *l = (const struct lax_x509 *)ctx;
+	const struct chk_x509 *k = (const struct chk_x509 *)ctx;
 
-	return l->inner->vtable->get_pkey(&l->inner->vtable, usages);
+	if (k->verify)
+		return k->inner->vtable->get_pkey(&k->inner->vtable, usages);
+	if (usages)
+		*usages = BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN;
+	return br_x509_decoder_get_pkey(
+	    (br_x509_decoder_context *)(uintptr_t)&k->dc);
 }
 
-static const br_x509_class lax_vtable = {
-	sizeof(struct lax_x509), lax_start_chain, lax_start_cert, lax_append,
-	lax_end_cert, lax_end_chain, lax_get_pkey
+static const br_x509_class chk_vtable = {
+	sizeof(struct chk_x509), chk_start_chain, chk_start_cert, chk_append,
+	chk_end_cert, chk_end_chain, chk_get_pkey
 };
+
+/* cert_reason - why the server's certificate failed, in Postfix's words */
+static void
+cert_reason(struct chk_x509 *k, struct str *err)
+{
+	const unsigned char *iss, *sub;
+	size_t il, sl;
+	uint32_t days, secs;
+	time_t now = time(NULL);
+	char cn[128];
+
+	switch (k->xerr) {
+	case BR_ERR_X509_EXPIRED:
+		/* BearSSL counts days from 0000-01-01; 1970 is day 719528 */
+		days = (uint32_t)(now / 86400) + 719528;
+		secs = (uint32_t)(now % 86400);
+		if (br_x509_decoder_get_pkey(&k->dc) != NULL &&
+		    (days < k->dc.notbefore_days ||
+		    (days == k->dc.notbefore_days &&
+		    secs < k->dc.notbefore_seconds)))
+			seterr(err, "certificate not yet valid");
+		else
+			seterr(err, "certificate has expired");
+		break;
+	case BR_ERR_X509_BAD_SERVER_NAME:
+		seterr(err, "num=62:hostname mismatch");
+		break;
+	case BR_ERR_X509_NOT_TRUSTED:
+		if (cert_dn((unsigned char *)k->ee.s, k->ee.len, 0, &iss,
+		    &il) < 0 || cert_dn((unsigned char *)k->ee.s,
+		    k->ee.len, 1, &sub, &sl) < 0) {
+			seterr(err, "not trusted by local or TLSA policy");
+			break;
+		}
+		if (il == sl && memcmp(iss, sub, il) == 0) {
+			seterr(err, "self-signed certificate");
+			break;
+		}
+		dn_cn(iss, il, cn, sizeof(cn));
+		seterr(err, "untrusted issuer /CN=%s", cn);
+		break;
+	default:
+		seterr(err, "num=%u:certificate verification failed "
+		    "(BearSSL error %u)", k->xerr, k->xerr);
+		break;
+	}
+}
 
 /*
  * tls_client_start - the client handshake on io with SNI servername.
  * verify: the chain must lead to tc's trust anchors and name servername
- * (its subjectAltName or CN); else anything goes (opportunistic TLS).
- * -1 with err.
+ * (its subjectAltName or CN); else anything goes (opportunistic TLS),
+ * and tls_peer_status() tells whether the chain was trusted.  -1 with
+ * err; -2 with Postfix's reason ("certificate has expired", "self-signed
+ * certificate", "num=62:hostname mismatch"...) when verify fails on the
+ * certificate.
  */
 int
 tls_client_start(struct io *io, struct tls_conf *tc, const char *servername,
     int verify, struct str *err)
 {
+	const struct tls_conf *k;
 	struct tls *t;
 
 	t = xcalloc(1, sizeof(*t));
 	t->eng = &t->cc.eng;
+	t->vmin = tc->vmin;
+	t->vmax = tc->vmax;
+	t->suites = tc->suites;
 	br_ssl_client_init_full(&t->cc, &t->xc, tc->ta, tc->nta);
-	if (!verify) {
-		t->lax.vtable = &lax_vtable;
-		t->lax.inner = &t->xc;
-		br_ssl_engine_set_x509(t->eng, &t->lax.vtable);
-	}
-	/* the SNI name is also the name BearSSL checks (unless lax) */
+	k = tc->keys ? tc->keys : tc;
+	if (k->keytype == BR_KEYTYPE_RSA)
+		br_ssl_client_set_single_rsa(&t->cc, k->chain, k->nchain,
+		    br_skey_decoder_get_rsa(&k->skey),
+		    br_rsa_pkcs1_sign_get_default());
+	else if (k->keytype == BR_KEYTYPE_EC)
+		br_ssl_client_set_single_ec(&t->cc, k->chain, k->nchain,
+		    br_skey_decoder_get_ec(&k->skey), BR_KEYTYPE_SIGN,
+		    BR_KEYTYPE_EC, br_ec_get_default(),
+		    br_ecdsa_sign_asn1_get_default());
+	t->chk.vtable = &chk_vtable;
+	t->chk.inner = &t->xc;
+	t->chk.verify = verify;
+	str_init(&t->chk.ee);
+	br_ssl_engine_set_x509(t->eng, &t->chk.vtable);
+	/* the SNI name is also the name BearSSL checks (when verifying) */
 	if (servername && *servername)
 		t->sni = xstrdup(servername);
 	return start(t, io, NULL, err);
+}
+
+/*
+ * tls_conf_ccert - a server asks clients for a certificate, naming the
+ * CAs in ca_file and ca_path, and checks the chain against them; -1 with
+ * err (also when there is no CA: BearSSL cannot ask without one)
+ */
+int
+tls_conf_ccert(struct tls_conf *tc, const char *ca_file, const char *ca_path,
+    struct str *err)
+{
+	struct tls_conf *ca;
+
+	if ((ca_file == NULL || *ca_file == 0) &&
+	    (ca_path == NULL || *ca_path == 0)) {
+		seterr(err, "no CA certificates to name");
+		return -1;
+	}
+	if ((ca = tls_client_conf(ca_file, ca_path, err)) == NULL)
+		return -1;
+	tc->ta = ca->ta;
+	tc->nta = ca->nta;
+	ca->ta = NULL;
+	ca->nta = 0;
+	tls_conf_free(ca);
+	tc->ask = 1;
+	return 0;
+}
+
+/*
+ * tls_peer_status - the peer's certificate: in a client session
+ * TLS_PEER_VERIFIED (chain and name checked), TLS_PEER_TRUSTED (the chain
+ * leads to a trust anchor, the name was not checked), TLS_PEER_UNTRUSTED;
+ * in a server session that asked (tls_conf_ccert()) TLS_PEER_TRUSTED or
+ * TLS_PEER_UNTRUSTED for a client certificate; else TLS_PEER_NONE
+ */
+int
+tls_peer_status(struct io *io)
+{
+	struct tls *t = io->ctx;
+
+	if (t == NULL)
+		return TLS_PEER_NONE;
+	if (t->eng == &t->sc.eng) {
+		if (t->chk.vtable == NULL || t->chk.ee.len == 0)
+			return TLS_PEER_NONE;
+		return t->chk.xerr == BR_ERR_X509_OK ? TLS_PEER_TRUSTED :
+		    TLS_PEER_UNTRUSTED;
+	}
+	if (t->chk.verify)
+		return TLS_PEER_VERIFIED;
+	return t->chk.xerr == BR_ERR_X509_OK ? TLS_PEER_TRUSTED :
+	    TLS_PEER_UNTRUSTED;
+}
+
+/*
+ * tls_peer_names - the CN of the peer's certificate and of its issuer
+ * (empty when unknown); 0, or -1 without a peer certificate
+ */
+int
+tls_peer_names(struct io *io, char *cn, size_t cnsize, char *issuer,
+    size_t issize)
+{
+	struct tls *t = io->ctx;
+	const unsigned char *dn;
+	size_t len;
+
+	if (t == NULL || t->chk.ee.len == 0)
+		return -1;
+	if (cert_dn((unsigned char *)t->chk.ee.s, t->chk.ee.len, 1, &dn,
+	    &len) == 0)
+		dn_cn(dn, len, cn, cnsize);
+	else
+		cn[0] = 0;
+	if (cert_dn((unsigned char *)t->chk.ee.s, t->chk.ee.len, 0, &dn,
+	    &len) == 0)
+		dn_cn(dn, len, issuer, issize);
+	else
+		issuer[0] = 0;
+	return 0;
 }
 
 /* tls_stop - send close_notify (best effort) and release the session */
@@ -689,6 +1467,8 @@ tls_stop(struct io *io)
 	}
 	t->in->ctx = NULL;
 	t->out->ctx = NULL;
+	t->in->peek = t->out->peek = NULL;
+	str_free(&t->chk.ee);
 	free(t->sni);
 	free(t);
 }

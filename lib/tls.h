@@ -17,10 +17,26 @@ struct tls_conf *tls_server_conf(const char *, const char *, const char *,
 void	tls_conf_free(struct tls_conf *);
 int	tls_server_start(struct io *, struct io *, struct tls_conf *,
 	    struct str *);
-struct tls_conf *tls_client_conf(const char *, struct str *);
+int	tls_conf_params(struct tls_conf *, const char *, const char *,
+	    const char *, struct str *);
+int	tls_conf_ccert(struct tls_conf *, const char *, const char *,
+	    struct str *);
+int	tls_conf_client_cert(struct tls_conf *, const char *, const char *,
+	    const char *, struct str *);
+void	tls_conf_share_keys(struct tls_conf *, const struct tls_conf *);
+struct tls_conf *tls_client_conf(const char *, const char *, struct str *);
 int	tls_client_start(struct io *, struct tls_conf *, const char *, int,
 	    struct str *);
 void	tls_stop(struct io *);
 const char *tls_session_info(struct io *);
+
+/* tls_peer_status() */
+#define TLS_PEER_NONE		0	/* a server session, or no TLS */
+#define TLS_PEER_UNTRUSTED	1
+#define TLS_PEER_TRUSTED	2	/* the chain, not the name */
+#define TLS_PEER_VERIFIED	3	/* the chain and the name */
+
+int	tls_peer_status(struct io *);
+int	tls_peer_names(struct io *, char *, size_t, char *, size_t);
 
 #endif

@@ -12,17 +12,32 @@
 #   --wrapper       TLS at connect (port 465 style)
 #   --inject        send "250 injected" in the same packet as the 220
 #                   reply to STARTTLS (the client must not read it)
-#   --bad-tls       answer the TLS handshake with plaintext and close
+#   --bad-tls       answer the ClientHello with plaintext and close
+#   --only=V        speak TLS version V only (1.0, 1.1 or 1.2)
+#   --ccert=CA      ask for a client certificate; "P: CN" in LOG for one
+#                   that CA signed
 import socket
 import ssl
 import sys
+import warnings
 
 
 def main():
+    warnings.simplefilter("ignore", DeprecationWarning)   # TLSv1.1
     log, cert, key = sys.argv[1:4]
     opts = sys.argv[4:]
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
+    for o in opts:
+        if o.startswith("--ccert="):
+            ctx.verify_mode = ssl.CERT_OPTIONAL
+            ctx.load_verify_locations(o[8:])
+        if o.startswith("--only="):
+            v = {"1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1,
+                 "1.2": ssl.TLSVersion.TLSv1_2}[o[7:]]
+            ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+            ctx.minimum_version = v
+            ctx.maximum_version = v
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("127.0.0.1", 0))
@@ -49,12 +64,22 @@ def main():
             pass
 
 
+def peer(c, out):
+    """the client certificate's CN, when it sent one the CA signed"""
+    cert = c.getpeercert()
+    for rdn in (cert or {}).get("subject", ()):
+        for k, v in rdn:
+            if k == "commonName":
+                out.write("P: %s\n" % v)
+
+
 def session(c, ctx, opts, out):
     tls = False
     if "--wrapper" in opts:
         c = ctx.wrap_socket(c, server_side=True)
         tls = True
         out.write("T: tls\n")
+        peer(c, out)
     f = c.makefile("rb")
     c.sendall(b"220 srv.test ESMTP\r\n")
     data = False
@@ -85,6 +110,7 @@ def session(c, ctx, opts, out):
                 r += b"250 injected\r\n"
             c.sendall(r)
             if "--bad-tls" in opts:
+                c.recv(4096)    # the ClientHello
                 c.sendall(b"this is no TLS\r\n")
                 out.write("T: bad\n")
                 return
@@ -92,6 +118,7 @@ def session(c, ctx, opts, out):
             f = c.makefile("rb")
             tls = True
             out.write("T: tls\n")
+            peer(c, out)
         elif v == "AUTH":
             c.sendall(b"235 2.7.0 Authentication successful\r\n")
         elif v == "DATA":

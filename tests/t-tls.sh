@@ -4,7 +4,8 @@
 # t-tls.sh - smtpd(8) with TLS (lib/tls.c over BearSSL): STARTTLS with
 # RSA and ECDSA certificates made here by openssl, wrapper mode, level
 # encrypt, the STARTTLS command injection (CVE-2011-0411), a second
-# STARTTLS, garbage instead of a ClientHello, the Received: header.
+# STARTTLS, garbage instead of a ClientHello, the Received: header,
+# smtpd_tls_(mandatory_)protocols, _ciphers and _exclude_ciphers.
 # Peers: openssl s_client, Python's ssl and smtplib, swaks.
 . "$(dirname "$0")/lib.sh"
 
@@ -57,6 +58,13 @@ K=$T/pki
 	openssl x509 -req -in ec.csr -CA ca.crt -CAkey ca.key \
 	    -CAcreateserial -out ec.crt -days 2
 	cat rsa.crt ca.crt > rsa-chain.crt
+	# client certificates: one from the CA, one self-signed
+	openssl req -newkey rsa:2048 -nodes -keyout cl.key -out cl.csr \
+	    -subj /CN=client.example
+	openssl x509 -req -in cl.csr -CA ca.crt -CAkey ca.key \
+	    -CAcreateserial -out cl.crt -days 2
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout evil.key \
+	    -out evil.crt -subj /CN=evil.example -days 2
 	cat ec.key ec.crt ca.crt > ec-all.pem
 ) > "$T/openssl.log" 2>&1 || { fail "openssl" "$(tail -3 "$T/openssl.log")"
 	exit 1; }
@@ -89,6 +97,33 @@ serve none $RSA
 serve helo -o smtpd_tls_security_level=may $RSA -o smtpd_helo_required=yes
 # shellcheck disable=SC2086
 serve wrap -o smtpd_tls_wrappermode=yes $RSA
+# protocols and ciphers
+# shellcheck disable=SC2086
+serve p12 -o smtpd_tls_security_level=may $RSA -o smtpd_tls_loglevel=2 \
+    -o "smtpd_tls_protocols=>=TLSv1.2" \
+    -o "smtpd_tls_mandatory_protocols=<=TLSv1.1"
+# shellcheck disable=SC2086
+serve p11 -o smtpd_tls_security_level=encrypt $RSA \
+    -o "smtpd_tls_protocols=>=TLSv1.2" \
+    -o "smtpd_tls_mandatory_protocols=!SSLv2, !SSLv3, !TLSv1.2"
+# shellcheck disable=SC2086
+serve p13 -o smtpd_tls_security_level=may $RSA \
+    -o "smtpd_tls_protocols=>=TLSv1.3"
+# shellcheck disable=SC2086
+serve hi -o smtpd_tls_security_level=may $RSA -o smtpd_tls_ciphers=high
+# shellcheck disable=SC2086
+serve ex -o smtpd_tls_security_level=may $RSA \
+    -o "smtpd_tls_exclude_ciphers=AESGCM, CHACHA20, SHA384, SHA256"
+# client certificates
+# shellcheck disable=SC2086
+serve ask -o smtpd_tls_security_level=may $RSA -o smtpd_tls_loglevel=1 \
+    -o smtpd_tls_ask_ccert=yes -o "smtpd_tls_CAfile=$K/ca.crt"
+# shellcheck disable=SC2086
+serve req -o smtpd_tls_security_level=encrypt $RSA -o smtpd_tls_req_ccert=yes \
+    -o "smtpd_tls_CAfile=$K/ca.crt"
+# shellcheck disable=SC2086
+serve reqmay -o smtpd_tls_security_level=may $RSA -o smtpd_tls_req_ccert=yes \
+    -o "smtpd_tls_CAfile=$K/ca.crt" -o smtpd_tls_loglevel=1
 serve nokey -o smtpd_tls_security_level=may \
     -o "smtpd_tls_cert_file=$K/missing.crt"
 # submission: AUTH only over TLS, relaying only for logged-in users
@@ -126,6 +161,102 @@ sc "$P_wrap"
 has "s_client wrapper mode: TLS at connect" "Protocol *: TLSv1.2"
 has "s_client wrapper mode: greeting over TLS" "^$G"
 
+# --- smtpd_tls_protocols, smtpd_tls_ciphers ----------------------------------
+# lacks NAME PATTERN [FILE]: FILE ($T/out) does not match PATTERN
+lacks() {
+	if grep -Eq -- "$2" "${3:-$T/out}"; then fail "$1" "/$2/ found"
+	else ok "$1"; fi
+}
+OLD="-cipher DEFAULT:@SECLEVEL=0"
+# shellcheck disable=SC2086
+sc "$P_p12" -starttls smtp -tls1_1 $OLD
+has "smtpd_tls_protocols >=TLSv1.2: TLSv1.1 refused" "Cipher is \(NONE\)"
+lacks "smtpd_tls_protocols >=TLSv1.2: no session over TLSv1.1" "^221 "
+sc "$P_p12" -starttls smtp -tls1_2
+has "smtpd_tls_protocols >=TLSv1.2: TLSv1.2 taken" "Protocol *: TLSv1\.2"
+has "smtpd_tls_loglevel 2: setting up" \
+    "setting up TLS connection from localhost\[127\.0\.0\.1\]$" "$T/maillog"
+sc "$P_p11" -starttls smtp -tls1_2
+has "mandatory protocols at encrypt: TLSv1.2 refused" "Cipher is \(NONE\)"
+lacks "mandatory protocols at encrypt: no session over TLSv1.2" "^221 "
+# shellcheck disable=SC2086
+sc "$P_p11" -starttls smtp -tls1_1 $OLD
+has "mandatory protocols at encrypt: TLSv1.1 taken" "Protocol *: TLSv1\.1"
+has "TLSv1.1: a CBC suite" "Cipher *: ECDHE-RSA-AES256-SHA$"
+has "TLSv1.1: 221 after QUIT" "^221 2.0.0 Bye"
+# shellcheck disable=SC2086
+sc "$P_p11" -starttls smtp -tls1 $OLD
+has "mandatory protocols at encrypt: TLSv1 taken" "Protocol *: TLSv1$"
+talk "$P_p13" <<'EOF'
+1
+1|EHLO client.example\r\n
+1|STARTTLS\r\n
+1|QUIT\r\n
+EOF
+lacks "TLSv1.3 only (none here): no STARTTLS offered" "^250.STARTTLS"
+has "TLSv1.3 only: STARTTLS answered 454" \
+    "^454 4.7.0 TLS not available due to local problem"
+has "TLSv1.3 only: warned" "smtpd_tls_protocols, smtpd_tls_ciphers: \
+protocol list \">=TLSv1\.3\" leaves no TLS version" "$T/maillog"
+sc "$P_hi" -starttls smtp -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256
+has "smtpd_tls_ciphers high: AES128 refused" "Cipher is \(NONE\)"
+sc "$P_hi" -starttls smtp -tls1_2 -cipher ECDHE-RSA-AES256-SHA384
+has "smtpd_tls_ciphers high: CBC refused" "Cipher is \(NONE\)"
+sc "$P_hi" -starttls smtp -tls1_2 -cipher ECDHE-RSA-CHACHA20-POLY1305
+has "smtpd_tls_ciphers high: ChaCha20 taken" \
+    "Cipher *: ECDHE-RSA-CHACHA20-POLY1305"
+sc "$P_ex" -starttls smtp -tls1_2
+has "smtpd_tls_exclude_ciphers: the best suite left (CBC, SHA1)" \
+    "Cipher *: ECDHE-RSA-AES256-SHA$"
+
+# --- client certificates ------------------------------------------------------
+CL="-cert $K/cl.crt -key $K/cl.key"
+EV="-cert $K/evil.crt -key $K/evil.key"
+: > "$T/maillog"
+# shellcheck disable=SC2086
+sc "$P_ask" -starttls smtp $CL
+has "ask_ccert: the CA named in the request" \
+    "Acceptable client certificate CA names" 
+has "ask_ccert: CN = Test-CA" "^/?CN ?= ?Test-CA"
+has "ask_ccert: session with a certificate" "^221 2.0.0 Bye"
+has "ask_ccert, a certificate from the CA: Trusted" \
+    "Trusted TLS connection established from localhost\[127\.0\.0\.1\]" \
+    "$T/maillog"
+: > "$T/maillog"
+sc "$P_ask" -starttls smtp -cert "$K/ec.crt" -key "$K/ec.key"
+has "ask_ccert, an ECDSA certificate from the CA: Trusted" \
+    "Trusted TLS connection established from localhost" "$T/maillog"
+: > "$T/maillog"
+# shellcheck disable=SC2086
+sc "$P_ask" -starttls smtp $EV
+has "ask_ccert, self-signed certificate: session" "^221 2.0.0 Bye"
+has "ask_ccert, self-signed certificate: Untrusted" \
+    "Untrusted TLS connection established from localhost" "$T/maillog"
+: > "$T/maillog"
+sc "$P_ask" -starttls smtp
+has "ask_ccert, no certificate: session" "^221 2.0.0 Bye"
+has "ask_ccert, no certificate: Anonymous" \
+    "Anonymous TLS connection established from localhost" "$T/maillog"
+: > "$T/maillog"
+sc "$P_req" -starttls smtp
+has "req_ccert, no certificate: 421" \
+    "^421 4\.7\.1 $H Error: No client certificate presented"
+lacks "req_ccert, no certificate: no QUIT reply" "^221 "
+has "req_ccert, no certificate: logged" "NOQUEUE: abort: TLS from \
+localhost\[127\.0\.0\.1\]: No client certificate presented" "$T/maillog"
+# shellcheck disable=SC2086
+sc "$P_req" -starttls smtp $EV
+has "req_ccert, untrusted certificate: 421" \
+    "^421 4\.7\.1 $H Error: Client certificate not trusted"
+# shellcheck disable=SC2086
+sc "$P_req" -starttls smtp $CL
+has "req_ccert, trusted certificate: session" "^221 2.0.0 Bye"
+: > "$T/maillog"
+sc "$P_reqmay" -starttls smtp
+has "req_ccert at may: ignored" "^221 2.0.0 Bye"
+has "req_ccert at may: Postfix's warning" \
+    "Can't require client certs unless TLS is required" "$T/maillog"
+
 # --- the protocol ------------------------------------------------------------
 peer inject "$P_rsa"
 same "STARTTLS+RSET in one packet: the RSET is not answered" "$G
@@ -153,6 +284,16 @@ no starttls
 250 2.1.0 Ok
 250 2.0.0 Ok
 221 2.0.0 Bye"
+peer pipe "$P_rsa"
+same "pipelining over TLS: two records in one segment answered" "$G
+starttls offered
+220 2.0.0 Ready to start TLS
+250 $H
+250 2.0.0 Ok
+221 2.0.0 Bye"
+sleep 0.3
+has "pipelining over TLS: seen in the decrypted input" "improper command \
+pipelining after HELO from localhost\[127\.0\.0\.1\]: NOOP" "$T/maillog"
 peer garbage "$P_rsa"
 same "garbage instead of a ClientHello ends the session" "$G
 starttls offered

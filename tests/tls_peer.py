@@ -4,7 +4,9 @@
 #   tls_peer.py MODE PORT CAFILE
 # MODE: inject (STARTTLS and RSET in one packet), twice (a second
 # STARTTLS), garbage (junk instead of a ClientHello), send (smtplib:
-# starttls, ehlo, sendmail), wrapper (TLS at connect, then EHLO, QUIT).
+# starttls, ehlo, sendmail), wrapper (TLS at connect, then EHLO, QUIT),
+# pipe (after STARTTLS "HELO x" and "NOOP" as two TLS records in one
+# TCP segment, then QUIT).
 # Prints the replies it got, one per line, and what TLS said.
 import socket, ssl, smtplib, sys
 
@@ -59,6 +61,45 @@ if mode in ("inject", "twice"):
     print(replies(tf))
     t.sendall(b"QUIT\r\n")
     print(replies(tf))
+elif mode == "pipe":
+    s, f = plain()
+    s.sendall(b"STARTTLS\r\n")
+    print(replies(f))
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    o = ctx.wrap_bio(inc, out, server_hostname="mx.example.com")
+    while True:
+        try:
+            o.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            s.sendall(out.read())
+            d = s.recv(65536)
+            if not d:
+                sys.exit("EOF in handshake")
+            inc.write(d)
+    s.sendall(out.read())
+    o.write(b"HELO x\r\n")
+    o.write(b"NOOP\r\n")
+    s.sendall(out.read())       # two records, one segment
+    buf = b""
+
+    def line():
+        global buf
+        while b"\n" not in buf:
+            try:
+                buf += o.read(4096)
+            except ssl.SSLWantReadError:
+                d = s.recv(65536)
+                if not d:
+                    return "EOF"
+                inc.write(d)
+        l, buf = buf.split(b"\n", 1)
+        return l.decode().rstrip("\r")
+    print(line())
+    print(line())
+    o.write(b"QUIT\r\n")
+    s.sendall(out.read())
+    print(line())
 elif mode == "garbage":
     s, f = plain()
     s.sendall(b"STARTTLS\r\n")

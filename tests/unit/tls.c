@@ -121,9 +121,9 @@ static char dir[] = "/tmp/mta-unit-tls.XXXXXX";
 static const char *
 put(const char *name, const char *text)
 {
-	static char path[8][128];
+	static char path[16][128];
 	static int n;
-	char *p = path[n++ % 8];
+	char *p = path[n++ % 16];
 	FILE *fp;
 
 	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
@@ -133,6 +133,12 @@ put(const char *name, const char *text)
 	}
 	return p;
 }
+
+/* tls_conf_params() for the next session: server's and client's */
+static const char *sp[3], *cp[3];
+/* what the last session's client saw: tls_peer_status(), the names */
+static int status;
+static char peer_cn[64], peer_issuer[64];
 
 /*
  * session - a server child with cert/key, our client with the CA file
@@ -158,6 +164,9 @@ session(const char *cert, const char *key, const char *ca, const char *name,
 		close(sv[0]);
 		sc = tls_server_conf(cert, key, "", &err);
 		io_init(&io, sv[1], 10);
+		if (sc && sp[0] && tls_conf_params(sc, sp[0], sp[1], sp[2],
+		    &err) != 0)
+			_exit(1);
 		if (sc == NULL || tls_server_start(&io, NULL, sc, &err) < 0)
 			_exit(1);
 		if (io_getline(&io, &line, 100) > 0) {
@@ -169,10 +178,20 @@ session(const char *cert, const char *key, const char *ca, const char *name,
 		_exit(0);
 	}
 	close(sv[1]);
-	cc = tls_client_conf(ca, &err);
+	cc = tls_client_conf(ca, NULL, &err);
 	io_init(&io, sv[0], 10);
+	status = -1;
+	peer_cn[0] = peer_issuer[0] = 0;
+	if (cc && cp[0] && tls_conf_params(cc, cp[0], cp[1], cp[2],
+	    &err) != 0) {
+		tls_conf_free(cc);
+		cc = NULL;
+	}
 	if (cc && tls_client_start(&io, cc, name, verify, &err) == 0) {
 		str_set(info, tls_session_info(&io));
+		status = tls_peer_status(&io);
+		tls_peer_names(&io, peer_cn, sizeof(peer_cn), peer_issuer,
+		    sizeof(peer_issuer));
 		io_puts(&io, "hello\r\n");
 		io_flush(&io);
 		ok = io_getline(&io, &line, 100) > 0 &&
@@ -220,7 +239,7 @@ main(void)
 	T_OK("wrong host name refused",
 	    !session(rc, rk, ca, "other.example.com", 1, &info));
 	T_OK("wrong host name: a certificate error",
-	    strstr(info.s, "certificate verification failed") != NULL);
+	    strstr(info.s, "hostname mismatch") != NULL);
 	T_OK("unknown CA refused", !session(rc, rk, NULL, "mx.example.com", 1,
 	    &info));
 	T_OK("no verification: unknown CA and name accepted",
@@ -231,7 +250,7 @@ main(void)
 	T_OK("server with a missing file: no conf",
 	    tls_server_conf(put("x", ""), "/nonexistent/k", "", &err) ==
 	    NULL && strstr(err.s, "/nonexistent/k") != NULL);
-	T_OK("bad PEM: no conf", tls_client_conf(bad, &err) == NULL);
+	T_OK("bad PEM: no conf", tls_client_conf(bad, NULL, &err) == NULL);
 	T_OK("chain_files: a key alone is not enough",
 	    tls_server_conf("", "", put("all.pem", ec_key), &err) == NULL);
 	{
@@ -248,6 +267,91 @@ main(void)
 		str_free(&all);
 	}
 
+	/* what the client knows of the server's certificate */
+	session(rc, rk, ca, "mx.example.com", 1, &info);
+	T_OK("verified: TLS_PEER_VERIFIED", status == TLS_PEER_VERIFIED);
+	T_STR("the peer's CN", peer_cn, "mx.example.com");
+	T_STR("its issuer's CN", peer_issuer, "TestCA");
+	T_OK("not verifying, known CA: TLS_PEER_TRUSTED",
+	    session(rc, rk, ca, "other.example.com", 0, &info) &&
+	    status == TLS_PEER_TRUSTED);
+	T_OK("not verifying, unknown CA: TLS_PEER_UNTRUSTED",
+	    session(rc, rk, NULL, "", 0, &info) &&
+	    status == TLS_PEER_UNTRUSTED);
+	T_OK("unknown CA, verifying: untrusted issuer named",
+	    !session(rc, rk, put("ec-as-ca.crt", ec_crt), "mx.example.com",
+	    1, &info) && strcmp(info.s, "untrusted issuer /CN=TestCA") == 0);
+
+	/* PEM as found in the wild: CRLF, text around the objects */
+	{
+		struct str crlf = STR_INIT;
+		const char *c;
+
+		str_init(&crlf);
+		str_adds(&crlf, "Subject: a CA\r\n\r\n");
+		for (c = ca_pem; *c; c++) {
+			if (*c == '\n')
+				str_addc(&crlf, '\r');
+			str_addc(&crlf, *c);
+		}
+		str_adds(&crlf, "trailing words\r\n");
+		T_OK("PEM with CRLF and text around it: verified session",
+		    session(rc, rk, put("crlf.pem", crlf.s), "mx.example.com",
+		    1, &info));
+		unlink(put("crlf.pem", ""));
+		str_free(&crlf);
+	}
+
+	/* tls_conf_params() */
+	{
+		struct tls_conf *tc = tls_client_conf(NULL, NULL, &err);
+
+		T_OK("protocols: a bad name", tls_conf_params(tc, "TLSv9",
+		    "medium", "", &err) == -1 && strstr(err.s, "TLSv9"));
+		T_OK("protocols: >=TLSv1.3 leaves none", tls_conf_params(tc,
+		    ">=TLSv1.3", "medium", "", &err) == 1);
+		T_OK("protocols: !TLSv1.2 is fine", tls_conf_params(tc,
+		    "!SSLv2, !SSLv3, !TLSv1.2", "", "", &err) == 0);
+		T_OK("ciphers: a bad grade", tls_conf_params(tc, "", "best",
+		    "", &err) == -1);
+		T_OK("ciphers: null leaves none", tls_conf_params(tc, "",
+		    "null", "", &err) == 1);
+		T_OK("ciphers: high without AES256, CHACHA20 leaves none",
+		    tls_conf_params(tc, "", "high", "AES256:CHACHA20",
+		    &err) == 1);
+		T_OK("ciphers: exclusions of things never offered",
+		    tls_conf_params(tc, "", "medium", "aNULL, RC4, 3DES, MD5",
+		    &err) == 0);
+		tls_conf_free(tc);
+	}
+	sp[0] = "<=TLSv1.1";
+	T_OK("server <=TLSv1.1: a session", session(rc, rk, ca,
+	    "mx.example.com", 1, &info));
+	T_STR("server <=TLSv1.1: TLSv1.1, a CBC suite", info.s,
+	    "TLSv1.1 with cipher ECDHE-RSA-AES256-SHA (256/256 bits)");
+	cp[0] = ">=TLSv1.2";
+	T_OK("client >=TLSv1.2, server <=TLSv1.1: no session",
+	    !session(rc, rk, ca, "mx.example.com", 1, &info));
+	sp[0] = "TLSv1, TLSv1.2";	/* a hole: the highest run wins */
+	cp[0] = "TLSv1";
+	T_OK("server TLSv1, TLSv1.2 (a hole): only TLSv1.2",
+	    !session(rc, rk, ca, "mx.example.com", 1, &info));
+	sp[0] = "TLSv1, TLSv1.1";
+	T_OK("TLSv1 both sides: a session", session(rc, rk, ca,
+	    "mx.example.com", 1, &info) && strncmp(info.s, "TLSv1 ", 6) == 0);
+	sp[0] = "";
+	sp[1] = "high";
+	cp[0] = "";
+	cp[2] = "AESGCM";
+	T_OK("server high, client without AESGCM: ChaCha20",
+	    session(rc, rk, ca, "mx.example.com", 1, &info) &&
+	    strstr(info.s, "ECDHE-RSA-CHACHA20-POLY1305") != NULL);
+	cp[2] = "AESGCM CHACHA20";
+	T_OK("server high, client without AESGCM and ChaCha20: none",
+	    !session(rc, rk, ca, "mx.example.com", 1, &info));
+	sp[0] = cp[0] = NULL;
+
+	unlink(put("ec-as-ca.crt", ""));
 	unlink(ca); unlink(rc); unlink(rk); unlink(ec); unlink(ek);
 	unlink(bad);
 	unlink(put("x", ""));

@@ -77,6 +77,7 @@ struct tls {
 	int			rfd, wfd, timeout;
 	struct io		*in, *out;
 	int			dead;	/* the transport failed */
+	struct str		pend;	/* records not yet written */
 	char			*sni;	/* the client's server name */
 	char			info[128];
 };
@@ -625,6 +626,32 @@ wait_fd(struct tls *t, int fd, int events)
 }
 
 /*
+ * write the records gathered in t->pend: the engine makes a flight (a
+ * handshake's ChangeCipherSpec and Finished, a body's records) one
+ * record at a time, and a write per record would meet Nagle and delayed
+ * ACK in a 40 ms stall.  0, or -1 (the transport failed).
+ */
+static int
+flush_pend(struct tls *t)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < t->pend.len) {
+		if (wait_fd(t, t->wfd, POLLOUT) < 0)
+			return -1;
+		n = write(t->wfd, t->pend.s + off, t->pend.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		off += (size_t)n;
+	}
+	str_reset(&t->pend);
+	return 0;
+}
+
+/*
  * run_until - move records until the engine is in one of the states in
  * target; -1 with errno when it closes or fails
  */
@@ -644,21 +671,19 @@ run_until(struct tls *t, unsigned target)
 	for (;;) {
 		st = br_ssl_engine_current_state(e);
 		if (st & BR_SSL_CLOSED) {
+			/* an alert the engine made on its way out */
+			(void)flush_pend(t);
 			errno = br_ssl_engine_last_error(e) ? EPROTO : 0;
 			return -1;
 		}
 		if (st & BR_SSL_SENDREC) {
 			b = br_ssl_engine_sendrec_buf(e, &len);
-			if (wait_fd(t, t->wfd, POLLOUT) < 0)
-				goto fail;
-			n = write(t->wfd, b, len);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				goto fail;
-			br_ssl_engine_sendrec_ack(e, (size_t)n);
+			str_addmem(&t->pend, b, len);
+			br_ssl_engine_sendrec_ack(e, len);
 			continue;
 		}
+		if (t->pend.len > 0 && flush_pend(t) < 0)
+			goto fail;
 		if (st & target)
 			return 0;
 		if (st & BR_SSL_RECVAPP) {
@@ -862,6 +887,7 @@ start(struct tls *t, struct io *in, struct io *out, struct str *err)
 	return 0;
 fail:
 	str_free(&t->chk.ee);
+	str_free(&t->pend);
 	free(t->sni);
 	free(t);
 	return r;
@@ -1448,6 +1474,8 @@ tls_stop(struct io *io)
 	if (t == NULL)
 		return;
 	t->timeout = io->timeout > 0 && io->timeout < 5 ? io->timeout : 5;
+	if (!t->dead && t->pend.len > 0)
+		(void)flush_pend(t);
 	br_ssl_engine_close(t->eng);
 	/* send our close_notify; do not wait for the peer's (as Postfix) */
 	while (!t->dead && (br_ssl_engine_current_state(t->eng) &
@@ -1469,6 +1497,7 @@ tls_stop(struct io *io)
 	t->out->ctx = NULL;
 	t->in->peek = t->out->peek = NULL;
 	str_free(&t->chk.ee);
+	str_free(&t->pend);
 	free(t->sni);
 	free(t);
 }

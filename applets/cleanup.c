@@ -284,7 +284,11 @@ received(struct cleanup *c)
 			str_reset(&c->tmp);
 			str_addf(&c->tmp, "\t(using %s)", tls);
 			put_line(c, c->tmp.s);
-			put_line(c, "\t(No client certificate requested)");
+			str_reset(&c->tmp);
+			str_addf(&c->tmp, "\t(%s)", (tls = attr(c,
+			    "tls_ccert")) != NULL && *tls ? tls :
+			    "No client certificate requested");
+			put_line(c, c->tmp.s);
 		}
 		str_reset(&c->tmp);
 		if ((sa = attr(c, "sasl_auth_header")) != NULL) {

@@ -120,8 +120,10 @@ open_submit(struct smtpd_sess *s)
 	if (how == SUBMIT_CLEANUP)
 		attr(sub, "protocol", !smtpd_sasl_username() ? s->proto :
 		    s->ck.tls ? "ESMTPSA" : "ESMTPA");
-	if (s->tls_info && conf_bool(P_smtpd_tls_received_header))
+	if (s->tls_info && conf_bool(P_smtpd_tls_received_header)) {
 		attr(sub, "tls_info", s->tls_info);
+		attr(sub, "tls_ccert", s->tls_ccert);
+	}
 	if (s->body)
 		attr(sub, ATTR_ENCODING, strcmp(s->body, "7BIT") == 0 ? "7bit" :
 		    "8bit");

@@ -115,6 +115,8 @@ struct smtpd_sess {
 	int		tls_level;	/* SMTPD_TLS_* */
 	int		tls_wrapper;	/* smtpd_tls_wrappermode */
 	const char	*tls_info;	/* the session; NULL before TLS */
+	int		tls_ask;	/* the handshake asks for a cert */
+	char		tls_ccert[256];	/* for Received: "No client ..." */
 
 	struct str	line;		/* the current command line */
 	struct str	tmp;

@@ -6,6 +6,7 @@
  * came with the command is thrown away (CVE-2011-0411) and the session
  * starts over: EHLO again, no transaction, no second STARTTLS.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -66,12 +67,15 @@ smtpd_tls_setup(struct smtpd_sess *s)
 	}
 	if (conf_bool(P_smtpd_tls_req_ccert) && !enc)
 		warn("Can't require client certs unless TLS is required");
-	if ((conf_bool(P_smtpd_tls_ask_ccert) ||
-	    (enc && conf_bool(P_smtpd_tls_req_ccert))) &&
-	    tls_conf_ccert(s->tls_conf, conf_str(P_smtpd_tls_CAfile),
-	    conf_str(P_smtpd_tls_CApath), &err) < 0)
-		warn("smtpd_tls_CAfile, smtpd_tls_CApath: %s: not asking for "
-		    "client certificates", err.s);
+	if (conf_bool(P_smtpd_tls_ask_ccert) ||
+	    (enc && conf_bool(P_smtpd_tls_req_ccert))) {
+		if (tls_conf_ccert(s->tls_conf, conf_str(P_smtpd_tls_CAfile),
+		    conf_str(P_smtpd_tls_CApath), &err) < 0)
+			warn("smtpd_tls_CAfile, smtpd_tls_CApath: %s: not "
+			    "asking for client certificates", err.s);
+		else
+			s->tls_ask = 1;
+	}
 	str_free(&err);
 }
 
@@ -107,6 +111,35 @@ smtpd_tls_refuse(struct smtpd_sess *s, enum smtpd_cmd id)
  * handshake - TLS on the connection now; -1 (the handshake failed) or -2
  * (smtpd_tls_req_ccert refused the client) ends the session
  */
+/* the client certificate's line of the Received: header, as Postfix's */
+static void
+ccert_text(struct smtpd_sess *s, int st)
+{
+	char cn[96], issuer[96], *p;
+
+	if (!s->tls_ask) {
+		str_copy(s->tls_ccert, "No client certificate requested",
+		    sizeof(s->tls_ccert));
+		return;
+	}
+	if (st == TLS_PEER_NONE || tls_peer_names(&s->in, cn, sizeof(cn),
+	    issuer, sizeof(issuer)) < 0) {
+		str_copy(s->tls_ccert, "Client did not present a certificate",
+		    sizeof(s->tls_ccert));
+		return;
+	}
+	/* the names go into a header: printable, no quotes */
+	for (p = cn; *p; p++)
+		if ((unsigned char)*p < 32 || *p == 127 || *p == '"')
+			*p = '?';
+	for (p = issuer; *p; p++)
+		if ((unsigned char)*p < 32 || *p == 127 || *p == '"')
+			*p = '?';
+	snprintf(s->tls_ccert, sizeof(s->tls_ccert),
+	    "Client CN \"%s\", Issuer \"%s\" (%s)", cn, issuer,
+	    st == TLS_PEER_TRUSTED ? "verified OK" : "not verified");
+}
+
 static int
 handshake(struct smtpd_sess *s)
 {
@@ -127,6 +160,7 @@ handshake(struct smtpd_sess *s)
 	s->tls_info = tls_session_info(&s->in);
 	s->ck.tls = 1;		/* restrictions and SASL security options */
 	st = tls_peer_status(&s->in);
+	ccert_text(s, st);
 	if (conf_int(P_smtpd_tls_loglevel) >= 1)
 		info("%s TLS connection established from %s: %s",
 		    st == TLS_PEER_TRUSTED ? "Trusted" : st ==

@@ -117,7 +117,8 @@ serve ex -o smtpd_tls_security_level=may $RSA \
 # client certificates
 # shellcheck disable=SC2086
 serve ask -o smtpd_tls_security_level=may $RSA -o smtpd_tls_loglevel=1 \
-    -o smtpd_tls_ask_ccert=yes -o "smtpd_tls_CAfile=$K/ca.crt"
+    -o smtpd_tls_ask_ccert=yes -o "smtpd_tls_CAfile=$K/ca.crt" \
+    -o smtpd_tls_received_header=yes
 # shellcheck disable=SC2086
 serve req -o smtpd_tls_security_level=encrypt $RSA -o smtpd_tls_req_ccert=yes \
     -o "smtpd_tls_CAfile=$K/ca.crt"
@@ -256,6 +257,28 @@ sc "$P_reqmay" -starttls smtp
 has "req_ccert at may: ignored" "^221 2.0.0 Bye"
 has "req_ccert at may: Postfix's warning" \
     "Can't require client certs unless TLS is required" "$T/maillog"
+
+# the client certificate in the Received: header, as Postfix writes it
+# rcvd_ccert NAME SUBJECT SWAKS-TLS-ARGS...: the line of the message sent
+rcvd_ccert() {
+	name=$1 subj=$2; shift 2
+	swaks --server "127.0.0.1:$P_ask" --tls --from a@example.org \
+	    --to u@mx.example.com --header "Subject: $subj" "$@" \
+	    --silent 2 > /dev/null 2>&1
+	f=$(grep -l "Subject: $subj" "$Q"/incoming/* 2>/dev/null | head -1)
+	if [ -n "$f" ]; then
+		"$MTA" postcat -c "$T/etc" "$f" > "$T/out" 2>&1
+	else : > "$T/out"; fi
+}
+rcvd_ccert ask1 ccert-trusted --tls-cert "$K/cl.crt" --tls-key "$K/cl.key"
+has "Received: a trusted client certificate" \
+    '^	\(Client CN "client\.example", Issuer "Test-CA" \(verified OK\)\)$'
+rcvd_ccert ask2 ccert-evil --tls-cert "$K/evil.crt" --tls-key "$K/evil.key"
+has "Received: an untrusted client certificate" \
+    '^	\(Client CN "evil\.example", Issuer "evil\.example" \(not verified\)\)$'
+rcvd_ccert ask3 ccert-none
+has "Received: asked, no certificate" \
+    '^	\(Client did not present a certificate\)$'
 
 # --- the protocol ------------------------------------------------------------
 peer inject "$P_rsa"

@@ -254,6 +254,8 @@ smtpd_tls_end(struct smtpd_sess *s)
 {
 	if (s->tls_info && !s->eof)
 		tls_stop(&s->in);
+	else if (s->tls_info)
+		tls_drop(&s->in);	/* the client is gone: no close_notify */
 	tls_conf_free(s->tls_conf);
 	s->tls_conf = NULL;
 	s->tls_info = NULL;

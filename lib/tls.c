@@ -1465,6 +1465,17 @@ tls_peer_names(struct io *io, char *cn, size_t cnsize, char *issuer,
 	return 0;
 }
 
+/* tls_drop - release the session of a connection that is gone: no alert */
+void
+tls_drop(struct io *io)
+{
+	struct tls *t = io->ctx;
+
+	if (t != NULL)
+		t->dead = 1;
+	tls_stop(io);
+}
+
 /* tls_stop - send close_notify (best effort) and release the session */
 void
 tls_stop(struct io *io)

@@ -28,6 +28,7 @@ struct tls_conf *tls_client_conf(const char *, const char *, struct str *);
 int	tls_client_start(struct io *, struct tls_conf *, const char *, int,
 	    struct str *);
 void	tls_stop(struct io *);
+void	tls_drop(struct io *);
 const char *tls_session_info(struct io *);
 
 /* tls_peer_status() */

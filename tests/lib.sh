@@ -36,6 +36,16 @@ waitfor() {
 	return 1
 }
 
+# netns_hosts LINE...: in the test's namespace (tests/netns.sh): loopback
+# up, and /etc/hosts made of localhost and LINEs ("127.0.0.1 srv.test")
+netns_hosts() {
+	ip link set lo up || { fail "namespace: lo up" "ip link failed"; exit 1; }
+	printf '%s\n' "127.0.0.1 localhost" "$@" > "$T/hosts"
+	chmod 644 "$T/hosts"
+	mount --bind "$T/hosts" /etc/hosts ||
+	    { fail "namespace: hosts" "mount --bind failed"; exit 1; }
+}
+
 ok() { echo "ok - $1"; }
 fail() { echo "FAIL - $1: $2"; }
 

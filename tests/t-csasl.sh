@@ -15,14 +15,7 @@
 #
 # Runs as root in a private network and mount namespace (unshare -mn),
 # /etc/hosts bind-mounted to name a host with two addresses.
-if [ -z "$MTA_CSASL_NS" ]; then
-	if [ "$(id -u)" != 0 ] || ! id postfix >/dev/null 2>&1 ||
-	    ! unshare -mn true 2>/dev/null; then
-		echo "# not root, no postfix user or no unshare -mn: skipped"
-		exit 0
-	fi
-	MTA_CSASL_NS=1 exec unshare -mn sh "$0" "$@"
-fi
+. "$(dirname "$0")/netns.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/agent_lib.sh"
 Q=$T/q
@@ -34,11 +27,7 @@ finish() {
 trap finish EXIT
 trap 'exit 1' INT TERM
 chmod 755 "$T"
-ip link set lo up || { fail "namespace: lo up" "ip link failed"; exit 1; }
-printf '127.0.0.1 localhost\n127.0.0.1 two.test\n::1 two.test\n' > "$T/hosts"
-chmod 644 "$T/hosts"
-mount --bind "$T/hosts" /etc/hosts ||
-    { fail "namespace: hosts" "mount --bind failed"; exit 1; }
+netns_hosts '127.0.0.1 two.test' '::1 two.test'
 
 mkqueue || { fail "queue" "set-permissions failed"; exit 1; }
 

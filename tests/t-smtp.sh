@@ -14,14 +14,7 @@
 # loopback only, /etc/resolv.conf and /etc/hosts bind-mounted to this
 # test's own.  Queue files are made by `mta sendmail` (no master: it
 # runs cleanup itself); the agent drops to mail_owner (postfix).
-if [ -z "$MTA_SMTP_NS" ]; then
-	if [ "$(id -u)" != 0 ] || ! id postfix >/dev/null 2>&1 ||
-	    ! unshare -mn true 2>/dev/null; then
-		echo "# not root, no postfix user or no unshare -mn: smtp tests skipped"
-		exit 0
-	fi
-	MTA_SMTP_NS=1 exec unshare -mn sh "$0" "$@"
-fi
+. "$(dirname "$0")/netns.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/agent_lib.sh"
 
@@ -36,14 +29,11 @@ finish() {
 trap finish EXIT
 trap 'exit 1' INT TERM
 
-ip link set lo up || { fail "namespace: lo up" "ip link failed"; exit 1; }
+netns_hosts '127.0.0.1 native.test' '::1 native6.test'
 printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' > "$T/resolv.conf"
-printf '127.0.0.1 localhost\n127.0.0.1 native.test\n::1 native6.test\n' \
-    > "$T/hosts"
-chmod 644 "$T/resolv.conf" "$T/hosts"
-mount --bind "$T/resolv.conf" /etc/resolv.conf &&
-    mount --bind "$T/hosts" /etc/hosts ||
-    { fail "namespace: resolv.conf, hosts" "mount --bind failed"; exit 1; }
+chmod 644 "$T/resolv.conf"
+mount --bind "$T/resolv.conf" /etc/resolv.conf ||
+    { fail "namespace: resolv.conf" "mount --bind failed"; exit 1; }
 
 cat > "$T/etc/main.cf" <<EOF
 queue_directory = $Q

@@ -11,14 +11,7 @@
 #
 # Runs as root in a private network and mount namespace (unshare -mn),
 # /etc/hosts bind-mounted to name sserver.test.
-if [ -z "$MTA_TLSEDGE_NS" ]; then
-	if [ "$(id -u)" != 0 ] || ! id postfix >/dev/null 2>&1 ||
-	    ! unshare -mn true 2>/dev/null; then
-		echo "# not root, no postfix user or no unshare -mn: skipped"
-		exit 0
-	fi
-	MTA_TLSEDGE_NS=1 exec unshare -mn sh "$0" "$@"
-fi
+. "$(dirname "$0")/netns.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/agent_lib.sh"
 
@@ -35,11 +28,7 @@ finish() {
 }
 trap finish EXIT
 trap 'exit 1' INT TERM
-ip link set lo up || { fail "namespace: lo up" "ip link failed"; exit 1; }
-printf '127.0.0.1 localhost\n127.0.0.1 sserver.test\n' > "$T/hosts"
-chmod 644 "$T/hosts"
-mount --bind "$T/hosts" /etc/hosts ||
-    { fail "namespace: hosts" "mount --bind failed"; exit 1; }
+netns_hosts '127.0.0.1 sserver.test'
 
 K=$T/pki
 mkdir -p "$K"

@@ -46,6 +46,23 @@ netns_hosts() {
 	    { fail "namespace: hosts" "mount --bind failed"; exit 1; }
 }
 
+# TLS certificates in $K, made by openssl (RSA-2048, valid two days) -----
+# pki_ca NAME: a CA, $K/NAME.crt and NAME.key, CN Test-NAME
+pki_ca() {
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$K/$1.key" \
+	    -out "$K/$1.crt" -subj "/CN=Test-$1" -days 2
+}
+# pki_cert FILE NAME [CA]: $K/FILE.crt and FILE.key for NAME (its CN and
+# DNS subjectAltName), signed by CA (ca)
+pki_cert() {
+	printf 'subjectAltName=DNS:%s\n' "$2" > "$K/$1.ext"
+	openssl req -newkey rsa:2048 -nodes -keyout "$K/$1.key" \
+	    -out "$K/$1.csr" -subj "/CN=$2" &&
+	openssl x509 -req -in "$K/$1.csr" -CA "$K/${3:-ca}.crt" \
+	    -CAkey "$K/${3:-ca}.key" -CAcreateserial -out "$K/$1.crt" -days 2 \
+	    -extfile "$K/$1.ext"
+}
+
 ok() { echo "ok - $1"; }
 fail() { echo "FAIL - $1: $2"; }
 

@@ -39,16 +39,8 @@ netns_hosts '127.0.0.1 srv.test'
 K=$T/pki
 mkdir -p "$K"
 (
+	pki_ca ca && pki_ca other && pki_cert srv srv.test || exit 1
 	cd "$K" || exit 1
-	for ca in ca other; do
-		openssl req -x509 -newkey rsa:2048 -nodes -keyout $ca.key \
-		    -out $ca.crt -subj "/CN=Test-$ca" -days 2
-	done
-	openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr \
-	    -subj "/CN=srv.test"
-	printf 'subjectAltName=DNS:srv.test\n' > ext
-	openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key \
-	    -CAcreateserial -out srv.crt -days 2 -extfile ext
 	# one not valid until 2099 (a clock before the build date looks so)
 	openssl req -newkey rsa:2048 -nodes -keyout fut.key -out fut.csr \
 	    -subj "/CN=srv.test"

@@ -51,20 +51,9 @@ check_out "postconf -d lmtp_tls_security_level" "lmtp_tls_security_level =" \
 
 K=$T/pki
 mkdir -p "$K"
-(
-	cd "$K" || exit 1
-	for ca in ca other; do
-		openssl req -x509 -newkey rsa:2048 -nodes -keyout $ca.key \
-		    -out $ca.crt -subj "/CN=Test-$ca" -days 2
-	done
-	openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr \
-	    -subj "/CN=srv.test"
-	printf 'subjectAltName=DNS:srv.test\n' > ext
-	openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key \
-	    -CAcreateserial -out srv.crt -days 2 -extfile ext
-	chmod 644 ./*
-) > "$T/openssl.log" 2>&1 || { fail "openssl" "$(tail -3 "$T/openssl.log")"
-	exit 1; }
+{ pki_ca ca && pki_ca other && pki_cert srv srv.test &&
+    chmod 644 "$K"/*; } > "$T/openssl.log" 2>&1 ||
+    { fail "openssl" "$(tail -3 "$T/openssl.log")"; exit 1; }
 
 mkqueue || { fail "queue" "set-permissions failed"; exit 1; }
 

@@ -32,20 +32,10 @@ netns_hosts '127.0.0.1 sserver.test'
 
 K=$T/pki
 mkdir -p "$K"
-(
-	cd "$K" || exit 1
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key \
-	    -out ca.crt -subj /CN=Test-CA -days 2
-	for n in sserver.test mx.example.com; do
-		openssl req -newkey rsa:2048 -nodes -keyout $n.key \
-		    -out $n.csr -subj "/CN=$n"
-		printf 'subjectAltName=DNS:%s\n' $n > $n.ext
-		openssl x509 -req -in $n.csr -CA ca.crt -CAkey ca.key \
-		    -CAcreateserial -out $n.crt -days 2 -extfile $n.ext
-	done
-	chmod 644 ./*
-) > "$T/openssl.log" 2>&1 || { fail "openssl" "$(tail -3 "$T/openssl.log")"
-	exit 1; }
+{ pki_ca ca && pki_cert sserver.test sserver.test &&
+    pki_cert mx.example.com mx.example.com && chmod 644 "$K"/*; } \
+    > "$T/openssl.log" 2>&1 ||
+    { fail "openssl" "$(tail -3 "$T/openssl.log")"; exit 1; }
 
 mkqueue || { fail "queue" "set-permissions failed"; exit 1; }
 cat > "$T/etc/main.cf" <<EOF

@@ -6,7 +6,8 @@
 # the TLS layer or a bare TCP close in the middle of DATA (the session
 # ends, nothing is queued, the log says where); the smtp client in
 # wrapper mode (smtp_tls_wrappermode) against openssl s_server
-# (tests/sserver_smtp.py), with the chain and name checked; under master,
+# (tests/sserver_smtp.py), with the chain and name checked (a wildcard
+# too); under master,
 # a new certificate after `postfix reload`.
 #
 # Runs as root in a private network and mount namespace (unshare -mn),
@@ -28,12 +29,14 @@ finish() {
 }
 trap finish EXIT
 trap 'exit 1' INT TERM
-netns_hosts '127.0.0.1 sserver.test'
+netns_hosts '127.0.0.1 sserver.test' '127.0.0.1 mx.wild.test' \
+    '127.0.0.1 a.b.wild.test' '127.0.0.1 wild.test'
 
 K=$T/pki
 mkdir -p "$K"
 { pki_ca ca && pki_cert sserver.test sserver.test &&
-    pki_cert mx.example.com mx.example.com && chmod 644 "$K"/*; } \
+    pki_cert mx.example.com mx.example.com &&
+    pki_cert wild '*.wild.test' && chmod 644 "$K"/*; } \
     > "$T/openssl.log" 2>&1 ||
     { fail "openssl" "$(tail -3 "$T/openssl.log")"; exit 1; }
 
@@ -159,4 +162,21 @@ REQ_FRESH=1 req smtp "[127.0.0.1]:$P"
 has "wrapper, verify, wrong name: deferred 4.7.5" \
     "^r@remote\.example deferred 4\.7\.5 .*(certificate|name|verif)"
 lacks "wrapper, wrong name: no MAIL" "^C: MAIL"
+# a wildcard certificate (RFC 6125): *.wild.test names one label only
+wild() {
+	srv_start python3 "$TOP/tests/sserver_smtp.py" "$T/s.log" \
+	    "$K/wild.crt" "$K/wild.key"
+	REQ_FRESH=1 req smtp "[$1]:$P"
+}
+wild mx.wild.test
+has "wildcard: *.wild.test matches mx.wild.test (verify)" \
+    "^r@remote\.example sent 2\.0\.0 "
+has "wildcard: Verified" "Verified TLS connection established to \
+mx\.wild\.test" "$T/maillog"
+wild a.b.wild.test
+has "wildcard: *.wild.test does not match a.b.wild.test" \
+    "^r@remote\.example deferred 4\.7\.5 "
+wild wild.test
+has "wildcard: *.wild.test does not match wild.test" \
+    "^r@remote\.example deferred 4\.7\.5 "
 srv_stop

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "b64.h"
 #include "conf.h"
 #include "log.h"
 #include "maps.h"
@@ -87,44 +88,6 @@ sasl_mta_check(const char *user, const char *pass, struct str *why)
 	return SASL_OK;
 }
 
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* strict RFC 4648 base64; 0 ok, -1 bad */
-static int
-b64_decode(const char *in, struct str *out)
-{
-	size_t n = strlen(in), i, j;
-	unsigned v, pad = 0;
-	const char *p;
-	int c;
-
-	str_reset(out);
-	if (n % 4)
-		return -1;
-	for (i = 0; i < n; i += 4) {
-		v = 0;
-		for (j = 0; j < 4; j++) {
-			c = in[i + j];
-			if (c == '=' && i + 4 == n && j >= 2 &&
-			    (j == 3 || in[i + 3] == '=')) {
-				pad++;
-				v <<= 6;
-				continue;
-			}
-			if (c == 0 || pad || (p = strchr(b64, c)) == NULL)
-				return -1;
-			v = v << 6 | (unsigned)(p - b64);
-		}
-		str_addc(out, (int)(v >> 16 & 255));
-		if (pad < 2)
-			str_addc(out, (int)(v >> 8 & 255));
-		if (pad < 1)
-			str_addc(out, (int)(v & 255));
-	}
-	return 0;
-}
-
 static void
 forget(struct str *dec)
 {
@@ -161,7 +124,7 @@ mta_step(const char *resp, struct str *out, struct str *user)
 	str_init(&dec);
 	str_reset(out);
 	str_reset(user);
-	if (b64_decode(resp, &dec) < 0) {
+	if (b64_decode(resp, strlen(resp), &dec) < 0) {
 		str_set(out, "Invalid base64 data in continued response");
 		r = SASL_FAIL;
 	} else if (!login) {

@@ -38,6 +38,7 @@
 #include <bearssl_hmac.h>
 
 #include "../config.h"
+#include "b64.h"
 #include "conf.h"
 #include "io.h"
 #include "log.h"
@@ -986,60 +987,6 @@ smtp_greet(struct smtp_sess *s, const struct smtp_addr *a)
 
 /* SMTP AUTH (SASL PLAIN and LOGIN) ------------------------------------ */
 
-static void
-b64(struct str *out, const char *p, size_t n)
-{
-	static const char d[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *u = (const unsigned char *)p;
-	unsigned long v;
-	size_t i;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		v = (unsigned long)u[i] << 16 | (unsigned long)u[i + 1] << 8 |
-		    u[i + 2];
-		str_addc(out, d[v >> 18 & 63]);
-		str_addc(out, d[v >> 12 & 63]);
-		str_addc(out, d[v >> 6 & 63]);
-		str_addc(out, d[v & 63]);
-	}
-	if (n - i == 1) {
-		v = (unsigned long)u[i] << 16;
-		str_addc(out, d[v >> 18 & 63]);
-		str_addc(out, d[v >> 12 & 63]);
-		str_adds(out, "==");
-	} else if (n - i == 2) {
-		v = (unsigned long)u[i] << 16 | (unsigned long)u[i + 1] << 8;
-		str_addc(out, d[v >> 18 & 63]);
-		str_addc(out, d[v >> 12 & 63]);
-		str_addc(out, d[v >> 6 & 63]);
-		str_addc(out, '=');
-	}
-}
-
-/* base64 text (up to a space or the end) into out: 0, or -1 */
-static int
-unb64(const char *p, struct str *out)
-{
-	static const char d[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const char *c;
-	unsigned long v = 0;
-	int bits = 0;
-
-	str_reset(out);
-	for (; *p && *p != ' ' && *p != '='; p++) {
-		if ((c = strchr(d, *p)) == NULL)
-			return -1;
-		v = (v << 6 | (unsigned long)(c - d)) & 0xffffff;
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			str_addc(out, (char)(v >> bits & 255));
-		}
-	}
-	return 0;
-}
-
 /* is word one of the list's words (commas or white space, any case)? */
 static int
 in_list(const char *list, const char *word)
@@ -1218,7 +1165,7 @@ smtp_auth(struct smtp_sess *s, const char *nexthop, const char *sender)
 		str_addc(&cred, 0);
 		str_adds(&cred, pass);
 		str_adds(&line, "AUTH PLAIN ");
-		b64(&line, cred.s, cred.len);
+		b64_encode(cred.s, cred.len, &line);
 		str_adds(&line, "\r\n");
 		memset(cred.s, 0, cred.len);
 		str_free(&cred);
@@ -1237,7 +1184,8 @@ smtp_auth(struct smtp_sess *s, const char *nexthop, const char *sender)
 			str_init(&ch);
 			str_reset(&line);
 			if (s->reply.text.len < 4 ||
-			    unb64(s->reply.text.s + 4, &ch) < 0) {
+			    b64_decode(s->reply.text.s + 4,
+			    strcspn(s->reply.text.s + 4, " "), &ch) < 0) {
 				str_free(&ch);
 				io_puts(&s->io, "*\r\n");
 				fail(s, "4.7.0", "SASL authentication failed; "
@@ -1257,7 +1205,7 @@ smtp_auth(struct smtp_sess *s, const char *nexthop, const char *sender)
 			str_addc(&ch, ' ');
 			for (n = 0; n < sizeof(mac); n++)
 				str_addf(&ch, "%02x", mac[n]);
-			b64(&line, ch.s, ch.len);
+			b64_encode(ch.s, ch.len, &line);
 			str_adds(&line, "\r\n");
 			str_free(&ch);
 			memset(&kc, 0, sizeof(kc));
@@ -1271,14 +1219,14 @@ smtp_auth(struct smtp_sess *s, const char *nexthop, const char *sender)
 			goto out;
 		if (s->reply.code == 334) {
 			str_reset(&line);
-			b64(&line, user, strlen(user));
+			b64_encode(user, strlen(user), &line);
 			str_adds(&line, "\r\n");
 			if (auth_step(s, &line) < 0)
 				goto out;
 		}
 		if (s->reply.code == 334) {
 			str_reset(&line);
-			b64(&line, pass, strlen(pass));
+			b64_encode(pass, strlen(pass), &line);
 			str_adds(&line, "\r\n");
 			if (auth_step(s, &line) < 0)
 				goto out;

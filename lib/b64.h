@@ -1,0 +1,17 @@
+/* MIT licence: see LICENSE. */
+/*
+ * b64.h - base64 (RFC 4648) for SMTP AUTH: the server's decoding of the
+ * client's answers (lib/sasl_mta.c) and the client's encoding of its
+ * own and decoding of the server's challenges (lib/smtp_client.c).
+ */
+#ifndef MTA_B64_H
+#define MTA_B64_H
+
+#include <stddef.h>
+
+#include "str.h"
+
+void	b64_encode(const void *, size_t, struct str *);
+int	b64_decode(const char *, size_t, struct str *);
+
+#endif

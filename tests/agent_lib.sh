@@ -5,6 +5,16 @@
 # (tests/agent_req.py), and run a scripted SMTP server.  Source it after
 # lib.sh; it uses $T, $Q and $MTA.
 
+# conf EXTRA-LINES: the agents' main.cf: queue $Q, log $T/maillog,
+# mail_owner postfix, myhostname client.example.com, then $CONF_BASE (the
+# script's own settings) and EXTRA-LINES
+conf() {
+	printf '%s\n' "queue_directory = $Q" "maillog_file = $T/maillog" \
+	    "mail_owner = postfix" "myhostname = client.example.com" \
+	    "$CONF_BASE" "$1" > "$T/etc/main.cf"
+	chmod 755 "$T/etc"
+}
+
 # newmsg SENDMAIL-ARGS... < CONTENT: queue a message; its id in $ID
 newmsg() {
 	ls "$Q/incoming" > "$T/.before"

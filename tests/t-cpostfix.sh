@@ -121,19 +121,8 @@ for m in passwd badpw bobpw; do
 	chmod 600 "$T/etc/$m" "$T/etc/$m.cdb"
 done
 
-# conf EXTRA-LINES: main.cf with the base settings and EXTRA-LINES
-conf() {
-	cat > "$T/etc/main.cf" <<EOC
-queue_directory = $Q
-maillog_file = $T/maillog
-mail_owner = postfix
-myhostname = client.example.com
-smtp_host_lookup = native
-smtp_tls_loglevel = 1
-$1
-EOC
-	chmod 755 "$T/etc"
-}
+CONF_BASE="smtp_host_lookup = native
+smtp_tls_loglevel = 1"
 # pfreq EXTRA-LINES [NEXTHOP]: deliver $ID with that main.cf; Postfix's
 # log starts empty
 pfreq() {

@@ -31,19 +31,8 @@ netns_hosts '127.0.0.1 two.test' '::1 two.test'
 
 mkqueue || { fail "queue" "set-permissions failed"; exit 1; }
 
-# conf EXTRA-LINES: main.cf with the base settings and EXTRA-LINES
-conf() {
-	cat > "$T/etc/main.cf" <<EOF
-queue_directory = $Q
-maillog_file = $T/maillog
-mail_owner = postfix
-myhostname = client.example.com
-smtp_sasl_auth_enable = yes
-smtp_sasl_password_maps = texthash:$T/etc/passwd
-$1
-EOF
-	chmod 755 "$T/etc"
-}
+CONF_BASE="smtp_sasl_auth_enable = yes
+smtp_sasl_password_maps = texthash:$T/etc/passwd"
 # pw LINES: the password table, root's alone (opened before the drop)
 pw() { printf '%s\n' "$@" > "$T/etc/passwd"; chmod 600 "$T/etc/passwd"; }
 

@@ -96,19 +96,8 @@ mkdir -p "$K"
 
 mkqueue || { fail "queue" "set-permissions failed"; exit 1; }
 
-# conf EXTRA-LINES: main.cf with the base settings and EXTRA-LINES
-conf() {
-	cat > "$T/etc/main.cf" <<EOC
-queue_directory = $Q
-maillog_file = $T/maillog
-mail_owner = postfix
-myhostname = client.example.com
-smtp_host_lookup = native
-smtp_tls_loglevel = 1
-$1
-EOC
-	chmod 755 "$T/etc"
-}
+CONF_BASE="smtp_host_lookup = native
+smtp_tls_loglevel = 1"
 # srv ARGS...: the test server on a new port $P, transcript $T/s.log
 srv() {
 	srv_start python3 "$TOP/tests/ctls_server.py" "$T/s.log" "$K/${SC:-srv}.crt" \

@@ -57,19 +57,8 @@ mkdir -p "$K"
 
 mkqueue || { fail "queue" "set-permissions failed"; exit 1; }
 
-# conf EXTRA-LINES: main.cf with the base settings and EXTRA-LINES
-conf() {
-	cat > "$T/etc/main.cf" <<EOC
-queue_directory = $Q
-maillog_file = $T/maillog
-mail_owner = postfix
-myhostname = client.example.com
-lmtp_host_lookup = native
-lmtp_tls_loglevel = 1
-$1
-EOC
-	chmod 755 "$T/etc"
-}
+CONF_BASE="lmtp_host_lookup = native
+lmtp_tls_loglevel = 1"
 # pw LINES: a cdb password table made by mta postmap, root's alone
 pw() {
 	printf '%s\n' "$@" > "$T/etc/passwd"

@@ -256,7 +256,9 @@ int
 lmtp_main(int argc, char **argv)
 {
 	lmtp = 1;
-	conf_alias_prefix("smtp_", "lmtp_");	/* lmtp_* as Postfix's lmtp */
+	/* lmtp_* as Postfix's lmtp; where smtp says helo_, lmtp says lhlo_ */
+	conf_alias_prefix("smtp_", "lmtp_");
+	conf_alias_prefix("smtp_helo_", "lmtp_lhlo_");
 	agent_init_hook = smtp_sasl_open;
 	return agent_main(argc, argv, 0, deliver);
 }

@@ -745,35 +745,30 @@ typed(struct ent *e, long long *out, struct str *err)
 /*
  * conf_alias_prefix - from now on, a read of a row named FROM<rest>
  * through conf_str(), conf_int(), conf_bool() or conf_time() returns the
- * row TO<rest> when one exists (the lmtp agent: lmtp_* for smtp_*, as
- * Postfix's lmtp reads its own parameters; where smtp says helo_, lmtp
- * says lhlo_).  Names given to conf_get() are not aliased.
+ * row TO<rest> when one of the same type exists (the lmtp agent: lmtp_*
+ * for smtp_*, as Postfix's lmtp reads its own parameters).  A later call
+ * with a longer FROM refines an earlier one (smtp_helo_ -> lmtp_lhlo_).
+ * Names given to conf_get() are not aliased.
  */
 void
 conf_alias_prefix(const char *from, const char *to)
 {
 	struct str n = STR_INIT;
 	const struct conf_row *r;
-	const char *rest;
 	size_t i, len = strlen(from);
 
-	if (alias == NULL)
+	if (alias == NULL) {
 		alias = xcalloc(P_COUNT, sizeof(*alias));
+		for (i = 0; i < P_COUNT; i++)
+			alias[i] = (enum conf_param)i;
+	}
 	for (i = 0; i < P_COUNT; i++) {
-		alias[i] = (enum conf_param)i;
 		if (strncmp(conf_rows[i].name, from, len) != 0)
 			continue;
-		rest = conf_rows[i].name + len;
 		str_set(&n, to);
-		str_adds(&n, rest);
-		if ((r = conf_row(n.s)) == NULL &&
-		    strncmp(rest, "helo_", 5) == 0) {
-			str_set(&n, to);
-			str_adds(&n, "lhlo_");
-			str_adds(&n, rest + 5);
-			r = conf_row(n.s);
-		}
-		if (r != NULL && r->type == conf_rows[i].type)
+		str_adds(&n, conf_rows[i].name + len);
+		if ((r = conf_row(n.s)) != NULL &&
+		    r->type == conf_rows[i].type)
 			alias[i] = (enum conf_param)(r - conf_rows);
 	}
 	str_free(&n);

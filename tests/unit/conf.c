@@ -192,6 +192,7 @@ main(void)
 	T_STR("before aliasing: smtp_tls_security_level",
 	    conf_str(P_smtp_tls_security_level), "encrypt");
 	conf_alias_prefix("smtp_", "lmtp_");
+	conf_alias_prefix("smtp_helo_", "lmtp_lhlo_");
 	T_STR("aliased: lmtp_tls_security_level, not smtp's",
 	    conf_str(P_smtp_tls_security_level), "");
 	T_STR("aliased: helo_ reads lhlo_", conf_str(P_smtp_helo_name),

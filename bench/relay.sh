@@ -21,7 +21,7 @@ done
 
 T=$(mktemp -d /tmp/mta-bench-relay.XXXXXX) || exit 1
 chmod 755 "$T"
-port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. "$(dirname "$0")/lib.sh"
 PP=$(port); MP=$(port); SP=$(port)
 
 # one sink for both; it accepts everything, fast
@@ -38,38 +38,12 @@ for i in range(50):
 sys.exit(1)
 PY
 
-mkdir -p "$T/pf/etc" "$T/pf/q" "$T/pf/data"
-chown postfix "$T/pf/data"
-cat > "$T/pf/etc/main.cf" <<EOC
-compatibility_level = 3.6
-queue_directory = $T/pf/q
-data_directory = $T/pf/data
-myhostname = bench.localdomain
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-maillog_file = $T/pf/maillog
-maillog_file_prefixes = /tmp
-smtpd_relay_restrictions = permit_mynetworks, reject
-relayhost = [127.0.0.1]:$SP
-smtp_tls_security_level = none
-EOC
+pf_main "relayhost = [127.0.0.1]:$SP
+smtp_tls_security_level = none"
 sed -e "s/^smtp      inet.*/127.0.0.1:$PP inet n - n - - smtpd/" \
     /etc/postfix/master.cf > "$T/pf/etc/master.cf"
 
-mkdir -p "$T/mta/etc"
-cat > "$T/mta/etc/main.cf" <<EOC
-queue_directory = $T/mta/q
-myhostname = bench.localdomain
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-maillog_file = $T/mta/maillog
-smtpd_relay_restrictions = permit_mynetworks, reject
-relayhost = [127.0.0.1]:$SP
-EOC
+mta_main "relayhost = [127.0.0.1]:$SP"
 cat > "$T/mta/etc/master.cf" <<EOC
 127.0.0.1:$MP inet n - n - - smtpd
 pickup unix n - n 60 1 pickup
@@ -89,8 +63,6 @@ postfix -c "$T/pf/etc" start >/dev/null 2>&1 || { echo "relay: Postfix did not s
 "$MTA" postfix -c "$T/mta/etc" start >/dev/null 2>&1 || { echo "relay: mta did not start"; exit 1; }
 sleep 1
 
-now() { date +%s.%N; }
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 sent() { n=$(grep -c "status=sent" "$1" 2>/dev/null); echo "${n:-0}"; }
 # run PORT LOG: inject MSGS, wait (at most 120 s) until LOG has them sent
 run() {

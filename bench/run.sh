@@ -11,6 +11,7 @@
 : "${N:=200000}"
 [ -x /usr/sbin/postmap ] || { echo "bench: Debian's postfix is needed" >&2; exit 1; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/mta-bench.XXXXXX") || exit 1
+. "$(dirname "$0")/lib.sh"
 trap 'rm -rf "$T"' EXIT INT TERM
 mkdir -p "$T/pf" "$T/mta"
 : > "$T/pf/main.cf"
@@ -24,8 +25,6 @@ awk -v n="$N" 'BEGIN { for (i = 0; i < 10000; i++)
 	> "$T/keys"
 cp "$T/table" "$T/mta/t"; cp "$T/table" "$T/pf/t"
 
-now() { date +%s.%N; }
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 # bench NAME MTA-CMD POSTFIX-CMD
 bench() {

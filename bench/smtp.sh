@@ -19,41 +19,16 @@
 
 T=$(mktemp -d /tmp/mta-bench-smtp.XXXXXX) || exit 1
 chmod 755 "$T"
-port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. "$(dirname "$0")/lib.sh"
 PP=$(port); MP=$(port)
 
 # Postfix: a private instance on 127.0.0.1:$PP
-mkdir -p "$T/pf/etc" "$T/pf/q" "$T/pf/data"
-chown postfix "$T/pf/data"
-cat > "$T/pf/etc/main.cf" <<EOC
-compatibility_level = 3.6
-queue_directory = $T/pf/q
-data_directory = $T/pf/data
-myhostname = bench.localdomain
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-maillog_file = $T/pf/maillog
-maillog_file_prefixes = /tmp
-smtpd_relay_restrictions = permit_mynetworks, reject
-in_flow_delay = 0
-EOC
+pf_main "in_flow_delay = 0"
 sed -e "s/^smtp      inet.*/127.0.0.1:$PP inet n - n - - smtpd/" \
     -e '/^qmgr /d' /etc/postfix/master.cf > "$T/pf/etc/master.cf"
 
 # mta: the same, on 127.0.0.1:$MP
-mkdir -p "$T/mta/etc"
-cat > "$T/mta/etc/main.cf" <<EOC
-queue_directory = $T/mta/q
-myhostname = bench.localdomain
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-maillog_file = $T/mta/maillog
-smtpd_relay_restrictions = permit_mynetworks, reject
-EOC
+mta_main ""
 cat > "$T/mta/etc/master.cf" <<EOC
 127.0.0.1:$MP inet n - n - - smtpd
 cleanup unix n - n - 0 cleanup
@@ -70,8 +45,6 @@ mkfifo -m 622 "$T/pf/q/public/qmgr" && chown postfix "$T/pf/q/public/qmgr"
 "$MTA" postfix -c "$T/mta/etc" start >/dev/null 2>&1 || { echo "smtp: mta did not start"; exit 1; }
 sleep 1
 
-now() { date +%s.%N; }
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 : > "$T/a"; : > "$T/b"
 i=0
 while [ $i -lt "$RUNS" ]; do

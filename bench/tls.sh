@@ -24,7 +24,7 @@
 
 T=$(mktemp -d /tmp/mta-bench-tls.XXXXXX) || exit 1
 chmod 755 "$T"
-port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. "$(dirname "$0")/lib.sh"
 PP=$(port); PE=$(port); MP=$(port); ME=$(port)
 
 # the certificates: one RSA-2048, one ECDSA P-256, self-signed
@@ -39,25 +39,10 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 chmod 644 "$K"/*
 
 # Postfix: RSA on $PP, ECDSA on $PE
-mkdir -p "$T/pf/etc" "$T/pf/q" "$T/pf/data"
-chown postfix "$T/pf/data"
-cat > "$T/pf/etc/main.cf" <<EOC
-compatibility_level = 3.6
-queue_directory = $T/pf/q
-data_directory = $T/pf/data
-myhostname = bench.localdomain
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-maillog_file = $T/pf/maillog
-maillog_file_prefixes = /tmp
-alias_maps =
-smtpd_relay_restrictions = permit_mynetworks, reject
+pf_main "alias_maps =
 smtpd_tls_security_level = may
 smtpd_tls_cert_file = $K/rsa.crt
-smtpd_tls_key_file = $K/rsa.key
-EOC
+smtpd_tls_key_file = $K/rsa.key"
 {
 	sed -e '/^smtp      inet/d' /etc/postfix/master.cf
 	echo "127.0.0.1:$PP inet n - n - - smtpd"
@@ -65,21 +50,10 @@ EOC
 } > "$T/pf/etc/master.cf"
 
 # mta: the same, RSA on $MP, ECDSA on $ME
-mkdir -p "$T/mta/etc"
-cat > "$T/mta/etc/main.cf" <<EOC
-queue_directory = $T/mta/q
-myhostname = bench.localdomain
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-maillog_file = $T/mta/maillog
-alias_maps =
-smtpd_relay_restrictions = permit_mynetworks, reject
+mta_main "alias_maps =
 smtpd_tls_security_level = may
 smtpd_tls_cert_file = $K/rsa.crt
-smtpd_tls_key_file = $K/rsa.key
-EOC
+smtpd_tls_key_file = $K/rsa.key"
 cat > "$T/mta/etc/master.cf" <<EOC
 127.0.0.1:$MP inet n - n - - smtpd
 127.0.0.1:$ME inet n - n - - smtpd -o smtpd_tls_cert_file=$K/ec.crt -o smtpd_tls_key_file=$K/ec.key
@@ -155,7 +129,6 @@ postfix -c "$T/pf/etc" start >/dev/null 2>&1 || { echo "tls: Postfix did not sta
 "$MTA" postfix -c "$T/mta/etc" start >/dev/null 2>&1 || { echo "tls: mta did not start"; exit 1; }
 sleep 1
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 # bench NAME MTA-PORT POSTFIX-PORT [TLSMAX]
 bench() {
 	v=${4:-$TLSMAX}

@@ -198,7 +198,7 @@ deps: $(DEP_STAMP)
 # --- tests, install, size, bench ------------------------------------------
 
 check:
-	$(Q)SANITIZE=$(SANITIZE) sh tests/install-deps.sh
+	$(Q)SANITIZE=$(SANITIZE) sh tests/install-deps.sh check
 	$(Q)$(MAKE) -s all units
 	$(Q)MTA=$(CURDIR)/$(MTA_BIN) UNITDIR=$(CURDIR)/$(B)/unit sh tests/run.sh
 
@@ -218,7 +218,9 @@ size: $(MTA_BIN)
 		echo "$$(stat -c %s $(B)/mta.stripped) bytes stripped ($(MTA_BIN))"
 
 # a working MTA in a throwaway directory on 127.0.0.1:2525 (foreground)
-demo: all
+demo:
+	$(Q)SANITIZE=$(SANITIZE) sh tests/install-deps.sh build
+	$(Q)$(MAKE) -s all
 	$(Q)MTA=$(CURDIR)/$(MTA_BIN) sh tests/demo.sh
 
 bench: all

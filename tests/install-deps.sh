@@ -1,12 +1,22 @@
 #!/bin/sh
 # MIT licence: see LICENSE.
 #
-# install-deps.sh - make sure the packages the build and the tests use are
-# installed.  As root it installs the missing ones with apt-get; otherwise
-# it names them and fails.  Postfix is installed unconfigured ("No
-# configuration"), so it neither starts nor takes port 25: the tests run
-# its programs on scratch configuration directories only.
-PKGS="musl-tools dpkg-dev make gcc file python3 swaks postfix postfix-cdb dnsmasq-base s-nail pflogsumm openssl dovecot-core dovecot-lmtpd"
+# install-deps.sh [build|check] - make sure the packages the build (and,
+# with "check", the tests) use are installed.  As root it installs the
+# missing ones with apt-get; otherwise it names them and fails.  `make
+# demo` asks for the build's packages, `make check` for both.
+#
+# apt-get runs with --no-install-recommends, so a Recommends a test needs
+# is named here: swaks does TLS only with libnet-ssleay-perl.
+#
+# Postfix is installed unconfigured ("No configuration"), so it neither
+# starts nor takes port 25: the tests run its programs on scratch
+# configuration directories only.
+BUILD="musl-tools dpkg-dev make gcc file"
+CHECK="python3 swaks libnet-ssleay-perl postfix postfix-cdb dnsmasq-base
+	s-nail pflogsumm openssl dovecot-core dovecot-lmtpd"
+PKGS=$BUILD
+[ "${1:-check}" = check ] && PKGS="$PKGS $CHECK"
 [ "$SANITIZE" = 1 ] && PKGS="$PKGS libc6-dev"
 
 missing=
@@ -16,8 +26,8 @@ for p in $PKGS; do
 done
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
-	echo "make check: missing packages:$missing" >&2
-	echo "make check: as root, run: apt-get install$missing" >&2
+	echo "make: missing packages:$missing" >&2
+	echo "make: as root, run: apt-get install$missing" >&2
 	exit 1
 fi
 echo "  APT     install$missing"

@@ -15,6 +15,7 @@
  * configuration works after one postmap run.  proxy: is dropped: there is
  * no proxymap, and the tables are read in the process that asks.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,9 @@ struct cent {
 	struct cent	*next;
 };
 static struct cent *cache;
+
+/* the problems dict_warn() has reported in this process */
+static unsigned long nwarn;
 
 /* dict_types - the supported type names, one a line, sorted */
 const char *
@@ -280,3 +284,30 @@ dict_free(struct dict *d)
 	free(d);
 }
 
+
+/*
+ * dict_warn - a problem in the text of table file (of type) at lineno,
+ * logged in Postfix's shape "regexp map FILE, line N: ..." and counted.
+ */
+void
+dict_warn(const char *type, const char *file, int lineno,
+    const char *fmt, ...)
+{
+	struct str msg = STR_INIT;
+	va_list ap;
+
+	str_addf(&msg, "%s map %s, line %d: ", type, file, lineno);
+	va_start(ap, fmt);
+	str_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	warn("%s", msg.s);
+	str_free(&msg);
+	nwarn++;
+}
+
+/* dict_warnings - how many dict_warn() messages so far in this process */
+unsigned long
+dict_warnings(void)
+{
+	return nwarn;
+}

@@ -67,9 +67,6 @@ struct cent {
 };
 static struct cent *cache;
 
-/* the problems dict_warn() has reported in this process */
-static unsigned long nwarn;
-
 /* dict_types - the supported type names, one a line, sorted */
 const char *
 dict_types(void)
@@ -287,7 +284,7 @@ dict_free(struct dict *d)
 
 /*
  * dict_warn - a problem in the text of table file (of type) at lineno,
- * logged in Postfix's shape "regexp map FILE, line N: ..." and counted.
+ * logged in Postfix's shape "regexp map FILE, line N: ...".
  */
 void
 dict_warn(const char *type, const char *file, int lineno,
@@ -302,12 +299,4 @@ dict_warn(const char *type, const char *file, int lineno,
 	va_end(ap);
 	warn("%s", msg.s);
 	str_free(&msg);
-	nwarn++;
-}
-
-/* dict_warnings - how many dict_warn() messages so far in this process */
-unsigned long
-dict_warnings(void)
-{
-	return nwarn;
 }

@@ -10,8 +10,8 @@
  * dict->err; callers treat it as a temporary failure, as Postfix does).
  * A bad rule in a pattern table (regexp, cidr) is, as in Postfix, a
  * warning "TYPE map FILE, line N: ...: skipping this rule" and the table
- * opens without it; dict_warnings() counts those warnings, so that
- * `postfix check` can report every bad line and fail.
+ * opens without it; `postfix check` opens every table the
+ * configuration names and fails when any warns (log_warnings()).
  *
  * dict_open() returns a shared, counted handle: opening the same
  * "type:name" with the same flags twice gives the same table (pass
@@ -92,6 +92,5 @@ struct dict *dict_alloc(const char *, const char *, int, size_t);
 void	dict_free(struct dict *);
 void	dict_warn(const char *, const char *, int, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
-unsigned long dict_warnings(void);
 
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../../lib/dict.h"
+#include "../../lib/log.h"
 #include "../../lib/str.h"
 #include "t.h"
 
@@ -175,15 +176,15 @@ static const struct {
 
 /*
  * open_bad - open text as a table with stderr caught in *log; the
- * warnings dict_warn() counted in *nwarn
+ * warnings logged in *nwarn
  */
 static struct dict *
 open_bad(const char *text, struct str *err, struct str *log,
-    unsigned long *nwarn)
+    int *nwarn)
 {
 	char lpath[] = "/tmp/mta-unit-relog.XXXXXX";
 	struct dict *d;
-	unsigned long before = dict_warnings();
+	int before = log_warnings();
 	char buf[512];
 	ssize_t n;
 	int fd, save;
@@ -204,7 +205,7 @@ open_bad(const char *text, struct str *err, struct str *log,
 		str_addmem(log, buf, (size_t)n);
 	close(fd);
 	unlink(lpath);
-	*nwarn = dict_warnings() - before;
+	*nwarn = log_warnings() - before;
 	return d;
 }
 
@@ -229,7 +230,7 @@ main(void)
 	struct str err = STR_INIT, want = STR_INIT, name = STR_INIT;
 	struct str log = STR_INIT;
 	struct dict *d;
-	unsigned long nwarn;
+	int nwarn;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -5,6 +5,7 @@
  * Run by the administrator (root, or the user a rootless installation
  * runs as) or by an init script.  It does what Postfix's postfix-script
  * does, without a shell: checks, the queue directories and their modes,
+ * data_directory (smtpd's connection limits keep their state there),
  * then master -w (start) or master in the foreground (start-fg), and
  * signals to the running master found through the lock on
  * $queue_directory/pid/master.pid.  Man page: postfix(1).
@@ -60,6 +61,102 @@ queue(int create)
 	}
 	str_free(&err);
 	return bad;
+}
+
+/* datadir() modes */
+#define DD_CHECK	0	/* report what is wrong */
+#define DD_CREATE	1	/* make it when missing, report the rest */
+#define DD_FIX		2	/* make it, or fix its owner and mode */
+
+/* mkparents - make the missing directories above path, mode 0755 */
+static void
+mkparents(const char *path)
+{
+	char *copy = xstrdup(path), *p;
+
+	for (p = copy + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = 0;
+		if (mkdir(copy, 0755) < 0 && errno != EEXIST)
+			break;
+		*p = '/';
+	}
+	free(copy);
+}
+
+/*
+ * datadir - data_directory as Postfix's postfix-files has it: owned by
+ * mail_owner (when run as root; else by the running user), mode 0700.
+ * Without it smtpd cannot enforce the connection count and rate
+ * limits.  Returns the number of problems, each logged.
+ */
+static int
+datadir(int mode)
+{
+	const char *dir = conf_str(P_data_directory);
+	struct stat st;
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+
+	if (dir == NULL || *dir != '/') {
+		warn("data_directory: not an absolute path: \"%s\"",
+		    dir ? dir : "");
+		return 1;
+	}
+	if (uid == 0 && priv_user(conf_str(P_mail_owner), &uid, &gid) < 0)
+		return 1;	/* config_errors() names it */
+	if (stat(dir, &st) < 0) {
+		if (errno == ENOENT && mode == DD_CHECK) {
+			/* not a fault: postfix start makes it */
+			warn("data_directory %s: %s (postfix start creates "
+			    "it)", dir, strerror(errno));
+			return 0;
+		}
+		if (errno != ENOENT) {
+			warn("data_directory %s: %s", dir, strerror(errno));
+			return 1;
+		}
+		mkparents(dir);
+		if (mkdir(dir, 0700) < 0 || stat(dir, &st) < 0) {
+			warn("data_directory %s: cannot create: %s", dir,
+			    strerror(errno));
+			return 1;
+		}
+		if (st.st_uid != uid && chown(dir, uid, gid) < 0) {
+			warn("data_directory %s: chown: %s", dir,
+			    strerror(errno));
+			return 1;
+		}
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		warn("data_directory %s: not a directory", dir);
+		return 1;
+	}
+	if (mode == DD_FIX) {
+		if ((st.st_uid != uid || st.st_gid != gid) &&
+		    chown(dir, uid, gid) < 0) {
+			warn("data_directory %s: chown: %s", dir,
+			    strerror(errno));
+			return 1;
+		}
+		if ((st.st_mode & 07777) != 0700 && chmod(dir, 0700) < 0) {
+			warn("data_directory %s: chmod: %s", dir,
+			    strerror(errno));
+			return 1;
+		}
+		return 0;
+	}
+	/* as postfix-script's check: the owner, and no group or other write */
+	if (st.st_uid != uid) {
+		warn("data_directory %s: not owned by %s", dir,
+		    geteuid() == 0 ? conf_str(P_mail_owner) : "this user");
+		return 1;
+	}
+	if (st.st_mode & 022) {
+		warn("data_directory %s: group or other writable", dir);
+		return 1;
+	}
+	return 0;
 }
 
 /* config_errors - problems of main.cf and master.cf, logged */
@@ -171,6 +268,8 @@ start(int fg)
 		die("the mail system is already running: PID: %ld", pid);
 	if (config_errors() || queue(1))
 		die("mail system integrity check failed");
+	/* without it smtpd warns and runs without connection limits */
+	(void)datadir(DD_CREATE);
 	info("starting the mail system");
 	argv[n++] = "master";
 	argv[n++] = fg ? (getpid() == 1 ? "-i" : "-ds") : "-w";
@@ -275,6 +374,7 @@ postfix_main(int argc, char **argv)
 	if (strcmp(cmd, "check") == 0) {
 		bad = config_errors();
 		bad += queue(0);
+		bad += datadir(DD_CHECK);
 		return bad ? 1 : 0;
 	}
 	if (strcmp(cmd, "flush") == 0) {
@@ -287,7 +387,10 @@ postfix_main(int argc, char **argv)
 			    "(%s/public/qmgr):", qdir);
 		return 0;
 	}
-	if (strcmp(cmd, "set-permissions") == 0)
-		return queue(1) ? 1 : 0;
+	if (strcmp(cmd, "set-permissions") == 0) {
+		bad = queue(1);
+		bad += datadir(DD_FIX);
+		return bad ? 1 : 0;
+	}
 	die("unknown command: '%s'", cmd);
 }

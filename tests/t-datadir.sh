@@ -27,6 +27,7 @@ cat > "$T/etc/main.cf" <<EOF
 queue_directory = $Q
 data_directory = $DD
 mail_owner = $OWNER
+alias_maps =
 maillog_file = $T/maillog
 inet_interfaces = loopback-only
 inet_protocols = ipv4

@@ -292,7 +292,10 @@ trim_right(char *s)
 		s[--n] = 0;
 }
 
-/* parse_line - one logical line into tp; -1 when it was skipped */
+/*
+ * parse_line - one logical line into tp; -1 when it was skipped (the
+ * caller then drops the rule it had begun)
+ */
 static int
 parse_line(struct load *lp, struct retab *tp, char *p)
 {
@@ -317,24 +320,19 @@ parse_line(struct load *lp, struct retab *tp, char *p)
 			    why.s);
 			fatal_at(lp, "bad replacement syntax");
 			str_free(&why);
-			drop_last(tp);
 			return -1;
 		}
 		if (!match && rp->max_sub > 0) {
 			fatal_at(lp, "$number found in negative match "
 			    "replacement text");
-			drop_last(tp);
 			return -1;
 		}
 		if (compile(lp, rp, pat,
-		    opts | (rp->max_sub ? 0 : REG_NOSUB)) < 0) {
-			drop_last(tp);
+		    opts | (rp->max_sub ? 0 : REG_NOSUB)) < 0)
 			return -1;
-		}
 		if (rp->max_sub > rp->re.re_nsub) {
 			fatal_at(lp, "out of range replacement index \"%zu\"",
 			    rp->max_sub);
-			drop_last(tp);
 			return -1;
 		}
 		rp->result = xstrdup(p);
@@ -511,6 +509,7 @@ dict_regexp_open(const char *name, int flags, struct str *err)
 	struct str line = STR_INIT;
 	struct dict *d;
 	FILE *fp;
+	size_t n;
 	int r;
 
 	if ((fp = fopen(name, "r")) == NULL) {
@@ -524,7 +523,10 @@ dict_regexp_open(const char *name, int flags, struct str *err)
 	readl_init(&rl, fp, name, 0);
 	while ((r = readl_next(&rl, &line)) > 0) {
 		ld.lineno = rl.lineno;
-		(void)parse_line(&ld, tp, line.s);
+		n = tp->n;
+		if (parse_line(&ld, tp, line.s) < 0)
+			while (tp->n > n && tp->r[tp->n - 1].op == OP_MATCH)
+				drop_last(tp);
 	}
 	if (r < 0) {
 		str_reset(err);

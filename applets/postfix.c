@@ -5,6 +5,7 @@
  * Run by the administrator (root, or the user a rootless installation
  * runs as) or by an init script.  It does what Postfix's postfix-script
  * does, without a shell: checks, the queue directories and their modes,
+ * data_directory (smtpd's connection limits keep their state there),
  * then master -w (start) or master in the foreground (start-fg), and
  * signals to the running master found through the lock on
  * $queue_directory/pid/master.pid.  Man page: postfix(1).
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sysexits.h>
@@ -23,7 +25,9 @@
 
 #include "../config.h"
 #include "../lib/conf.h"
+#include "../lib/dict.h"
 #include "../lib/log.h"
+#include "../lib/match.h"
 #include "../lib/priv.h"
 #include "../lib/queue.h"
 #include "../lib/str.h"
@@ -62,9 +66,108 @@ queue(int create)
 	return bad;
 }
 
-/* config_errors - problems of main.cf and master.cf, logged */
+/* datadir() modes */
+#define DD_CHECK	0	/* report what is wrong */
+#define DD_CREATE	1	/* make it when missing, report the rest */
+#define DD_FIX		2	/* make it, or fix its owner and mode */
+
+/* mkparents - make the missing directories above path, mode 0755 */
+static void
+mkparents(const char *path)
+{
+	char *copy = xstrdup(path), *p;
+
+	for (p = copy + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = 0;
+		if (mkdir(copy, 0755) < 0 && errno != EEXIST)
+			break;
+		*p = '/';
+	}
+	free(copy);
+}
+
+/*
+ * datadir - data_directory as Postfix's postfix-files has it: owned by
+ * mail_owner (when run as root; else by the running user), mode 0700.
+ * Without it smtpd cannot enforce the connection count and rate
+ * limits.  Returns the number of problems, each logged.
+ */
 static int
-config_errors(void)
+datadir(int mode)
+{
+	const char *dir = conf_str(P_data_directory);
+	struct stat st;
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+
+	if (dir == NULL || *dir != '/') {
+		warn("data_directory: not an absolute path: \"%s\"",
+		    dir ? dir : "");
+		return 1;
+	}
+	if (uid == 0 && priv_user(conf_str(P_mail_owner), &uid, &gid) < 0)
+		return 1;	/* config_errors() names it */
+	if (stat(dir, &st) < 0) {
+		if (errno == ENOENT && mode == DD_CHECK) {
+			/* not a fault: postfix start makes it */
+			warn("data_directory %s: %s (postfix start creates "
+			    "it)", dir, strerror(errno));
+			return 0;
+		}
+		if (errno != ENOENT) {
+			warn("data_directory %s: %s", dir, strerror(errno));
+			return 1;
+		}
+		mkparents(dir);
+		if (mkdir(dir, 0700) < 0 || stat(dir, &st) < 0) {
+			warn("data_directory %s: cannot create: %s", dir,
+			    strerror(errno));
+			return 1;
+		}
+		if (st.st_uid != uid && chown(dir, uid, gid) < 0) {
+			warn("data_directory %s: chown: %s", dir,
+			    strerror(errno));
+			return 1;
+		}
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		warn("data_directory %s: not a directory", dir);
+		return 1;
+	}
+	if (mode == DD_FIX) {
+		if ((st.st_uid != uid || st.st_gid != gid) &&
+		    chown(dir, uid, gid) < 0) {
+			warn("data_directory %s: chown: %s", dir,
+			    strerror(errno));
+			return 1;
+		}
+		if ((st.st_mode & 07777) != 0700 && chmod(dir, 0700) < 0) {
+			warn("data_directory %s: chmod: %s", dir,
+			    strerror(errno));
+			return 1;
+		}
+		return 0;
+	}
+	/* as postfix-script's check: the owner, and no group or other write */
+	if (st.st_uid != uid) {
+		warn("data_directory %s: not owned by %s", dir,
+		    geteuid() == 0 ? conf_str(P_mail_owner) : "this user");
+		return 1;
+	}
+	if (st.st_mode & 022) {
+		warn("data_directory %s: group or other writable", dir);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * config_errors - problems of main.cf and master.cf, logged; master.cf
+ * as read stays in *tp when tp is not NULL (the caller frees it)
+ */
+static int
+config_errors(struct svc_table *tp)
 {
 	struct svc_table t;
 	char *mcf;
@@ -74,7 +177,10 @@ config_errors(void)
 	mcf = xasprintf("%s/master.cf", confdir);
 	if (svc_load(mcf, &t, 0) < 0)
 		bad++;
-	svc_table_free(&t);
+	if (tp)
+		*tp = t;
+	else
+		svc_table_free(&t);
 	free(mcf);
 	if (geteuid() == 0) {
 		uid_t uid;
@@ -88,6 +194,166 @@ config_errors(void)
 		}
 	}
 	return bad;
+}
+
+/*
+ * The tables the configuration names, for `postfix check`.  Every item
+ * of a *_maps or *_checks parameter is a table; in any other parameter
+ * (restriction lists and classes, match lists such as mynetworks), an
+ * item is one when its type is a table type mta knows, except what is
+ * a socket there: the address after check_policy_service, and unix:
+ * with a path.  *_database, *_map and *_cache_name parameters name
+ * caches (and postalias inputs), not tables to read.
+ */
+struct tables {
+	char	**seen;		/* each "type:name" is opened once */
+	size_t	n;
+	int	bad;		/* problems reported */
+};
+
+static int
+ends(const char *s, const char *tail)
+{
+	size_t n = strlen(s), m = strlen(tail);
+
+	return n > m && strcmp(s + n - m, tail) == 0;
+}
+
+/* is_list - does every item of the parameter name a table? */
+static int
+is_list(const char *name)
+{
+	return ends(name, "_maps") || ends(name, "_checks");
+}
+
+/* is_table - an item of a restriction or match list that is a table */
+static int
+is_table(const char *item)
+{
+	char *type, *name;
+	const char *canon;
+	int r;
+
+	while (strncmp(item, "proxy:", 6) == 0)
+		item += 6;
+	if (*item == '[' || strchr(item, ':') == NULL ||
+	    dict_split(item, &type, &name) < 0 || type == NULL)
+		return 0;
+	canon = dict_resolve(type, name);
+	r = canon != NULL && !(strcmp(canon, "unix") == 0 &&
+	    strchr(name, '/') != NULL);
+	free(type);
+	free(name);
+	return r;
+}
+
+/* table_check - open one table; its problems are logged and counted */
+static void
+table_check(struct tables *tb, const char *where, const char *spec)
+{
+	struct str err = STR_INIT;
+	struct dict *d;
+	size_t i;
+	int n;
+
+	for (i = 0; i < tb->n; i++)
+		if (strcmp(tb->seen[i], spec) == 0)
+			return;
+	tb->seen = xreallocarray(tb->seen, tb->n + 1, sizeof(*tb->seen));
+	tb->seen[tb->n++] = xstrdup(spec);
+	n = log_warnings();
+	d = dict_open(spec, DICT_NO_CACHE | DICT_TRY0NUL | DICT_TRY1NUL,
+	    &err);
+	n = log_warnings() - n;
+	if (d == NULL) {
+		warn("%s: table %s cannot be opened: %s", where, spec,
+		    err.len ? err.s : "unknown error");
+		tb->bad++;
+	} else if (n > 0) {
+		/* each is a rule skipped or a line misread: say whose */
+		warn("%s: table %s: %d warning%s above", where, spec, n,
+		    n == 1 ? "" : "s");
+		tb->bad += n;
+	}
+	dict_close(d);
+	str_free(&err);
+}
+
+/* value_check - the tables in the (unexpanded) value of parameter name */
+static void
+value_check(struct tables *tb, const char *where, const char *name,
+    const char *raw)
+{
+	struct str val = STR_INIT;
+	char *copy, *cp, *item;
+	int all = is_list(name), skip = 0;
+
+	/* caches (btree:...) are not tables to check */
+	if (raw == NULL || *raw == 0 || ends(name, "_database") ||
+	    ends(name, "_map") || ends(name, "_cache_name"))
+		return;
+	if (conf_expand(raw, &val, 0) < 0) {
+		str_free(&val);
+		return;		/* conf_check() reports it */
+	}
+	cp = copy = xstrdup(val.s);
+	while ((item = match_next(&cp)) != NULL) {
+		if (skip) {
+			skip = 0;
+		} else if (strcasecmp(item, "check_policy_service") == 0) {
+			skip = 1;
+		} else if (all || is_table(item)) {
+			table_check(tb, where, item);
+		}
+	}
+	free(copy);
+	str_free(&val);
+}
+
+/*
+ * tables_check - open every table that main.cf and master.cf's -o
+ * overrides name, each once; every bad line is logged with its file and
+ * line (Postfix's postfix check opens none).  Returns the problems.
+ */
+static int
+tables_check(const struct svc_table *t)
+{
+	struct tables tb;
+	struct str where = STR_INIT;
+	const char **names;
+	char *eq;
+	size_t i;
+	int k;
+
+	memset(&tb, 0, sizeof(tb));
+	names = conf_list(0);
+	/* the table parameters first, so that they name what they list */
+	for (k = 1; k >= 0; k--)
+		for (i = 0; names[i]; i++)
+			if (is_list(names[i]) == k)
+				value_check(&tb, names[i], names[i],
+				    conf_raw(names[i]));
+	free(names);
+	for (i = 0; i < t->n; i++) {
+		for (k = 0; k + 1 < t->v[i].argc; k++) {
+			if (strcmp(t->v[i].argv[k], "-o") != 0 ||
+			    (eq = strchr(t->v[i].argv[k + 1], '=')) == NULL)
+				continue;
+			*eq = 0;
+			str_reset(&where);
+			str_addf(&where, "%s, line %d: service %s: -o %s",
+			    t->path, t->v[i].line, t->v[i].name,
+			    t->v[i].argv[k + 1]);
+			value_check(&tb, where.s, t->v[i].argv[k + 1],
+			    eq + 1);
+			*eq = '=';
+		}
+	}
+	str_free(&where);
+	for (i = 0; i < tb.n; i++)
+		free(tb.seen[i]);
+	free(tb.seen);
+	return tb.bad;
 }
 
 static long
@@ -169,8 +435,10 @@ start(int fg)
 
 	if ((pid = running()) > 0)
 		die("the mail system is already running: PID: %ld", pid);
-	if (config_errors() || queue(1))
+	if (config_errors(NULL) || queue(1))
 		die("mail system integrity check failed");
+	/* without it smtpd warns and runs without connection limits */
+	(void)datadir(DD_CREATE);
 	info("starting the mail system");
 	argv[n++] = "master";
 	argv[n++] = fg ? (getpid() == 1 ? "-i" : "-ds") : "-w";
@@ -218,6 +486,7 @@ postfix_main(int argc, char **argv)
 {
 	const char *cmd;
 	long pid;
+	struct svc_table svcs;
 	int c, bad;
 
 	/* as Postfix's "postfix/postfix-script: ..." lines */
@@ -273,8 +542,11 @@ postfix_main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "check") == 0) {
-		bad = config_errors();
+		bad = config_errors(&svcs);
 		bad += queue(0);
+		bad += datadir(DD_CHECK);
+		bad += tables_check(&svcs);
+		svc_table_free(&svcs);
 		return bad ? 1 : 0;
 	}
 	if (strcmp(cmd, "flush") == 0) {
@@ -287,7 +559,10 @@ postfix_main(int argc, char **argv)
 			    "(%s/public/qmgr):", qdir);
 		return 0;
 	}
-	if (strcmp(cmd, "set-permissions") == 0)
-		return queue(1) ? 1 : 0;
+	if (strcmp(cmd, "set-permissions") == 0) {
+		bad = queue(1);
+		bad += datadir(DD_FIX);
+		return bad ? 1 : 0;
+	}
 	die("unknown command: '%s'", cmd);
 }

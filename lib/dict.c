@@ -15,6 +15,7 @@
  * configuration works after one postmap run.  proxy: is dropped: there is
  * no proxymap, and the tables are read in the process that asks.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,3 +281,22 @@ dict_free(struct dict *d)
 	free(d);
 }
 
+
+/*
+ * dict_warn - a problem in the text of table file (of type) at lineno,
+ * logged in Postfix's shape "regexp map FILE, line N: ...".
+ */
+void
+dict_warn(const char *type, const char *file, int lineno,
+    const char *fmt, ...)
+{
+	struct str msg = STR_INIT;
+	va_list ap;
+
+	str_addf(&msg, "%s map %s, line %d: ", type, file, lineno);
+	va_start(ap, fmt);
+	str_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	warn("%s", msg.s);
+	str_free(&msg);
+}

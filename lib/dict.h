@@ -8,6 +8,10 @@
  * and proxy:TYPE:NAME (the proxy is dropped: mta has no proxymap).
  * Results: 1 found (value in *val), 0 not found, -1 error (the text in
  * dict->err; callers treat it as a temporary failure, as Postfix does).
+ * A bad rule in a pattern table (regexp, cidr) is, as in Postfix, a
+ * warning "TYPE map FILE, line N: ...: skipping this rule" and the table
+ * opens without it; `postfix check` opens every table the
+ * configuration names and fails when any warns (log_warnings()).
  *
  * dict_open() returns a shared, counted handle: opening the same
  * "type:name" with the same flags twice gives the same table (pass
@@ -86,5 +90,7 @@ struct dict *dict_fail_open(const char *, int, struct str *);
 /* shared by the table types */
 struct dict *dict_alloc(const char *, const char *, int, size_t);
 void	dict_free(struct dict *);
+void	dict_warn(const char *, const char *, int, const char *, ...)
+	    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -7,8 +7,12 @@
  * Postfix's dict_cidr.c (3.2 and later): rules "network/prefix result",
  * "address result" and "!network/prefix result", "if network/prefix"
  * ... "endif" blocks that nest, first match wins.  A bad rule is a
- * warning naming file and line, and the rule is skipped, as in Postfix
- * (a skipped network can only make the table match less).  The key is an
+ * warning naming file and line, "cidr map FILE, line N: ...: skipping
+ * this rule", and the rule is skipped, as in Postfix.  An IF whose
+ * network is bad never matches, so the rules it guards are skipped with
+ * it (Postfix drops the IF alone, letting them match unguarded and
+ * pairing its ENDIF with an outer IF): a skipped rule can only make the
+ * table match less.  `postfix check` lists every such line.  The key is an
  * address as Postfix's smtpd writes it: no brackets; a key that is not an
  * address matches nothing.  Man page: cidr_table(5).
  */
@@ -35,6 +39,7 @@
 struct crule {
 	int		op;
 	int		match;		/* 0 for "!network" */
+	int		never;		/* OP_IF with a bad network */
 	struct inet_cidr net;
 	char		*result;	/* OP_MATCH */
 	size_t		skip;		/* OP_IF: its ENDIF */
@@ -167,7 +172,7 @@ cidr_lookup(struct dict *d, const char *key, struct str *val)
 		rp = &tp->r[i];
 		switch (rp->op) {
 		case OP_IF:
-			if (!hit(rp, family, addr))
+			if (rp->never || !hit(rp, family, addr))
 				i = rp->skip;
 			break;
 		case OP_MATCH:
@@ -214,9 +219,13 @@ dict_cidr_open(const char *name, int flags, struct str *err)
 	readl_init(&rl, fp, name, 0);
 	while ((r = readl_next(&rl, &line)) > 0) {
 		if (parse_rule(line.s, depth, &rule, &why) < 0) {
-			warn("%s, line %d: %s: skipping this rule", name,
-			    rl.lineno, why.s);
-			continue;
+			dict_warn("cidr", name, rl.lineno, "%s: skipping this "
+			    "rule", why.s);
+			if (rule.op != OP_IF)
+				continue;
+			dict_warn("cidr", name, rl.lineno, "skipping the "
+			    "rules up to this IF's ENDIF");
+			rule.never = 1;
 		}
 		rule.lineno = rl.lineno;
 		if (tp->n == tp->cap) {
@@ -246,8 +255,8 @@ dict_cidr_open(const char *name, int flags, struct str *err)
 	while (depth > 0) {
 		size_t i = stack[--depth];
 
-		warn("%s, line %d: IF has no matching ENDIF", name,
-		    tp->r[i].lineno);
+		dict_warn("cidr", name, tp->r[i].lineno, "IF has no "
+		    "matching ENDIF");
 		tp->r[i].skip = tp->n;
 	}
 	free(stack);

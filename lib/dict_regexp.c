@@ -6,10 +6,13 @@
  * rewrite, postmap), with its privileges; the file is read once at open.
  * As Postfix's dict_regexp.c: rules "/pattern/flags result" and
  * "!/pattern/ result", "if /pattern/" ... "endif" blocks that nest, $n
- * substitution, first match wins, the key is not folded.  Unlike Postfix,
- * a rule that cannot be used (bad pattern, bad flag, bad $n) makes the
- * whole open fail, naming file and line: a table that silently lost a
- * rule is worse than one that does not open (DESIGN.md, law 2).  Man page:
+ * substitution, first match wins, the key is not folded.  A rule that
+ * cannot be used (bad pattern, bad flag, bad $n) is, as in Postfix, a
+ * warning "regexp map FILE, line N: ...: skipping this rule" and the rest
+ * of the table works; `postfix check` lists every such line.  An IF whose
+ * pattern cannot be used never matches, so the rules it guards are
+ * skipped with it (Postfix drops the IF alone, which lets them match
+ * unguarded and pairs its ENDIF with an outer IF).  Man page:
  * regexp_table(5).
  *
  * TRE is called by its own names (tre_regcomp ...) so that it is TRE, not
@@ -39,7 +42,8 @@ struct rule {
 	int		op;
 	int		lineno;
 	int		match;		/* 0 for "!/pattern/" */
-	int		compiled;	/* re holds a compiled pattern */
+	int		compiled;	/* re holds a compiled pattern; an
+					 * OP_IF without one never matches */
 	regex_t		re;
 	size_t		max_sub;	/* highest $n in the result */
 	char		*result;	/* OP_MATCH */
@@ -58,7 +62,6 @@ struct retab {
 struct load {
 	const char	*path;
 	int		lineno;
-	struct str	*err;		/* set on a fatal error */
 	size_t		*stack;		/* indices of open IFs */
 	size_t		depth;
 };
@@ -67,17 +70,22 @@ static void
 fatal_at(struct load *lp, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* fatal_at - the error that makes the open fail: "FILE, line N: text" */
+/*
+ * fatal_at - the rule of this line cannot be used (fatal for the rule,
+ * not the table): "regexp map FILE, line N: text: skipping this rule"
+ */
 static void
 fatal_at(struct load *lp, const char *fmt, ...)
 {
+	struct str msg = STR_INIT;
 	va_list ap;
 
-	str_reset(lp->err);
-	str_addf(lp->err, "%s, line %d: ", lp->path, lp->lineno);
 	va_start(ap, fmt);
-	str_vaddf(lp->err, fmt, ap);
+	str_vaddf(&msg, fmt, ap);
 	va_end(ap);
+	dict_warn("regexp", lp->path, lp->lineno, "%s: skipping this rule",
+	    msg.s);
+	str_free(&msg);
 }
 
 /*
@@ -223,8 +231,9 @@ compile(struct load *lp, struct rule *rp, const char *pat, int opts)
 	int e;
 
 	if ((e = tre_regcomp(&rp->re, pat, opts)) != 0) {
+		/* Postfix's text: the regerror() message alone */
 		tre_regerror(e, &rp->re, buf, sizeof(buf));
-		fatal_at(lp, "bad regular expression \"%s\": %s", pat, buf);
+		dict_warn("regexp", lp->path, lp->lineno, "%s", buf);
 		return -1;
 	}
 	rp->compiled = 1;
@@ -248,6 +257,32 @@ add_rule(struct retab *tp, int op, int lineno)
 	return rp;
 }
 
+/* drop_last - forget the rule add_rule() just made (it proved bad) */
+static void
+drop_last(struct retab *tp)
+{
+	struct rule *rp = &tp->r[--tp->n];
+
+	if (rp->compiled)
+		tre_regfree(&rp->re);
+	free(rp->result);
+}
+
+/* bad_if - an IF that cannot be used: it stays, never matching */
+static void
+bad_if(struct load *lp, struct retab *tp, int match)
+{
+	struct rule *rp;
+
+	dict_warn("regexp", lp->path, lp->lineno, "skipping the rules "
+	    "up to this IF's ENDIF");
+	rp = add_rule(tp, OP_IF, lp->lineno);
+	rp->match = match;
+	lp->stack = xreallocarray(lp->stack, lp->depth + 1,
+	    sizeof(*lp->stack));
+	lp->stack[lp->depth++] = tp->n - 1;
+}
+
 static void
 trim_right(char *s)
 {
@@ -257,7 +292,10 @@ trim_right(char *s)
 		s[--n] = 0;
 }
 
-/* parse_line - one logical line into tp; -1 (with lp->err) is fatal */
+/*
+ * parse_line - one logical line into tp; -1 when it was skipped (the
+ * caller then drops the rule it had begun)
+ */
 static int
 parse_line(struct load *lp, struct retab *tp, char *p)
 {
@@ -272,13 +310,15 @@ parse_line(struct load *lp, struct retab *tp, char *p)
 			return -1;
 		trim_right(p);
 		if (*p == 0)
-			warn("%s, line %d: no replacement text: using empty "
-			    "string", lp->path, lp->lineno);
+			dict_warn("regexp", lp->path, lp->lineno, "no "
+			    "replacement text: using empty string");
 		rp = add_rule(tp, OP_MATCH, lp->lineno);
 		rp->match = match;
 		if (prescan(p, &rp->max_sub, &why) < 0) {
-			fatal_at(lp, "bad replacement syntax in \"%s\": %s",
-			    p, why.s);
+			/* as Postfix: the reason, then the verdict */
+			dict_warn("regexp", lp->path, lp->lineno, "%s",
+			    why.s);
+			fatal_at(lp, "bad replacement syntax");
 			str_free(&why);
 			return -1;
 		}
@@ -291,9 +331,8 @@ parse_line(struct load *lp, struct retab *tp, char *p)
 		    opts | (rp->max_sub ? 0 : REG_NOSUB)) < 0)
 			return -1;
 		if (rp->max_sub > rp->re.re_nsub) {
-			fatal_at(lp, "out of range replacement index \"%zu\" "
-			    "(the pattern has %zu group%s)", rp->max_sub,
-			    rp->re.re_nsub, rp->re.re_nsub == 1 ? "" : "s");
+			fatal_at(lp, "out of range replacement index \"%zu\"",
+			    rp->max_sub);
 			return -1;
 		}
 		rp->result = xstrdup(p);
@@ -303,17 +342,25 @@ parse_line(struct load *lp, struct retab *tp, char *p)
 	}
 	if (strncasecmp(p, "if", 2) == 0 && !isalnum((unsigned char)p[2])) {
 		p += 2;
-		if (get_pat(lp, &p, &pat, &match, &opts) < 0)
+		if (get_pat(lp, &p, &pat, &match, &opts) < 0) {
+			bad_if(lp, tp, match);
 			return -1;
+		}
 		if (*p) {
 			trim_right(p);
-			warn("%s, line %d: ignoring extra text after IF "
-			    "statement: \"%s\"", lp->path, lp->lineno, p);
+			dict_warn("regexp", lp->path, lp->lineno, "ignoring "
+			    "extra text after IF statement: \"%s\"", p);
+			dict_warn("regexp", lp->path, lp->lineno, "do not "
+			    "prepend whitespace to statements between IF and "
+			    "ENDIF");
 		}
 		rp = add_rule(tp, OP_IF, lp->lineno);
 		rp->match = match;
-		if (compile(lp, rp, pat, opts | REG_NOSUB) < 0)
+		if (compile(lp, rp, pat, opts | REG_NOSUB) < 0) {
+			drop_last(tp);
+			bad_if(lp, tp, match);
 			return -1;
+		}
 		lp->stack = xreallocarray(lp->stack, lp->depth + 1,
 		    sizeof(*lp->stack));
 		lp->stack[lp->depth++] = tp->n - 1;
@@ -321,19 +368,20 @@ parse_line(struct load *lp, struct retab *tp, char *p)
 	}
 	if (strncasecmp(p, "endif", 5) == 0 &&
 	    !isalnum((unsigned char)p[5])) {
-		if (*str_skipws(p + 5))
-			warn("%s, line %d: ignoring extra text after ENDIF",
-			    lp->path, lp->lineno);
 		if (lp->depth == 0) {
-			warn("%s, line %d: ignoring ENDIF without matching IF",
-			    lp->path, lp->lineno);
+			dict_warn("regexp", lp->path, lp->lineno, "ignoring "
+			    "ENDIF without matching IF");
 			return 0;
 		}
+		if (*str_skipws(p + 5))
+			dict_warn("regexp", lp->path, lp->lineno, "ignoring "
+			    "extra text after ENDIF");
 		add_rule(tp, OP_ENDIF, lp->lineno);
 		tp->r[lp->stack[--lp->depth]].skip = tp->n - 1;
 		return 0;
 	}
-	fatal_at(lp, "unrecognized request (not a /pattern/, IF or ENDIF)");
+	dict_warn("regexp", lp->path, lp->lineno, "ignoring unrecognized "
+	    "request");
 	return -1;
 }
 
@@ -416,6 +464,10 @@ regexp_lookup(struct dict *d, const char *key, struct str *val)
 		rp = &tp->r[i];
 		switch (rp->op) {
 		case OP_IF:
+			if (!rp->compiled) {
+				i = rp->skip;
+				break;
+			}
 			if ((m = run(d, rp, key, NULL, 0)) < 0)
 				return -1;
 			if (m != rp->match)
@@ -445,8 +497,8 @@ regexp_close(struct dict *d)
 
 /*
  * dict_regexp_open - read and compile a regexp: table.  NULL with the
- * reason in err ("FILE, line N: ...") when any rule is bad; a missing
- * ENDIF or a stray one is only a warning, as in Postfix.
+ * reason in err only when the file cannot be read; bad rules, a missing
+ * ENDIF or a stray one are warnings (dict_warn()), as in Postfix.
  */
 struct dict *
 dict_regexp_open(const char *name, int flags, struct str *err)
@@ -457,6 +509,7 @@ dict_regexp_open(const char *name, int flags, struct str *err)
 	struct str line = STR_INIT;
 	struct dict *d;
 	FILE *fp;
+	size_t n;
 	int r;
 
 	if ((fp = fopen(name, "r")) == NULL) {
@@ -467,12 +520,13 @@ dict_regexp_open(const char *name, int flags, struct str *err)
 	tp = xcalloc(1, sizeof(*tp));
 	memset(&ld, 0, sizeof(ld));
 	ld.path = name;
-	ld.err = err;
 	readl_init(&rl, fp, name, 0);
 	while ((r = readl_next(&rl, &line)) > 0) {
 		ld.lineno = rl.lineno;
+		n = tp->n;
 		if (parse_line(&ld, tp, line.s) < 0)
-			break;
+			while (tp->n > n && tp->r[tp->n - 1].op == OP_MATCH)
+				drop_last(tp);
 	}
 	if (r < 0) {
 		str_reset(err);
@@ -489,8 +543,8 @@ dict_regexp_open(const char *name, int flags, struct str *err)
 	while (ld.depth > 0) {
 		size_t i = ld.stack[--ld.depth];
 
-		warn("%s, line %d: IF has no matching ENDIF", name,
-		    tp->r[i].lineno);
+		dict_warn("regexp", name, tp->r[i].lineno, "IF has no "
+		    "matching ENDIF");
 		tp->r[i].skip = tp->n;
 	}
 	free(ld.stack);

@@ -10,7 +10,10 @@
  * connection times.  A session of a process that died without saying
  * goodbye (kill -9) is recognised by its pid and forgotten, so a crash
  * never leaves a client locked out.  When the file cannot be used (no
- * data_directory), the limits are not enforced and a warning says so.
+ * data_directory), the limits are not enforced and a warning says so;
+ * `postfix start` makes data_directory.  The file is read as hostile:
+ * a short one, one of another layout, or one whose ring index is out of
+ * range is started afresh, never used to index memory.
  * Man page: smtpd(8).
  */
 #include <sys/socket.h>
@@ -76,18 +79,23 @@ alive(pid_t pid)
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
+/* load - the file into f, or a fresh table when it is not one of ours */
 static int
-load(struct anvil_file *f)
+load(struct anvil_file *f, const char *path)
 {
 	ssize_t n;
 
 	n = pread(anvil_fd, f, sizeof(*f), 0);
 	if (n < 0)
 		return -1;
-	if ((size_t)n != sizeof(*f) || f->magic != ANVIL_MAGIC) {
-		memset(f, 0, sizeof(*f));
-		f->magic = ANVIL_MAGIC;
-	}
+	if ((size_t)n == sizeof(*f) && f->magic == ANVIL_MAGIC &&
+	    f->next < ANVIL_NRATE)
+		return 0;
+	if (n > 0)
+		warn("%s: corrupt or of another version: starting afresh",
+		    path);
+	memset(f, 0, sizeof(*f));
+	f->magic = ANVIL_MAGIC;
 	return 0;
 }
 
@@ -155,7 +163,8 @@ smtpd_anvil_connect(struct smtpd_sess *s)
 	path = xasprintf("%s/%s", conf_str(P_data_directory), ANVIL_FILE);
 	anvil_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0600);
-	if (anvil_fd < 0 || lock(anvil_fd, F_WRLCK) < 0 || load(&f) < 0) {
+	if (anvil_fd < 0 || lock(anvil_fd, F_WRLCK) < 0 ||
+	    load(&f, path) < 0) {
 		warn("%s: %s: connection count and rate limits are not "
 		    "enforced", path, strerror(errno));
 		if (anvil_fd >= 0)

@@ -41,6 +41,7 @@ fi
 Q=$T/q
 cat > "$T/etc/main.cf" <<EOF
 queue_directory = $Q
+data_directory = $T/data
 maillog_file = $T/maillog
 myhostname = h.example.com
 mydomain = example.com

@@ -68,6 +68,25 @@ n=$(grep -c 'skipping this rule' "$T/warn")
 if [ "$n" = 14 ]; then ok "badlines.cidr: 14 warnings, no more"
 else fail "badlines.cidr: 14 warnings, no more" "$n warnings"; fi
 
+# a bad IF never matches: the rules it guards are skipped with it (Postfix
+# drops the IF alone and lets them match), and its ENDIF stays its own
+check_exit "bad IF (line 15): its rules are skipped" 1 \
+    mta postmap -q 1.2.3.9 "cidr:$D/badlines.cidr"
+check_exit "bad IF (line 17): its rules are skipped" 1 \
+    mta postmap -q 1.2.7.7 "cidr:$D/badlines.cidr"
+check_err "bad IF: the warning says so" \
+    "cidr map $D/badlines.cidr, line 15: skipping the rules up to this IF's ENDIF" \
+    mta postmap -q 1.2.3.9 "cidr:$D/badlines.cidr"
+printf 'if 10.0.0.0/8\nif 10.1.0.0/33\n0.0.0.0/0 bad\nendif\n10.0.0.0/8 ten\nendif\n0.0.0.0/0 rest\n' \
+    > "$T/badif.cidr"
+check_out "bad IF inside an IF: skipped" ten \
+    mta postmap -q 10.1.2.3 "cidr:$T/badif.cidr"
+check_out "bad IF inside an IF: the outer IF still guards" rest \
+    mta postmap -q 11.1.2.3 "cidr:$T/badif.cidr"
+check_err "Postfix's warning text" \
+    "warning: cidr map $T/badif.cidr, line 2: bad mask length in \"10.1.0.0/33\": skipping this rule" \
+    mta postmap -q 10.1.2.3 "cidr:$T/badif.cidr"
+
 # an IF without its ENDIF: a warning, and the block still guards its rules
 printf 'if 10.0.0.0/8\nif 10.1.0.0/16\n0.0.0.0/0 inner\n' > "$T/open.cidr"
 check_out "unclosed IF: inside" inner \

@@ -15,6 +15,9 @@ while [ "$P2" = "$P1" ]; do P2=$(free_port); done
 
 cat > "$T/etc/main.cf" <<EOF
 queue_directory = $Q
+data_directory = $T/data
+# no /etc/aliases.cdb here: postfix check would (rightly) report it
+alias_maps =
 maillog_file = $T/maillog
 service_throttle_time = 1s
 inet_interfaces = loopback-only
@@ -339,8 +342,9 @@ fi
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	rm -rf "$Q"
 	mkdir -p "$T/u"
-	sed "s|^queue_directory.*|queue_directory = $T/u/q|" "$T/etc/main.cf" \
-		> "$T/u/main.cf"
+	sed -e "s|^queue_directory.*|queue_directory = $T/u/q|" \
+	    -e "s|^data_directory.*|data_directory = $T/u/data|" \
+	    "$T/etc/main.cf" > "$T/u/main.cf"
 	cp "$T/etc/master.cf" "$T/u/master.cf"
 	chown -R nobody "$T/u"
 	asnobody() {
@@ -354,6 +358,8 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	check "as nobody: listening" wait_port "$P2" 5
 	check "as nobody: queue owned by nobody" \
 		test "$(stat -c %U "$T/u/q/incoming")" = nobody
+	check "as nobody: data_directory made, owned by nobody, 0700" \
+		test "$(stat -c '%U %a' "$T/u/data")" = "nobody 700"
 	check_exit "as nobody: stop 0" 0 asnobody postfix stop
 	gone "$MPID"
 	MPID=

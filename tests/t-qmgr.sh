@@ -22,6 +22,7 @@ moved@x.example	new@y.example
 EOF
 cat > "$T/etc/main.cf" <<EOF
 queue_directory = $Q
+data_directory = $T/data
 maillog_file = $T/maillog
 inet_interfaces = loopback-only
 inet_protocols = ipv4
@@ -145,6 +146,7 @@ back.example	smtp:[127.0.0.1]:$SP
 EOF
 cat > "$T/etc/main.cf" <<EOF
 queue_directory = $Q
+data_directory = $T/data
 maillog_file = $T/maillog
 inet_interfaces = loopback-only
 inet_protocols = ipv4
@@ -295,6 +297,7 @@ printf 'team: nobody, root\n' > "$T/etc/aliases"
 mta postalias -c "$T/etc" "cdb:$T/etc/aliases"
 cat > "$T/etc/main.cf" <<EOF
 queue_directory = $Q
+data_directory = $T/data
 maillog_file = $T/maillog
 inet_interfaces = loopback-only
 inet_protocols = ipv4

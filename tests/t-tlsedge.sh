@@ -43,6 +43,7 @@ mkdir -p "$K"
 mkqueue || { fail "queue" "set-permissions failed"; exit 1; }
 cat > "$T/etc/main.cf" <<EOF
 queue_directory = $Q
+data_directory = $T/data
 maillog_file = $T/maillog
 mail_owner = postfix
 myhostname = mx.example.com

@@ -476,8 +476,9 @@ load_later(const char *id, const char *why)
 
 /*
  * qmgr_msg_load - take queue file qname/id into the active queue: the
- * message with its open recipients, or NULL (gone, corrupt, or already
- * finished: a crash came after its last recipient)
+ * message with its open recipients, or NULL (gone; corrupt: moved to
+ * corrupt/; unreadable for now: back in incoming/ with qmgr_q.pause
+ * set; or already finished: a crash came after its last recipient)
  */
 struct qmgr_msg *
 qmgr_msg_load(const char *qname, const char *id, int flush)

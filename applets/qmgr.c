@@ -383,6 +383,10 @@ job_end(struct job *j, int ok)
 	str_init(&err);
 	if (ok && agent_result_read(&j->io, &j->req, &err) < 0)
 		warn("%s: %s: %s", m->id, d->transport, err.s);
+	/* its descriptor first: marking the recipients done opens the file */
+	if (j->io.fd >= 0)
+		close(j->io.fd);
+	j->io.fd = -1;
 	m->refs++;
 	for (i = 0; i < j->req.nrcpt; i++) {
 		struct agent_rcpt *a = &j->req.rcpt[i];
@@ -417,8 +421,6 @@ job_end(struct job *j, int ok)
 			break;
 		}
 	g.njobs--;
-	if (j->io.fd >= 0)
-		close(j->io.fd);
 	io_free(&j->io);
 	free(j->idx);
 	j->req.queue_id = NULL;	/* borrowed from m */

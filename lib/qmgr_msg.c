@@ -516,7 +516,8 @@ qmgr_msg_load(const char *qname, const char *id, int flush)
 	}
 	if ((res = read_msg(m)) != 0) {
 		if (res == LOAD_BAD)
-			queue_quarantine(qmgr_q.qdir, Q_ACTIVE, id, m->q->err.s);
+			queue_quarantine(qmgr_q.qdir, Q_ACTIVE, id,
+			    m->q->err.s);
 		else
 			load_later(id, m->q->err.s);
 		goto fail;

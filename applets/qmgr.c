@@ -25,6 +25,7 @@
  * minimal_backoff_time and maximal_backoff_time.  The group-execute bit
  * of a queue file says that its delay warning was sent.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -57,6 +58,8 @@
 #include "../lib/x.h"
 
 #define DEAD_MAX	300	/* seconds a dead destination is skipped */
+#define FD_RESERVE	16	/* descriptors kept for all but the jobs */
+#define PAUSE		1	/* seconds a transient error stops loading */
 
 struct dent {				/* a message with mail for a dest */
 	struct qmgr_msg	*m;
@@ -86,7 +89,8 @@ static struct {
 	size_t		limit;
 	struct dest	*dests;
 	struct job	*jobs;
-	size_t		njobs;
+	size_t		njobs, job_max;	/* agents at work; their bound */
+	time_t		pause_until;	/* qmgr_q.pause ends then at last */
 	struct match_list *defer_tr;
 	time_t		next_deferred;
 	int		scan_def, flush;
@@ -290,8 +294,11 @@ load(const char *qname, const char *id)
 		route(m);
 }
 
-/* scan qname; with due, skip deferred files whose time has not come */
-static void
+/*
+ * scan qname; with due, skip deferred files whose time has not come.
+ * -1 when a transient error stopped it: the caller scans again later.
+ */
+static int
 scan(const char *qname, int due)
 {
 	char *dir, *path;
@@ -302,11 +309,13 @@ scan(const char *qname, int due)
 
 	dir = xasprintf("%s/%s", qmgr_q.qdir, qname);
 	if ((dp = opendir(dir)) == NULL) {
-		warn("open %s: %s", dir, strerror(errno));
+		warn("open %s: %s; will try again", dir, strerror(errno));
 		free(dir);
-		return;
+		qmgr_q.pause = 1;
+		return -1;
 	}
-	while (qmgr_q.nmsgs < g.limit && (de = readdir(dp)) != NULL) {
+	while (qmgr_q.nmsgs < g.limit && !qmgr_q.pause &&
+	    (de = readdir(dp)) != NULL) {
 		if (de->d_name[0] == '.' || !queue_id_ok(de->d_name))
 			continue;
 		if (due) {
@@ -321,6 +330,7 @@ scan(const char *qname, int due)
 	}
 	closedir(dp);
 	free(dir);
+	return qmgr_q.pause ? -1 : 0;
 }
 
 /* at start: what a crash left active goes back to incoming */
@@ -373,6 +383,10 @@ job_end(struct job *j, int ok)
 	str_init(&err);
 	if (ok && agent_result_read(&j->io, &j->req, &err) < 0)
 		warn("%s: %s: %s", m->id, d->transport, err.s);
+	/* its descriptor first: marking the recipients done opens the file */
+	if (j->io.fd >= 0)
+		close(j->io.fd);
+	j->io.fd = -1;
 	m->refs++;
 	for (i = 0; i < j->req.nrcpt; i++) {
 		struct agent_rcpt *a = &j->req.rcpt[i];
@@ -388,6 +402,8 @@ job_end(struct job *j, int ok)
 		}
 	}
 	d->busy--;
+	qmgr_q.pause = 0;	/* a descriptor came free */
+	g.pause_until = 0;
 	if (j->req.dead) {
 		free(d->dead_why);
 		d->dead_why = xasprintf("delivery temporarily suspended: %s",
@@ -405,8 +421,6 @@ job_end(struct job *j, int ok)
 			break;
 		}
 	g.njobs--;
-	if (j->io.fd >= 0)
-		close(j->io.fd);
 	io_free(&j->io);
 	free(j->idx);
 	j->req.queue_id = NULL;	/* borrowed from m */
@@ -417,19 +431,48 @@ job_end(struct job *j, int ok)
 		qmgr_msg_done(m);
 }
 
-/* start one agent for d's first message, with up to rcpt_limit rcpts */
-static void
+/* resource shortage: it passes when a job ends (law 1, law 8) */
+static int
+transient(int e)
+{
+	return e == EMFILE || e == ENFILE || e == ENOMEM || e == ENOBUFS ||
+	    e == EAGAIN;
+}
+
+/*
+ * start one agent for d's first message, with up to rcpt_limit rcpts;
+ * -1 when no descriptor or process could be had for it now (nothing
+ * changed: the mail waits for a job to end)
+ */
+static int
 job_start(struct dest *d)
 {
 	struct qmgr_msg *m = d->head->m;
 	struct job *j;
 	struct str err;
 	size_t i;
-	int fd, left = 0;
+	pid_t pid = 0;
+	int fd, e, left = 0;
 
+	str_init(&err);
+	fd = svc_connect(qmgr_q.qdir, d->transport, &err);
+	e = errno;
+	if (fd < 0 && (e == ENOENT || e == ECONNREFUSED) &&
+	    own_agent(d->transport)) {
+		fd = svc_spawn(d->transport, &pid, &err);
+		e = errno;
+	}
+	if (fd < 0 && transient(e)) {
+		warn("connect to transport %s/%s: %s; will try again",
+		    Q_PRIVATE, d->transport, err.len ? err.s : strerror(e));
+		str_free(&err);
+		qmgr_q.pause = 1;
+		return -1;
+	}
 	j = xcalloc(1, sizeof(*j));
 	j->d = d;
 	j->m = m;
+	j->pid = pid;
 	agent_req_init(&j->req);
 	for (i = 0; i < m->n; i++) {
 		struct qmgr_rcpt *r = &m->r[i];
@@ -463,15 +506,10 @@ job_start(struct dest *d)
 	g.jobs = j;
 	g.njobs++;
 	d->busy++;
-	str_init(&err);
-	fd = svc_connect(qmgr_q.qdir, d->transport, &err);
-	if (fd < 0 && (errno == ENOENT || errno == ECONNREFUSED) &&
-	    own_agent(d->transport))
-		fd = svc_spawn(d->transport, &j->pid, &err);
 	io_init(&j->io, fd, (int)conf_time(P_ipc_timeout));
 	if (fd < 0) {
 		warn("connect to transport %s/%s: %s", Q_PRIVATE,
-		    d->transport, err.len ? err.s : strerror(errno));
+		    d->transport, err.len ? err.s : strerror(e));
 		for (i = 0; i < j->req.nrcpt; i++) {
 			j->req.rcpt[i].status = AGENT_DEFER;
 			str_copy(j->req.rcpt[i].dsn, "4.3.0",
@@ -487,7 +525,7 @@ job_start(struct dest *d)
 		m->refs--;
 		if (m->refs == 0 && m->open == 0)
 			qmgr_msg_done(m);
-		return;
+		return 0;
 	}
 	str_free(&err);
 	agent_req_write(&j->io, &j->req);
@@ -495,6 +533,7 @@ job_start(struct dest *d)
 		warn("%s: send the request to %s: %s", m->id, d->transport,
 		    strerror(j->io.err));
 	m->refs--;
+	return 0;
 }
 
 /* start what the windows allow */
@@ -515,10 +554,9 @@ dispatch(void)
 				progress = 1;
 				continue;
 			}
-			if (d->busy < d->window) {
-				job_start(d);
+			if (d->busy < d->window && g.njobs < g.job_max &&
+			    !qmgr_q.pause && job_start(d) == 0)
 				progress = 1;
-			}
 		}
 	}
 }
@@ -589,22 +627,32 @@ work(void)
 {
 	time_t now = time(NULL);
 
+	if (qmgr_q.pause && g.pause_until && now >= g.pause_until) {
+		qmgr_q.pause = 0;
+		g.pause_until = 0;
+	}
 	if (now >= g.next_deferred) {
 		g.scan_def = 1;
 		qmgr_q.scan_in = 1;
 	}
-	if (qmgr_q.scan_in) {
+	/* while paused, the scans wait (their flags stay set) */
+	if (qmgr_q.scan_in && !qmgr_q.pause) {
 		qmgr_q.scan_in = 0;
-		scan(Q_INCOMING, 0);
+		if (scan(Q_INCOMING, 0) < 0)
+			qmgr_q.scan_in = 1;
 	}
-	if (g.scan_def) {
+	if (g.scan_def && !qmgr_q.pause) {
 		g.scan_def = 0;
-		scan(Q_DEFERRED, !g.flush);
+		if (scan(Q_DEFERRED, !g.flush) < 0)
+			g.scan_def = 1;
 		g.next_deferred = time(NULL) + conf_time(P_queue_run_delay);
 	}
-	g.flush = 0;
+	if (!g.scan_def)
+		g.flush = 0;
 	dispatch();
 	dest_gc(0);
+	if (qmgr_q.pause && g.pause_until == 0)
+		g.pause_until = time(NULL) + PAUSE;
 }
 
 static void
@@ -637,7 +685,10 @@ serve(int trig)
 			timeout = 1;
 		if (timeout > 60)
 			timeout = 60;
-		if (qmgr_q.scan_in && qmgr_q.nmsgs < g.limit)
+		if (qmgr_q.pause && timeout > PAUSE)
+			timeout = PAUSE;
+		if (qmgr_q.scan_in && qmgr_q.nmsgs < g.limit &&
+		    !qmgr_q.pause)
 			timeout = 0;
 		r = poll(pfd, n, timeout * 1000);
 		reap();
@@ -663,6 +714,24 @@ serve(int trig)
 	free(byfd);
 }
 
+/*
+ * the agents qmgr may talk to at once: a descriptor each, within the
+ * process's limit, FD_RESERVE kept for the queue scan, the one queue
+ * file open at a time, the logs and the notices
+ */
+static size_t
+job_max(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > 65536)
+		return 65536 - FD_RESERVE;
+	if (rl.rlim_cur < FD_RESERVE + 2)
+		return 1;
+	return (size_t)rl.rlim_cur - FD_RESERVE;
+}
+
 int
 qmgr_main(int argc, char **argv)
 {
@@ -675,6 +744,7 @@ qmgr_main(int argc, char **argv)
 	memset(&g, 0, sizeof(g));
 	qmgr_q.qdir = conf_str(P_queue_directory);
 	g.limit = (size_t)conf_int(P_qmgr_message_active_limit);
+	g.job_max = job_max();
 	if (*(v = conf_str(P_defer_transports)))
 		g.defer_tr = match_init("defer_transports", MATCH_STRING, v);
 	if (chdir(qmgr_q.qdir) < 0)

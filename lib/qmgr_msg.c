@@ -33,6 +33,9 @@
 
 #define WARNED_BIT	S_IXGRP	/* the delay warning was sent */
 
+#define LOAD_AGAIN	-1	/* read_msg(): try again later */
+#define LOAD_BAD	-2	/* read_msg(): a format error */
+
 struct qmgr_queue qmgr_q;
 
 static double
@@ -220,8 +223,9 @@ notice(struct qmgr_msg *m, const char *log, int kind)
 	return r;
 }
 
+/* the delay notice, once: path is the file in active/ */
 static void
-delay_warning(struct qmgr_msg *m)
+delay_warning(struct qmgr_msg *m, const char *path)
 {
 	struct rcptlog_ent *v;
 	struct str out;
@@ -230,7 +234,7 @@ delay_warning(struct qmgr_msg *m)
 	long long warn_after = conf_time(P_delay_warning_time);
 
 	if (warn_after <= 0 || age(m) < (double)warn_after ||
-	    fstat(m->q->fd, &st) < 0 || (st.st_mode & WARNED_BIT))
+	    stat(path, &st) < 0 || (st.st_mode & WARNED_BIT))
 		return;
 	if (rcptlog_read(qmgr_q.qdir, RCPTLOG_DEFER, m->id, &v, &n) < 0)
 		return;
@@ -258,7 +262,7 @@ delay_warning(struct qmgr_msg *m)
 	    j, &out) < 0)
 		warn("%s: cannot send the delay notice: %s", m->id, out.s);
 	else
-		fchmod(m->q->fd, (st.st_mode & 07777) | WARNED_BIT);
+		chmod(path, (st.st_mode & 07777) | WARNED_BIT);
 	str_free(&out);
 	rcptlog_free(v, n);
 }
@@ -297,7 +301,7 @@ qmgr_msg_done(struct qmgr_msg *m)
 			info("%s: removed", m->id);
 	} else {
 		if (m->deferred)
-			delay_warning(m);
+			delay_warning(m, from);
 		delay = (long long)age(m);
 		if (delay > conf_time(P_maximal_backoff_time))
 			delay = conf_time(P_maximal_backoff_time);
@@ -306,7 +310,7 @@ qmgr_msg_done(struct qmgr_msg *m)
 		gettimeofday(&tv[0], NULL);
 		tv[0].tv_sec += (time_t)delay;
 		tv[1] = tv[0];
-		futimes(m->q->fd, tv);
+		utimes(from, tv);
 		to = xasprintf("%s/%s/%s", qmgr_q.qdir, Q_DEFERRED, m->id);
 		if (rename(from, to) < 0 && errno != ENOENT)
 			warn("%s: move to %s: %s", m->id, to,
@@ -396,7 +400,11 @@ add_rcpt(struct qmgr_msg *m, long long off, const char *addr)
 	return r;
 }
 
-/* read the envelope and the recipients still open */
+/*
+ * read the envelope and the recipients still open: 0, LOAD_AGAIN (a
+ * read error: the file may be good) or LOAD_BAD (its format is bad);
+ * m->q->err says why
+ */
 static int
 read_msg(struct qmgr_msg *m)
 {
@@ -436,15 +444,41 @@ read_msg(struct qmgr_msg *m)
 	}
 	queue_dsn_free(&dsn);
 	str_free(&d);
-	if (!ok || m->sender == NULL)
-		return -1;
+	if (!ok)
+		return m->q->corrupt ? LOAD_BAD : LOAD_AGAIN;
+	if (m->sender == NULL) {
+		str_set(&m->q->err, "queue file without a sender record");
+		return LOAD_BAD;
+	}
 	return 0;
 }
 
 /*
+ * a file that may be good could not be read now (no descriptors, no
+ * memory, EIO): never corrupt/ for that (DESIGN.md, law 1).  It goes
+ * back to incoming/, where the next scan finds it, and loading pauses
+ * until the scheduler sees descriptors come free.
+ */
+static void
+load_later(const char *id, const char *why)
+{
+	char *from, *to;
+
+	from = xasprintf("%s/%s/%s", qmgr_q.qdir, Q_ACTIVE, id);
+	to = xasprintf("%s/%s/%s", qmgr_q.qdir, Q_INCOMING, id);
+	if (rename(from, to) < 0 && errno != ENOENT)
+		warn("%s: move to %s: %s", id, Q_INCOMING, strerror(errno));
+	warn("%s: %s; will try again", id, why);
+	free(from);
+	free(to);
+	qmgr_q.pause = 1;
+}
+
+/*
  * qmgr_msg_load - take queue file qname/id into the active queue: the
- * message with its open recipients, or NULL (gone, corrupt, or already
- * finished: a crash came after its last recipient)
+ * message with its open recipients, or NULL (gone; corrupt: moved to
+ * corrupt/; unreadable for now: back in incoming/ with qmgr_q.pause
+ * set; or already finished: a crash came after its last recipient)
  */
 struct qmgr_msg *
 qmgr_msg_load(const char *qname, const char *id, int flush)
@@ -452,6 +486,7 @@ qmgr_msg_load(const char *qname, const char *id, int flush)
 	struct str err;
 	struct qmgr_msg *m;
 	char *from, *to;
+	int res;
 
 	from = xasprintf("%s/%s/%s", qmgr_q.qdir, qname, id);
 	to = xasprintf("%s/%s/%s", qmgr_q.qdir, Q_ACTIVE, id);
@@ -469,20 +504,26 @@ qmgr_msg_load(const char *qname, const char *id, int flush)
 	str_copy(m->id, id, sizeof(m->id));
 	gettimeofday(&m->active, NULL);
 	m->flush = flush;
-	if ((m->q = queue_open(qmgr_q.qdir, Q_ACTIVE, id, QUEUE_RDWR, &err)) ==
-	    NULL || read_msg(m) < 0) {
-		if (m->q == NULL && errno == ENOENT) {
-			/* postsuper took it */
-		} else if (m->q == NULL || m->q->corrupt) {
-			queue_quarantine(qmgr_q.qdir, Q_ACTIVE, id, m->q ?
-			    m->q->err.s : err.s);
-		} else {
-			warn("%s: %s", id, m->q->err.s);
-		}
-		str_free(&err);
-		msg_free(m);
-		return NULL;
+	if ((m->q = queue_open(qmgr_q.qdir, Q_ACTIVE, id, QUEUE_RDWR,
+	    &err)) == NULL) {
+		if (errno == ENOENT)
+			;	/* postsuper took it */
+		else if (errno == EINVAL)
+			queue_quarantine(qmgr_q.qdir, Q_ACTIVE, id, err.s);
+		else
+			load_later(id, err.s);
+		goto fail;
 	}
+	if ((res = read_msg(m)) != 0) {
+		if (res == LOAD_BAD)
+			queue_quarantine(qmgr_q.qdir, Q_ACTIVE, id,
+			    m->q->err.s);
+		else
+			load_later(id, m->q->err.s);
+		goto fail;
+	}
+	/* no descriptor per active message: reopened to mark one done */
+	queue_release(m->q);
 	str_free(&err);
 	if (m->arrival.tv_sec == 0)
 		m->arrival = m->active;
@@ -499,5 +540,9 @@ qmgr_msg_load(const char *qname, const char *id, int flush)
 		return NULL;
 	}
 	return m;
+fail:
+	str_free(&err);
+	msg_free(m);
+	return NULL;
 }
 

@@ -47,6 +47,7 @@ struct qmgr_queue {
 	struct qmgr_msg	*msgs, *last;	/* in arrival order */
 	size_t		nmsgs;
 	int		scan_in;	/* a slot came free: look at incoming */
+	int		pause;		/* a load failed for now: wait */
 };
 
 extern struct qmgr_queue qmgr_q;

@@ -627,6 +627,7 @@ queue_open(const char *qdir, const char *qname, const char *id, int flags,
 	free(path);
 	r = xcalloc(1, sizeof(*r));
 	r->fd = fd;
+	r->flags = flags;
 	r->qdir = xstrdup(qdir);
 	r->qname = xstrdup(qname);
 	str_copy(r->id, id, sizeof(r->id));
@@ -699,25 +700,47 @@ queue_get(struct queue_reader *r, int *type, struct str *data,
 
 /*
  * queue_mark_done - turn the REC_RCPT record at off into REC_DONE and
- * fsync: the recipient is never delivered again.  0, or -1 (r->err).
+ * fsync: the recipient is never delivered again.  After
+ * queue_release(), the file is opened for this one update and closed
+ * again.  0, or -1 (r->err; errno).
  */
 int
 queue_mark_done(struct queue_reader *r, long long off)
 {
-	char c;
+	char c, *path;
+	int fd = r->fd, e, res = -1;
 
 	str_reset(&r->err);
-	if (pread(r->fd, &c, 1, (off_t)off) != 1 ||
+	if (fd < 0) {
+		path = xasprintf("%s/%s/%s", r->qdir, r->qname, r->id);
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		e = errno;
+		free(path);
+		if (fd < 0) {
+			str_addf(&r->err, "open queue file: %s", strerror(e));
+			errno = e;
+			return -1;
+		}
+	}
+	if (pread(fd, &c, 1, (off_t)off) != 1 ||
 	    (c != REC_RCPT && c != REC_DONE)) {
 		str_addf(&r->err, "no recipient record at offset %lld", off);
-		return -1;
+		e = EINVAL;
+		goto out;
 	}
 	c = REC_DONE;
-	if (pwrite(r->fd, &c, 1, (off_t)off) != 1 || fsync(r->fd) < 0) {
-		str_addf(&r->err, "update queue file: %s", strerror(errno));
-		return -1;
+	if (pwrite(fd, &c, 1, (off_t)off) != 1 || fsync(fd) < 0) {
+		e = errno;
+		str_addf(&r->err, "update queue file: %s", strerror(e));
+		goto out;
 	}
-	return 0;
+	e = 0;
+	res = 0;
+out:
+	if (fd != r->fd)
+		close(fd);
+	errno = e;
+	return res;
 }
 
 /*
@@ -763,13 +786,30 @@ queue_seek(struct queue_reader *r, long long off)
 	return 0;
 }
 
+/*
+ * queue_release - close the file but keep what was read from it: a
+ * long-lived reader (qmgr, one per message in its active queue) holds no
+ * descriptor between uses.  Only queue_mark_done() and queue_close()
+ * may follow.
+ */
+void
+queue_release(struct queue_reader *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	io_discard(r->io);
+	r->io->fd = -1;
+}
+
 /* queue_close - close a queue file opened by queue_open() */
 void
 queue_close(struct queue_reader *r)
 {
 	if (r == NULL)
 		return;
-	close(r->fd);
+	if (r->fd >= 0)
+		close(r->fd);
 	io_free(r->io);
 	free(r->io);
 	str_free(&r->err);

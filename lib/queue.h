@@ -114,7 +114,8 @@ struct queue_writer {
 
 /* a queue file being read (qmgr, postcat, mailq, delivery agents) */
 struct queue_reader {
-	int		fd;
+	int		fd;		/* -1 after queue_release() */
+	int		flags;		/* QUEUE_RDONLY or QUEUE_RDWR */
 	char		*qdir, *qname;
 	char		id[QUEUE_ID_MAX];
 	struct queue_size size;		/* from REC_SIZE */
@@ -177,6 +178,7 @@ int	queue_parse_time(const char *, struct timeval *);
 int	queue_dsn_get(struct queue_dsn *, int, const char *);
 void	queue_dsn_put(struct str *, const char *, const char *, int);
 void	queue_dsn_free(struct queue_dsn *);
+void	queue_release(struct queue_reader *);
 void	queue_close(struct queue_reader *);
 int	queue_quarantine(const char *, const char *, const char *,
 	    const char *);

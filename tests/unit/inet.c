@@ -1,8 +1,9 @@
 /* MIT licence: see LICENSE. */
 /*
  * inet.c - unit tests of lib/inet.c: address and prefix parsing, the
- * formatter, matching, and the inet_interfaces-style address sets.  The accepted and rejected texts are those
- * glibc's inet_pton() (and so Debian's Postfix) accepts and rejects.
+ * formatter, matching, and the inet_interfaces-style address sets.
+ * The accepted and rejected texts are those glibc's inet_pton() (and so
+ * Debian's Postfix) accepts and rejects.
  */
 #include <sys/socket.h>
 

@@ -260,7 +260,8 @@ PARAM(import_environment, STR, "MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ "
 PARAM(in_flow_delay, TIME, "1s", 0, 10,
     "How long a mail posting waits when the queue is busy.")
 PARAM(inet_interfaces, STR, "all", 0, 0,
-    "The addresses smtpd listens on: all, loopback-only or a list.")
+    "The addresses mail arrives on (smtpd binds them; smtp's loop check): "
+    "all, loopback-only or a list.")
 PARAM(inet_protocols, STR, "all", 0, 0,
     "The address families used: all, ipv4, ipv6.")
 PARAM(initial_destination_concurrency, INT, "5", 1, PMAX,
@@ -480,7 +481,8 @@ PARAM(process_name, STR, NULL, 0, 0,
 PARAM(propagate_unmatched_extensions, STR, "canonical, virtual", 0, 0,
     "Where an address extension carries over to the rewritten address.")
 PARAM(proxy_interfaces, STR, "", 0, 0,
-    "Addresses of a proxy or NAT in front of this host, treated as local.")
+    "Addresses of a proxy or NAT in front of this host, treated as local "
+    "(smtp's loop check too).")
 PARAM(qmgr_message_active_limit, INT, "20000", 1, PMAX,
     "The most messages in the active queue.")
 PARAM(qmgr_message_recipient_limit, INT, "20000", 1, PMAX,

@@ -14,6 +14,12 @@
  * sessions get as far as the EHLO reply; a 5xx reply bounces (a deferral
  * with soft_bounce = yes).  When no server answered at all, the request
  * says "dead" so that qmgr holds the destination's other mail.
+ *
+ * Loops (smtp only, port 25): a next hop whose best MX host, or whose
+ * address, is this host bounces with "mail for DOMAIN loops back to
+ * myself" (5.4.6), and so does a best MX host whose EHLO reply names
+ * $myhostname.  A hard address failure of the relayhost itself defers
+ * (4.3.5) with a warning, as Postfix: it is a configuration problem.
  */
 #include <sys/time.h>
 
@@ -100,8 +106,14 @@ deliver(struct agent_req *req, struct agent_msg *msg)
 	int res, answered = 0, final;
 
 	str_init(&why);
-	res = smtp_addr_find(req->nexthop, lmtp ? SMTP_ADDR_LMTP : 0, &list,
-	    dsn, sizeof(dsn), &why);
+	res = smtp_addr_find(req->nexthop, lmtp ? SMTP_ADDR_LMTP :
+	    SMTP_ADDR_LOOP, &list, dsn, sizeof(dsn), &why);
+	if (res == 5 && list.n == 0 && !lmtp &&
+	    strcmp(req->nexthop, conf_str(P_relayhost)) == 0) {
+		warn("relayhost configuration problem");
+		str_copy(dsn, "4.3.5", sizeof(dsn));
+		res = 4;
+	}
 	if (res != 0 && list.n == 0) {
 		for (i = 0; i < req->nrcpt; i++)
 			done(req, &req->rcpt[i], res, dsn, "none", why.s);
@@ -131,6 +143,7 @@ deliver(struct agent_req *req, struct agent_msg *msg)
 	map = xcalloc(req->nrcpt, sizeof(*map));
 	smtp_sess_init(&s, lmtp);
 	s.nexthop = req->nexthop;
+	s.loop_detect = !lmtp;
 	for (i = 0; i < list.n; i++) {
 		for (nopen = 0, j = 0; j < req->nrcpt; j++)
 			if (req->rcpt[j].status == AGENT_NONE) {

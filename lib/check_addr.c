@@ -22,7 +22,6 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,70 +39,8 @@
 struct match_list *check_mynetworks_list;
 struct match_list *check_relay_domains_list;
 static struct match_list *mydest, *valias_doms, *vmbox_doms;
-static struct inet_cidr *own;		/* inet_interfaces + proxy_interfaces */
-static size_t nown;
+static struct inet_addr_list own;	/* inet_interfaces + proxy_interfaces */
 static int addr_ready;
-
-static void
-add_own(int fam, const unsigned char *a)
-{
-	struct inet_cidr *c;
-
-	own = xreallocarray(own, nown + 1, sizeof(*own));
-	c = &own[nown++];
-	memset(c, 0, sizeof(*c));
-	c->family = fam;
-	memcpy(c->addr, a, fam == AF_INET ? 4 : 16);
-	memset(c->mask, 0xff, fam == AF_INET ? 4 : 16);
-	c->bits = fam == AF_INET ? 32 : 128;
-}
-
-/* the addresses of an interface list: all, loopback-only, addresses */
-static void
-own_addrs(const char *list, int all_ok)
-{
-	unsigned char a[INET_ADDR_LEN];
-	struct ifaddrs *ifa, *i;
-	char *copy, *cp, *item;
-	size_t len;
-	int fam;
-
-	cp = copy = xstrdup(list);
-	while ((item = match_next(&cp)) != NULL) {
-		len = strlen(item);
-		if (item[0] == '[' && len > 2 && item[len - 1] == ']') {
-			item[len - 1] = 0;
-			item++;
-		}
-		if (all_ok && strcasecmp(item, "all") == 0) {
-			if (getifaddrs(&ifa) < 0)
-				continue;
-			for (i = ifa; i; i = i->ifa_next) {
-				if (i->ifa_addr == NULL)
-					continue;
-				if (i->ifa_addr->sa_family == AF_INET)
-					add_own(AF_INET, (unsigned char *)
-					    &((struct sockaddr_in *)
-					    i->ifa_addr)->sin_addr);
-				else if (i->ifa_addr->sa_family == AF_INET6)
-					add_own(AF_INET6, (unsigned char *)
-					    &((struct sockaddr_in6 *)
-					    i->ifa_addr)->sin6_addr);
-			}
-			freeifaddrs(ifa);
-		} else if (strcasecmp(item, "loopback-only") == 0 ||
-		    strcasecmp(item, "localhost") == 0) {
-			if (inet_addr_pton("127.0.0.1", &fam, a) == 0)
-				add_own(fam, a);
-			if (inet_addr_pton("::1", &fam, a) == 0)
-				add_own(fam, a);
-		} else if (inet_addr_parse(item, &fam, a) == 0) {
-			inet_addr_unmap(&fam, a);
-			add_own(fam, a);
-		}
-	}
-	free(copy);
-}
 
 static struct match_list *
 list(const char *pname, int type)
@@ -130,8 +67,8 @@ check_addr_setup(void)
 	valias_doms = list("virtual_alias_domains", MATCH_STRING);
 	vmbox_doms = list("virtual_mailbox_domains", MATCH_STRING);
 	check_mynetworks_list = list("mynetworks", MATCH_NAMADR);
-	own_addrs(conf_str(P_inet_interfaces), 1);
-	own_addrs(conf_str(P_proxy_interfaces), 0);
+	inet_addr_list_iface(&own, conf_str(P_inet_interfaces), 1);
+	inet_addr_list_iface(&own, conf_str(P_proxy_interfaces), 0);
 }
 
 /* check_list_match - match_find() that logs a failing table */
@@ -149,24 +86,16 @@ check_list_match(struct match_list *ml, const char *name)
 int
 check_own_literal(const char *lit)
 {
-	unsigned char a[INET_ADDR_LEN];
 	char buf[INET_ADDR_STRLEN + 8];
-	size_t i, len = strlen(lit);
-	int fam;
+	size_t len = strlen(lit);
 
 	if (len < 3 || lit[0] != '[' || lit[len - 1] != ']' ||
 	    len - 2 >= sizeof(buf))
 		return 0;
 	memcpy(buf, lit + 1, len - 2);
 	buf[len - 2] = 0;
-	if (inet_addr_pton(strncasecmp(buf, "ipv6:", 5) == 0 ? buf + 5 : buf,
-	    &fam, a) < 0)
-		return 0;
-	inet_addr_unmap(&fam, a);
-	for (i = 0; i < nown; i++)
-		if (inet_cidr_match(&own[i], fam, a))
-			return 1;
-	return 0;
+	return inet_addr_list_has(&own, strncasecmp(buf, "ipv6:", 5) == 0 ?
+	    buf + 5 : buf);
 }
 
 /*

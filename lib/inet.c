@@ -11,11 +11,23 @@
  * (leading zeros), and a table must mean the same thing on every system.
  * The formatter writes what glibc's inet_ntop() writes, so our messages
  * match Postfix's.  See cidr_table(5).
+ *
+ * The inet_addr_list functions are Postfix's own_inet_addr(): the
+ * addresses an inet_interfaces or proxy_interfaces value names ("all":
+ * every interface address, from getifaddrs(); "loopback-only"; numeric
+ * addresses; host names, through getaddrinfo()).  Used by the address
+ * resolver (user@[192.0.2.1] is local) and the smtp client's "mail loops
+ * back to myself" check.
  */
+#include <sys/types.h>
 #include <sys/socket.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <netinet/in.h>
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "inet.h"
 #include "str.h"
@@ -402,4 +414,128 @@ inet_cidr_format(const struct inet_cidr *cp, struct str *out)
 {
 	inet_addr_format(cp->family, cp->addr, out);
 	str_addf(out, "/%d", cp->bits);
+}
+
+/* this host's addresses ------------------------------------------------- */
+
+static void
+list_add(struct inet_addr_list *l, int family, const unsigned char *addr)
+{
+	unsigned char a[INET_ADDR_LEN];
+	size_t i;
+
+	memset(a, 0, sizeof(a));
+	memcpy(a, addr, family == AF_INET ? 4 : 16);
+	inet_addr_unmap(&family, a);
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].family == family &&
+		    memcmp(l->v[i].addr, a, INET_ADDR_LEN) == 0)
+			return;
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->v[l->n].family = family;
+	memcpy(l->v[l->n++].addr, a, INET_ADDR_LEN);
+}
+
+static void
+list_add_sa(struct inet_addr_list *l, const struct sockaddr *sa)
+{
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		list_add(l, AF_INET, (const unsigned char *)
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr);
+	else if (sa->sa_family == AF_INET6)
+		list_add(l, AF_INET6, (const unsigned char *)
+		    &((const struct sockaddr_in6 *)(const void *)sa)->
+		    sin6_addr);
+}
+
+static void
+list_add_text(struct inet_addr_list *l, const char *s)
+{
+	unsigned char a[INET_ADDR_LEN];
+	int family;
+
+	if (inet_addr_pton(s, &family, a) == 0)
+		list_add(l, family, a);
+}
+
+/*
+ * inet_addr_list_iface - add to l the addresses of an inet_interfaces
+ * style list (commas or white space): "all" (when all_ok) for every
+ * interface address, "loopback-only" and "localhost" for 127.0.0.1 and
+ * ::1, an address (in [brackets] or not), or a host name to look up.  A
+ * name that does not resolve adds nothing.
+ */
+void
+inet_addr_list_iface(struct inet_addr_list *l, const char *list, int all_ok)
+{
+	struct ifaddrs *ifa, *i;
+	struct addrinfo hints, *res, *ai;
+	unsigned char a[INET_ADDR_LEN];
+	char *copy, *p, *item;
+	size_t len;
+	int family;
+
+	p = copy = xstrdup(list);
+	while ((item = str_token(&p, ", \t\r\n")) != NULL) {
+		len = strlen(item);
+		if (item[0] == '[' && len > 2 && item[len - 1] == ']') {
+			item[len - 1] = 0;
+			item++;
+		}
+		if (all_ok && strcasecmp(item, "all") == 0) {
+			if (getifaddrs(&ifa) < 0)
+				continue;
+			for (i = ifa; i; i = i->ifa_next)
+				list_add_sa(l, i->ifa_addr);
+			freeifaddrs(ifa);
+		} else if (strcasecmp(item, "loopback-only") == 0 ||
+		    strcasecmp(item, "localhost") == 0) {
+			list_add_text(l, "127.0.0.1");
+			list_add_text(l, "::1");
+		} else if (inet_addr_pton(item, &family, a) == 0) {
+			list_add(l, family, a);
+		} else {
+			memset(&hints, 0, sizeof(hints));
+			hints.ai_family = AF_UNSPEC;
+			hints.ai_socktype = SOCK_STREAM;
+			if (getaddrinfo(item, NULL, &hints, &res) != 0)
+				continue;
+			for (ai = res; ai; ai = ai->ai_next)
+				list_add_sa(l, ai->ai_addr);
+			freeaddrinfo(res);
+		}
+	}
+	free(copy);
+}
+
+/*
+ * inet_addr_list_has - 1 when the address text (no brackets; an
+ * IPv4-mapped IPv6 address counts as IPv4) is one of l's, else 0
+ */
+int
+inet_addr_list_has(const struct inet_addr_list *l, const char *s)
+{
+	unsigned char a[INET_ADDR_LEN];
+	size_t i;
+	int family;
+
+	if (inet_addr_pton(s, &family, a) < 0)
+		return 0;
+	inet_addr_unmap(&family, a);
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].family == family &&
+		    memcmp(l->v[i].addr, a, INET_ADDR_LEN) == 0)
+			return 1;
+	return 0;
+}
+
+/* inet_addr_list_free - release a set */
+void
+inet_addr_list_free(struct inet_addr_list *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
 }

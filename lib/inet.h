@@ -1,7 +1,9 @@
 /* MIT licence: see LICENSE. */
 /*
  * inet.h - IPv4/IPv6 address and CIDR prefix parsing and matching, shared
- * by cidr: tables, mynetworks and the access(5) search order.
+ * by cidr: tables, mynetworks and the access(5) search order; and the
+ * addresses of this host (inet_interfaces, proxy_interfaces), shared by
+ * the address resolver and the smtp client's loop check.
  *
  * Addresses are kept in network byte order in 16 bytes; an IPv4 address
  * uses the first 4.  The family is AF_INET or AF_INET6 (<sys/socket.h>),
@@ -35,5 +37,20 @@ int	inet_cidr_parse(const char *, struct inet_cidr *, struct str *);
 /* 1 when the address is inside the prefix, 0 otherwise */
 int	inet_cidr_match(const struct inet_cidr *, int, const unsigned char *);
 void	inet_cidr_format(const struct inet_cidr *, struct str *);
+
+/* a set of addresses (IPv4-mapped IPv6 ones stored as IPv4) */
+struct inet_addr_list {
+	struct inet_addr {
+		int		family;
+		unsigned char	addr[INET_ADDR_LEN];
+	}		*v;
+	size_t		n;
+};
+
+/* adds the addresses an inet_interfaces-style list names */
+void	inet_addr_list_iface(struct inet_addr_list *, const char *, int);
+/* 1 when the address (text, no brackets) is in the set, else 0 */
+int	inet_addr_list_has(const struct inet_addr_list *, const char *);
+void	inet_addr_list_free(struct inet_addr_list *);
 
 #endif

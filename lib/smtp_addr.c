@@ -17,6 +17,16 @@
  * filters the families, smtp_address_preference orders them within one
  * preference, smtp_mx_address_limit cuts the list, and the hosts of
  * smtp_fallback_relay come last.
+ *
+ * Loops (SMTP_ADDR_LOOP, the smtp agent on port 25, as Postfix's
+ * SMTP_MISC_FLAG_LOOP_DETECT): this host is an address of
+ * inet_interfaces ("all": every interface's) or proxy_interfaces.  MX
+ * hosts as good as or worse than the best one that is this host are
+ * dropped, and no fallback relay is tried; when none is left, "mail for
+ * DOMAIN loops back to myself" (5.4.6), or "unable to find primary relay
+ * for DOMAIN" (4.4.4) when better MX hosts have no address.  A next hop
+ * without MX ("[host]", a domain with A records only) that is this host
+ * loops too (5.4.6).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -35,6 +45,7 @@
 #include "../config.h"
 #include "conf.h"
 #include "dns.h"
+#include "inet.h"
 #include "num.h"
 #include "smtp_addr.h"
 #include "str.h"
@@ -123,9 +134,25 @@ smtp_addr_mx(const char *name, struct smtp_mx **mx, size_t *n)
 	return r;
 }
 
+/* this host: inet_interfaces and proxy_interfaces, learnt once */
+static int
+is_self(const char *addr)
+{
+	static struct inet_addr_list self;
+	static int ready;
+
+	if (!ready) {
+		ready = 1;
+		inet_addr_list_iface(&self, conf_str(P_inet_interfaces), 1);
+		inet_addr_list_iface(&self, conf_str(P_proxy_interfaces), 0);
+	}
+	return inet_addr_list_has(&self, addr);
+}
+
 /* the list ------------------------------------------------------------ */
 
-static void
+/* 1 added, 0 already there */
+static int
 add(struct smtp_addr_list *l, const char *host, const char *addr,
     int family, int port, int pref)
 {
@@ -134,7 +161,7 @@ add(struct smtp_addr_list *l, const char *host, const char *addr,
 
 	for (i = 0; i < l->n; i++)	/* each address once */
 		if (l->v[i].port == port && strcmp(l->v[i].addr, addr) == 0)
-			return;
+			return 0;
 	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
 	a = &l->v[l->n++];
 	memset(a, 0, sizeof(*a));
@@ -143,6 +170,7 @@ add(struct smtp_addr_list *l, const char *host, const char *addr,
 	a->family = family;
 	a->port = port;
 	a->pref = pref;
+	return 1;
 }
 
 /* smtp_addr_free - release a list */
@@ -335,26 +363,29 @@ sort_list(const struct how *h, struct smtp_addr_list *l)
 }
 
 static int find(const char *, int, struct smtp_addr_list *, char *,
-	    size_t, struct str *);
+	    size_t, struct str *, int *);
 
 static void
-add_fallback(struct smtp_addr_list *l)
+add_fallback(struct smtp_addr_list *l, int flags)
 {
 	struct smtp_addr_list fl = { NULL, 0 };
 	struct str why;
 	char dsn[16], *s, *p, *w;
 	size_t i;
+	int self;
 
 	str_init(&why);
 	s = xstrdup(conf_str(P_smtp_fallback_relay));
 	for (p = s; (w = str_token(&p, ", \t")) != NULL; ) {
-		if (find(w, SMTP_ADDR_NOFALLBACK, &fl, dsn, sizeof(dsn),
-		    &why) != 0)
+		if (find(w, SMTP_ADDR_NOFALLBACK | (flags & SMTP_ADDR_LOOP),
+		    &fl, dsn, sizeof(dsn), &why, &self) != 0)
 			continue;
 		for (i = 0; i < fl.n; i++) {
-			add(l, fl.v[i].host, fl.v[i].addr, fl.v[i].family,
-			    fl.v[i].port, 65536);
+			if (!add(l, fl.v[i].host, fl.v[i].addr,
+			    fl.v[i].family, fl.v[i].port, 65536))
+				continue;
 			l->v[l->n - 1].fallback = 1;
+			l->v[l->n - 1].best = fl.v[i].best;
 		}
 		smtp_addr_free(&fl);
 	}
@@ -362,9 +393,55 @@ add_fallback(struct smtp_addr_list *l)
 	str_free(&why);
 }
 
+/* with SMTP_ADDR_LOOP: does l hold this host?  Then it goes, and 1 */
+static int
+drop_self(struct smtp_addr_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (is_self(l->v[i].addr))
+			break;
+	if (i == l->n)
+		return 0;
+	smtp_addr_free(l);
+	return 1;
+}
+
+/*
+ * MX hosts: the addresses as good as or worse than the best that is this
+ * host go (Postfix's smtp_truncate_self()).  1 when this host was there.
+ */
+static int
+cut_self(struct smtp_addr_list *l)
+{
+	size_t i, k;
+	int cut = -1;
+
+	for (i = 0; i < l->n; i++)
+		if (is_self(l->v[i].addr) && (cut < 0 || l->v[i].pref < cut))
+			cut = l->v[i].pref;
+	if (cut < 0)
+		return 0;
+	for (i = k = 0; i < l->n; i++) {
+		if (l->v[i].pref < cut) {
+			l->v[k++] = l->v[i];
+			continue;
+		}
+		free(l->v[i].host);
+		free(l->v[i].addr);
+	}
+	l->n = k;
+	return 1;
+}
+
+/*
+ * the addresses of nexthop into l, not yet with the fallback relays;
+ * *self says this host is one of them (then no fallback relay either)
+ */
 static int
 find(const char *nexthop, int flags, struct smtp_addr_list *l, char *dsn,
-    size_t dsnlen, struct str *why)
+    size_t dsnlen, struct str *why, int *self)
 {
 	struct how h;
 	struct smtp_mx *mx = NULL;
@@ -372,9 +449,10 @@ find(const char *nexthop, int flags, struct smtp_addr_list *l, char *dsn,
 	char *hop, *host, *portp = NULL, *e, abuf[INET6_ADDRSTRLEN];
 	unsigned char bin[16];
 	int lmtp = flags & SMTP_ADDR_LMTP, nomx = flags & SMTP_ADDR_NOMX;
-	int port, r, family, ret = 0, retry = 0;
+	int port, r, family, ret = 0, retry = 0, loop, best_found;
 	long long limit;
 
+	*self = 0;
 	how_init(&h);
 	hop = xstrdup(nexthop);
 	host = hop;
@@ -410,6 +488,8 @@ find(const char *nexthop, int flags, struct smtp_addr_list *l, char *dsn,
 	}
 	if (*host == 0 || parse_port(portp, lmtp, &port) < 0)
 		goto bad;
+	/* Postfix looks for loops on the SMTP port only, never with LMTP */
+	loop = (flags & SMTP_ADDR_LOOP) && !lmtp && port == 25;
 	if (inet_pton(AF_INET, host, bin) == 1 ||
 	    inet_pton(AF_INET6, host, bin) == 1) {
 		family = strchr(host, ':') ? AF_INET6 : AF_INET;
@@ -422,6 +502,8 @@ find(const char *nexthop, int flags, struct smtp_addr_list *l, char *dsn,
 		}
 		inet_ntop(family, bin, abuf, sizeof(abuf));
 		add(l, abuf, abuf, family, port, 0);
+		if (loop && (*self = drop_self(l)) != 0)
+			goto loops;
 		goto out;
 	}
 	if (!nomx && h.dns) {
@@ -449,6 +531,8 @@ find(const char *nexthop, int flags, struct smtp_addr_list *l, char *dsn,
 	if (nmx == 0) {
 		r = host_addrs(&h, host, port, 0, l, dsn, dsnlen, why);
 		ret = r == 0 ? 0 : r == DNS_RETRY ? 4 : 5;
+		if (ret == 0 && loop && (*self = drop_self(l)) != 0)
+			goto loops;
 		goto out;
 	}
 	for (i = 0; i < nmx; i++)
@@ -484,9 +568,24 @@ find(const char *nexthop, int flags, struct smtp_addr_list *l, char *dsn,
 		ret = retry ? 4 : 5;
 	if (l->n == 0 && retry)
 		dsn[0] = '4';
+	for (i = 0, best_found = 65536; i < l->n; i++)
+		if (l->v[i].pref < best_found)
+			best_found = l->v[i].pref;
+	if (l->n > 0 && loop && (*self = cut_self(l)) != 0 && l->n == 0) {
+		/* an MX better than this host, but without an address */
+		if (best_found != mx[0].pref) {
+			set_why(dsn, dsnlen, why, "4.4.4", "unable to find "
+			    "primary relay for %s", host);
+			ret = 4;
+			goto out;
+		}
+		goto loops;
+	}
 out:
 	if (ret == 0 && l->n > 1)
 		sort_list(&h, l);
+	for (i = 0; i < l->n; i++)
+		l->v[i].best = l->v[i].pref == l->v[0].pref;
 	limit = conf_int(P_smtp_mx_address_limit);
 	if (ret == 0 && !lmtp && limit > 0 && l->n > (size_t)limit) {
 		for (i = (size_t)limit; i < l->n; i++) {
@@ -500,6 +599,11 @@ out:
 	free(mx);
 	free(hop);
 	return ret;
+loops:
+	set_why(dsn, dsnlen, why, "5.4.6", "mail for %s loops back to myself",
+	    host);
+	ret = 5;
+	goto out;
 bad:
 	set_why(dsn, dsnlen, why, "4.3.5", "bad %s destination: %s",
 	    lmtp ? "LMTP" : "SMTP", nexthop);
@@ -517,13 +621,14 @@ int
 smtp_addr_find(const char *nexthop, int flags, struct smtp_addr_list *l,
     char *dsn, size_t dsnlen, struct str *why)
 {
-	int r;
+	int r, self;
 
 	l->v = NULL;
 	l->n = 0;
-	r = find(nexthop, flags, l, dsn, dsnlen, why);
-	if ((r == 0 || r == 4) && !(flags & (SMTP_ADDR_NOFALLBACK |
+	r = find(nexthop, flags, l, dsn, dsnlen, why, &self);
+	/* an MX host (or the loop) does not pass mail to a fallback relay */
+	if ((r == 0 || r == 4) && !self && !(flags & (SMTP_ADDR_NOFALLBACK |
 	    SMTP_ADDR_LMTP)))
-		add_fallback(l);
+		add_fallback(l, flags);
 	return r;
 }

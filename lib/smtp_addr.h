@@ -3,8 +3,9 @@
  * smtp_addr.h - from a next hop to the list of server addresses the
  * smtp and lmtp clients try, in order: MX lookup with preferences (RFC
  * 5321 section 5), A/AAAA, getaddrinfo (smtp_host_lookup = native),
- * null MX (RFC 7505), smtp_mx_address_limit, smtp_fallback_relay.  Used
- * by the smtp and lmtp delivery agents and sendmail's relay mode,
+ * null MX (RFC 7505), this host's own addresses (the "mail loops back to
+ * myself" check), smtp_mx_address_limit, smtp_fallback_relay.  Used by
+ * the smtp and lmtp delivery agents and sendmail's relay mode,
  * unprivileged.  Man page: smtp(8).
  */
 #ifndef MTA_SMTP_ADDR_H
@@ -20,6 +21,7 @@ struct smtp_addr {
 	int	port;		/* host order; 0 for AF_UNIX */
 	int	pref;		/* MX preference; fallback relays after */
 	int	fallback;	/* from smtp_fallback_relay */
+	int	best;		/* of its next hop's best preference left */
 };
 
 struct smtp_addr_list {
@@ -31,6 +33,7 @@ struct smtp_addr_list {
 #define SMTP_ADDR_LMTP		1	/* lmtp forms, port 24, no MX */
 #define SMTP_ADDR_NOMX		2	/* as if the next hop were [host] */
 #define SMTP_ADDR_NOFALLBACK	4	/* leave smtp_fallback_relay out */
+#define SMTP_ADDR_LOOP		8	/* port 25: no MX but better than us */
 
 /*
  * Results: 0 with the list; else 4 (try later) or 5 (never), with an

@@ -9,7 +9,10 @@
  * Postfix's: "connect to H[ip]:25: Connection refused", "host H[ip]
  * said: 550 ... (in reply to RCPT TO command)", "lost connection with
  * H[ip] while sending message body", "conversation with H[ip] timed out
- * while receiving the initial server greeting".
+ * while receiving the initial server greeting".  With loop_detect (the
+ * smtp agent, port 25), an EHLO reply that names $myhostname is "mail
+ * for NEXTHOP loops back to myself": 5.4.6 from a best MX host, 4.4.6
+ * (try the next) from another; a greeting that names it is only logged.
  *
  * Run inside the smtp and lmtp delivery agents (as mail_owner) and the
  * sendmail command's relay mode (as its user).  Man page: smtp(8).
@@ -222,6 +225,7 @@ smtp_connect(struct smtp_sess *s, const struct smtp_addr *a)
 	s->host = xstrdup(a->host);
 	s->addr = xstrdup(a->addr);
 	s->port = a->port;
+	s->best_mx = a->best;
 	s->namaddr = xasprintf("%s[%s]", a->host, a->addr);
 	s->relay = a->family == AF_UNIX ? xstrdup(s->namaddr) :
 	    xasprintf("%s:%d", s->namaddr, a->port);
@@ -514,6 +518,26 @@ refused(struct smtp_sess *s, int soft)
 	return -1;
 }
 
+/*
+ * Does the reply (its first line) name this host: the word after the
+ * code, up to one of delim, is $myhostname?  Only with the loop check on
+ * the SMTP port, as Postfix's SMTP_MISC_FLAG_LOOP_DETECT.
+ */
+static int
+names_me(const struct smtp_sess *s, const char *reply, const char *delim)
+{
+	const char *me = conf_str(P_myhostname);
+	size_t n;
+
+	if (!s->loop_detect || s->port != 25 || *me == 0 ||
+	    strlen(reply) < 3)
+		return 0;
+	reply += 3;
+	reply += strspn(reply, "- \t");
+	n = strcspn(reply, delim);
+	return n == strlen(me) && strncasecmp(reply, me, n) == 0;
+}
+
 /* the greeting (when greet), then EHLO, HELO or LHLO */
 static int
 hello(struct smtp_sess *s, int greet)
@@ -532,6 +556,9 @@ hello(struct smtp_sess *s, int greet)
 			    1);
 			goto out;
 		}
+		if (names_me(s, s->reply.text.s, " \t\n"))
+			warn("host %s greeted me with my own hostname %s",
+			    s->relay, conf_str(P_myhostname));
 	}
 	if (s->lmtp) {
 		io_printf(&s->io, "LHLO %s\r\n", s->helo_name);
@@ -552,6 +579,13 @@ hello(struct smtp_sess *s, int greet)
 	    get_reply(s, s->t_helo, "performing the EHLO handshake",
 	    &lines) < 0)
 		goto out;
+	if (s->reply.code / 100 == 2 && names_me(s, lines.s, " \t=\n")) {
+		warn("host %s replied to HELO/EHLO with my own hostname %s",
+		    s->relay, conf_str(P_myhostname));
+		fail(s, s->best_mx ? "5.4.6" : "4.4.6", "mail for %s loops "
+		    "back to myself", s->nexthop ? s->nexthop : s->host);
+		goto out;
+	}
 	if (s->reply.code / 100 == 2) {
 		features(s, lines.s);
 		ret = 0;

@@ -77,6 +77,7 @@ struct smtp_sess {
 	char		*host;		/* the server's name */
 	char		*addr;		/* its address, or socket path */
 	int		port;
+	int		best_mx;	/* of the best preference (smtp_addr) */
 	char		*namaddr;	/* "host[addr]" */
 	char		*relay;		/* "host[addr]:port" for relay= */
 	struct smtp_reply reply;	/* the last reply read */
@@ -104,6 +105,11 @@ struct smtp_sess {
 	int		t_data_init, t_data_xfer, t_data_done, t_quit;
 	char		*helo_name;
 	int		skip_5xx;	/* smtp_skip_5xx_greeting */
+	/*
+	 * The smtp agent's loop check (not lmtp, not sendmail): on port 25,
+	 * a server whose EHLO reply names $myhostname is this host.
+	 */
+	int		loop_detect;
 	size_t		line_limit;	/* smtp_line_length_limit; 0: none */
 	size_t		reply_limit;	/* longest reply line kept */
 };

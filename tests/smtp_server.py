@@ -7,7 +7,7 @@
 #   smtp_server.py ADDR LOG [option...]
 #
 # ADDR is PORT (127.0.0.1; 0: any free port, written to LOG.port once
-# listening), [::1]:PORT, or unix:PATH.  Serves sessions
+# listening), IPV4:PORT, [::1]:PORT, or unix:PATH.  Serves sessions
 # one at a time until killed, or --sessions N.  LOG gets, per session,
 # each command line received ("C: ..."), and the raw message data
 # between DATA and "." ("D: ..." per line, CRLF kept as \r\n).
@@ -89,9 +89,10 @@ def main():
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         ls.bind((host, int(port)))
     else:
+        host, _, port = addr.rpartition(":")
         ls = socket.socket()
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        ls.bind(("127.0.0.1", int(addr)))
+        ls.bind((host or "127.0.0.1", int(port)))
     ls.listen(16)
     if addr == "0":
         with open(logname + ".port.tmp", "w") as f:

@@ -1,8 +1,9 @@
 /* MIT licence: see LICENSE. */
 /*
  * inet.c - unit tests of lib/inet.c: address and prefix parsing, the
- * formatter, and matching.  The accepted and rejected texts are those
- * glibc's inet_pton() (and so Debian's Postfix) accepts and rejects.
+ * formatter, matching, and the inet_interfaces-style address sets.
+ * The accepted and rejected texts are those glibc's inet_pton() (and so
+ * Debian's Postfix) accepts and rejects.
  */
 #include <sys/socket.h>
 
@@ -388,6 +389,36 @@ out:
 	str_free(&val);
 }
 
+static void
+test_list(void)
+{
+	struct inet_addr_list l = { NULL, 0 };
+
+	inet_addr_list_iface(&l, "192.0.2.1, [2001:db8::1]\t198.51.100.7", 0);
+	T_OK("list: three addresses", l.n == 3);
+	T_OK("list: has 192.0.2.1", inet_addr_list_has(&l, "192.0.2.1"));
+	T_OK("list: has [2001:db8::1] as 2001:db8::1",
+	    inet_addr_list_has(&l, "2001:db8::1"));
+	T_OK("list: v4-mapped counts as v4",
+	    inet_addr_list_has(&l, "::ffff:198.51.100.7"));
+	T_OK("list: not 192.0.2.2", !inet_addr_list_has(&l, "192.0.2.2"));
+	T_OK("list: not a name", !inet_addr_list_has(&l, "example.com"));
+	inet_addr_list_iface(&l, "192.0.2.1 ::ffff:192.0.2.1", 0);
+	T_OK("list: each address once", l.n == 3);
+	inet_addr_list_free(&l);
+	inet_addr_list_iface(&l, "loopback-only", 1);
+	T_OK("list: loopback-only", l.n == 2 &&
+	    inet_addr_list_has(&l, "127.0.0.1") &&
+	    inet_addr_list_has(&l, "::1"));
+	inet_addr_list_free(&l);
+	inet_addr_list_iface(&l, "all", 0);
+	T_OK("list: all only where allowed (inet_interfaces)", l.n == 0);
+	inet_addr_list_iface(&l, "all", 1);
+	T_OK("list: all has the loopback interface",
+	    inet_addr_list_has(&l, "127.0.0.1"));
+	inet_addr_list_free(&l);
+}
+
 int
 main(void)
 {
@@ -395,5 +426,6 @@ main(void)
 	test_cidr();
 	test_match();
 	test_table();
+	test_list();
 	T_DONE();
 }

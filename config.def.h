@@ -143,6 +143,8 @@ PARAM(canonical_classes, STR, "envelope_sender, envelope_recipient, "
     "Which addresses canonical_maps rewrites.")
 PARAM(canonical_maps, STR, "", 0, 0,
     "Tables that rewrite sender and recipient addresses (cleanup).")
+PARAM(cleanup_replace_stray_cr_lf, BOOL, "yes", 0, 0,
+    "Replace a CR or LF inside a content line with a space (no smuggling).")
 PARAM(command_directory, STR, COMMAND_DIR, 0, 0,
     "Where the mail system commands are installed.")
 PARAM(command_time_limit, TIME, "1000s", 1, 0,

@@ -237,7 +237,8 @@ child_exec(struct service *sv, int conn)
 	 */
 	ml = conf_str(P_maillog_file);
 	if (m.root && *ml && strncmp(ml, "/dev/", 5) != 0)
-		logfd = log_open(ml);
+		logfd = open(ml, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY,
+		    0644);
 	/* a daemon gets its listener, a session its connection */
 	if (conn >= 0) {
 		dup2(conn, 0);

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,44 +33,6 @@ log_init(const char *applet)
 {
 	log_applet = applet;
 	snprintf(log_tag, sizeof(log_tag), "mta/%s", applet);
-}
-
-/*
- * log_open - open maillog_file to append to it, as root too.  A name in
- * a directory that only root may change (root's, not writable by group
- * or others) is opened as it is, so /dev/stdout and root's links work;
- * in any other directory its owner could put a link to a file of
- * root's there, so a link is not followed and a regular file must have
- * no other name.  Returns the descriptor, or -1 with errno.
- */
-int
-log_open(const char *path)
-{
-	struct stat st;
-	char *dir, *slash;
-	int fd, flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NOCTTY;
-
-	if ((dir = strdup(strchr(path, '/') ? path : "./")) == NULL)
-		return -1;
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = 0;
-	else
-		*slash = 0;
-	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
-	    (st.st_mode & 022))
-		flags |= O_NOFOLLOW;
-	free(dir);
-	if ((fd = open(path, flags, 0644)) < 0)
-		return -1;
-	if ((flags & O_NOFOLLOW) && (fstat(fd, &st) < 0 ||
-	    (S_ISREG(st.st_mode) && st.st_nlink != 1))) {
-		close(fd);
-		errno = EPERM;
-		return -1;
-	}
-	return fd;
 }
 
 /*
@@ -94,7 +55,8 @@ log_setup(int where, const char *syslog_name, const char *maillog_file)
 		else if (strcmp(maillog_file, "/dev/stderr") == 0)
 			log_fd = 2;
 		else
-			log_fd = log_open(maillog_file);
+			log_fd = open(maillog_file, O_WRONLY | O_APPEND |
+			    O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
 	} else if (where & LOG_TO_SYSLOG) {
 		openlog(log_tag, LOG_PID | LOG_NDELAY, LOG_MAIL);
 	}

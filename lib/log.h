@@ -15,7 +15,6 @@ extern const char *log_applet;	/* "postmap", set by log_init() */
 
 void	log_init(const char *);
 void	log_setup(int, const char *, const char *);
-int	log_open(const char *);
 int	log_warnings(void);
 void	info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	info_log(const char *, ...) __attribute__((format(printf, 1, 2)));

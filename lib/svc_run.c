@@ -508,73 +508,9 @@ listen_inet(const struct svc *s, int **fds, size_t *nfd)
 }
 
 /*
- * The fifo or unix socket of s, made inside private/ or public/, which
- * mail_owner owns: so that mail_owner cannot turn the name into a link
- * to a file of root's between our calls, the names are made with its
- * effective IDs (as Postfix's master does), a fifo is opened without
- * following a link and must be one by fstat, and a socket takes its
- * mode from the umask at bind(), never from a chmod by name.
- */
-static int
-listen_local(const struct svc *s, const char *path)
-{
-	struct sockaddr_un sun;
-	struct stat st;
-	mode_t mask;
-	int fd = -1, saved;
-
-	if (unlink(path) < 0 && errno != ENOENT)
-		return -1;
-	if (s->type == SVC_FIFO) {
-		if (mkfifo(path, 0600) < 0 || (fd = open(path, O_RDWR |
-		    O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW)) < 0)
-			return -1;
-		if (fstat(fd, &st) < 0)
-			goto fail;
-		if (!S_ISFIFO(st.st_mode) || st.st_uid != geteuid()) {
-			errno = EPERM;
-			goto fail;
-		}
-		/* the umask must not take the others' write bit */
-		if (fchmod(fd, 0622) < 0)
-			goto fail;
-		return fd;
-	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (str_copy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	/*
-	 * Anyone may wake pickup and qmgr, and ask showq for the listing
-	 * (it checks authorized_mailq_users itself); no other socket is
-	 * for users, whatever its directory: with no set-gid postdrop,
-	 * public/cleanup open to all would let any user forge the
-	 * attributes that smtpd and pickup vouch for.
-	 */
-	mask = umask(svc_is_daemon(s) || strcmp(s->command, "showq") == 0 ?
-	    0111 : 0177);
-	saved = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(mask);
-	if (saved < 0 || listen(fd, SVC_BACKLOG) < 0)
-		goto fail;
-	return fd;
-fail:
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
-}
-
-/*
  * svc_listen - bind the listeners of s: inet sockets per inet_interfaces
  * and inet_protocols (or the host of host:port), or the unix socket or
- * fifo under $queue_directory/private or public, made as uid:gid when
+ * fifo under $queue_directory/private or public, given to uid:gid when
  * running as root.  Descriptors are non-blocking and close-on-exec.
  * 0 on success; -1, with the reasons logged and nothing left open.
  */
@@ -582,8 +518,9 @@ int
 svc_listen(const struct svc *s, const char *qdir, uid_t uid, gid_t gid,
     int **fds, size_t *nfd)
 {
+	struct sockaddr_un sun;
 	char *path;
-	int fd, saved, root = geteuid() == 0 && uid != 0;
+	int fd = -1;
 
 	*fds = NULL;
 	*nfd = 0;
@@ -597,28 +534,52 @@ svc_listen(const struct svc *s, const char *qdir, uid_t uid, gid_t gid,
 		return -1;
 	}
 	path = svc_path(qdir, s);
-	if (root && (setegid(gid) < 0 || seteuid(uid) < 0)) {
-		saved = errno;
-		if (setegid(0) < 0)
-			die("setegid 0:");
-		errno = saved;
-		fd = -1;
+	if (unlink(path) < 0 && errno != ENOENT)
+		goto fail;
+	if (s->type == SVC_FIFO) {
+		if (mkfifo(path, 0622) < 0 || (fd = open(path, O_RDWR |
+		    O_NONBLOCK | O_CLOEXEC)) < 0)
+			goto fail;
+		/* the umask must not take the others' write bit */
+		if (fchmod(fd, 0622) < 0)
+			goto fail;
 	} else {
-		fd = listen_local(s, path);
-		saved = errno;
-		if (root && (seteuid(0) < 0 || setegid(0) < 0))
-			die("cannot get root privileges back:");
-		errno = saved;
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		if (str_copy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+		    sizeof(sun.sun_path)) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+		    SOCK_NONBLOCK, 0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sun,
+		    sizeof(sun)) < 0 || listen(fd, SVC_BACKLOG) < 0)
+			goto fail;
+		/*
+		 * Anyone may wake pickup and qmgr, and ask showq for the
+		 * listing (it checks authorized_mailq_users itself); no
+		 * other socket is for users, whatever its directory: with
+		 * no set-gid postdrop, public/cleanup open to all would let
+		 * any user forge the attributes that smtpd and pickup vouch
+		 * for.
+		 */
+		if (chmod(path, svc_is_daemon(s) ||
+		    strcmp(s->command, "showq") == 0 ? 0666 : 0600) < 0)
+			goto fail;
 	}
-	if (fd < 0) {
-		error("%s service %s: %s: %s", svc_type_name(s->type),
-		    s->name, path, strerror(errno));
-		free(path);
-		return -1;
-	}
+	if (geteuid() == 0 && lchown(path, uid, gid) < 0)
+		goto fail;
 	addfd(fds, nfd, fd);
 	free(path);
 	return 0;
+fail:
+	error("%s service %s: %s: %s", svc_type_name(s->type), s->name, path,
+	    strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return -1;
 }
 
 /* environment ------------------------------------------------------------ */

@@ -199,6 +199,7 @@ list(int asjson)
 			    strerror(errno));
 		/* relay mode keeps no queue: it is empty, not down */
 		if (fd < 0 && smtp_relay_wanted()) {
+			str_free(&err);
 			if (!asjson)
 				printf("Mail queue is empty\n");
 			return fflush(stdout) == 0 ? 0 : EX_IOERR;

@@ -12,7 +12,8 @@
  * -s also date the deferred files concerned "now" when the caller may
  * write them.  In relay mode (smtp_relay.c: a relay and no queue this
  * user can reach) sendmail keeps nothing, so the queue is empty, not
- * down: mailq says "Mail queue is empty" and a flush does nothing.  Output formats, messages and exit codes are Postfix's.
+ * down: mailq says "Mail queue is empty" and a flush does nothing.
+ * Output formats, messages and exit codes are Postfix's.
  * Man pages: postqueue(1), mailq(1), showq(8).
  */
 #include <sys/stat.h>

@@ -149,18 +149,20 @@ forge EN9 "$S" 'R root@h.example.com\x7f' M "L x" X E
 to_corrupt EN9 "DEL in a recipient" "control character in a record of type R"
 
 # --- 2. sendmail's arguments ----------------------------------------------
-# argcase NAME ARG...: sendmail as nobody refuses with 65 and one line
+# argcase NAME ARG...: sendmail (postdrop: $PROG) as nobody refuses with
+# 65 and one line
+PROG=sendmail
 argcase() {
 	what=$1; shift
-	printf 'Subject: t\n\nx\n' | nobody "$MTA" sendmail "$@" \
+	printf 'Subject: t\n\nx\n' | nobody "$MTA" $PROG "$@" \
 	    >"$T/.out" 2>"$T/.err"
 	rc=$?
 	if [ "$rc" = 65 ] && [ "$(wc -l < "$T/.err")" = 1 ] &&
 	    grep -q "control character" "$T/.err" &&
 	    [ "$(count maildrop)" = 0 ]; then
-		ok "sendmail: $what: EX_DATAERR, one line, nothing written"
+		ok "$PROG: $what: EX_DATAERR, one line, nothing written"
 	else
-		fail "sendmail: $what: EX_DATAERR, one line, nothing written" \
+		fail "$PROG: $what: EX_DATAERR, one line, nothing written" \
 		    "exit $rc, maildrop $(count maildrop): $(cat "$T/.err")"
 	fi
 	rm -f "$Q"/maildrop/*
@@ -171,6 +173,10 @@ argcase "-r with a CR" -r "$(printf 'a\r@x')" "root@$H"
 argcase "a recipient with a CR" "$(printf 'root@%s\rX' "$H")"
 argcase "a recipient with an ESC" "$(printf 'ro\033ot@%s' "$H")"
 argcase "-F with an LF" -F "$(printf 'Eve\nFrom: ceo@x')" "root@$H"
+PROG=postdrop
+argcase "-f with a CR" -f "$(printf 'a\rb@x')" "root@$H"
+argcase "a recipient with an LF" "$(printf 'root@%s\nX' "$H")"
+PROG=sendmail
 printf 'Subject: t\n\nx\n' | nobody "$MTA" sendmail -V "$(printf 'e\rv')" \
     "root@$H" >"$T/.out" 2>"$T/.err"
 rc=$?

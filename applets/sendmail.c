@@ -612,8 +612,7 @@ post(struct opts *o, int argc, char **argv)
 	if (o->sender) {
 		check_arg("sender address", o->sender);
 		sender = sender_of(o->sender);
-	}
-	else if (login)
+	} else if (login)
 		sender = xstrdup(login);
 	else
 		die_status(EX_OSERR, "no login name found for user ID %lu",

@@ -186,6 +186,7 @@ envelope(struct pick *p, int type, struct str *d)
 {
 	char *eq, tbuf[2] = { 0, 0 };
 	long long bits;
+	size_t n;
 
 	if (!printable(d->s, d->len)) {
 		tbuf[0] = (char)type;
@@ -226,6 +227,11 @@ envelope(struct pick *p, int type, struct str *d)
 		p->nrcpt++;
 		break;
 	case REC_ORCPT:
+		/* "type;address": the type goes on the wire as it is */
+		n = strspn(d->s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789-");
+		if (n == 0 || d->s[n] != ';')
+			return corrupt(p, "%s", "malformed ORCPT record");
 		break;
 	default:
 		tbuf[0] = (char)type;

@@ -137,6 +137,9 @@ forge EN3 "$S" 'R root\x00@h.example.com' M "L x" X E
 to_corrupt EN3 "NUL in a recipient" "control character in a record of type R"
 forge EN4 "$S" 'O rfc822;a@b\nX' "$R" M "L x" X E
 to_corrupt EN4 "LF in an ORCPT" "control character in a record of type O"
+forge EN4B "$S" 'O rfc822 NOTIFY=NEVER;a@b' "$R" M "L x" X E
+to_corrupt EN4B "an ORCPT type with a space (a parameter on the wire)" \
+    "malformed ORCPT record"
 forge EN5 "$S" 'N 4\r' "$R" M "L x" X E
 to_corrupt EN5 "CR in a NOTIFY" "control character in a record of type N"
 forge EN6 'A full_name=Eve\nFrom: ceo@example.com' "$S" "$R" M "L x" X E

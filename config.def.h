@@ -48,7 +48,7 @@
 #ifndef SETGID_GROUP		/* kept for configuration compatibility */
 #define SETGID_GROUP		"postdrop"
 #endif
-#ifndef ALIAS_FILE		/* default alias_maps and alias_database */
+#ifndef ALIAS_FILE		/* alias_maps, alias_database (as cdb:) */
 #define ALIAS_FILE		"/etc/aliases"
 #endif
 #ifndef DEFAULT_TABLE_TYPE	/* what hash: means in this build */
@@ -94,9 +94,9 @@ PARAM(access_map_defer_code, INT, "450", 400, 599,
     "The reply code of DEFER in access(5) tables.")
 PARAM(access_map_reject_code, INT, "554", 400, 599,
     "The reply code of REJECT in access(5) tables.")
-PARAM(alias_database, STR, "hash:" ALIAS_FILE, 0, 0,
+PARAM(alias_database, STR, DEFAULT_TABLE_TYPE ":" ALIAS_FILE, 0, 0,
     "The alias databases that newaliases and sendmail -bi rebuild.")
-PARAM(alias_maps, STR, "hash:" ALIAS_FILE, 0, 0,
+PARAM(alias_maps, STR, DEFAULT_TABLE_TYPE ":" ALIAS_FILE, 0, 0,
     "The alias tables that local delivery searches.")
 PARAM(allow_mail_to_commands, STR, "alias, forward", 0, 0,
     "Where a |command recipient is allowed: alias, forward, include.")
@@ -143,6 +143,8 @@ PARAM(canonical_classes, STR, "envelope_sender, envelope_recipient, "
     "Which addresses canonical_maps rewrites.")
 PARAM(canonical_maps, STR, "", 0, 0,
     "Tables that rewrite sender and recipient addresses (cleanup).")
+PARAM(cleanup_replace_stray_cr_lf, BOOL, "yes", 0, 0,
+    "Replace a CR or LF inside a content line with a space (no smuggling).")
 PARAM(command_directory, STR, COMMAND_DIR, 0, 0,
     "Where the mail system commands are installed.")
 PARAM(command_time_limit, TIME, "1000s", 1, 0,

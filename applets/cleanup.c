@@ -17,7 +17,8 @@
  * Return-Path:, Bcc: and Content-Length: are dropped; Received: (with the
  * queue id) goes first, and Message-Id:, Date: and From: are added when
  * missing to local mail (always_add_missing_headers: to all).  Body lines
- * are matched against body_checks.
+ * are matched against body_checks.  A CR or LF inside a content record is
+ * replaced with a space (cleanup_replace_stray_cr_lf).
  *
  * Output: "I QUEUEID" at once, when the queue file is created (before
  * any input is read, so the submitter can log the id first, as Postfix's
@@ -47,8 +48,10 @@
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "../lib/maps.h"
+#include "../lib/num.h"
 #include "../lib/priv.h"
 #include "../lib/queue.h"
+#include "../lib/rcptlog.h"
 #include "../lib/rewrite.h"
 #include "../lib/str.h"
 #include "../lib/x.h"
@@ -84,6 +87,7 @@ struct cleanup {
 	char		*orcpt, *notify;	/* for the next REC_RCPT */
 	char		**done;		/* recipients written, for duplicates */
 	long long	*out_off;
+	struct rcptlog_ent *out_dsn;	/* their orig, ORCPT, NOTIFY */
 	size_t		nout;
 	char		*redirect;
 	int		code;		/* 0, or 4/5 once the message failed */
@@ -92,6 +96,7 @@ struct cleanup {
 	int		extract;	/* sendmail -t */
 	int		filter;		/* header/body checks still apply */
 	int		hold, discard;
+	int		bounce;		/* ATTR_CLEANUP_BOUNCE: see bounce() */
 	int		in_hdr;		/* reading the primary headers */
 	int		hdr_trunc;	/* the header went over the limit */
 	int		seen, hops, part;
@@ -325,6 +330,7 @@ static void
 put_rcpt(struct cleanup *c, const char *addr, const char *orig,
     const struct rcpt *r)
 {
+	long long bits;
 	size_t i;
 
 	for (i = 0; i < c->nout && (long long)i < conf_int(
@@ -340,6 +346,15 @@ put_rcpt(struct cleanup *c, const char *addr, const char *orig,
 	c->done = xreallocarray(c->done, c->nout + 1, sizeof(*c->done));
 	c->out_off = xreallocarray(c->out_off, c->nout + 1,
 	    sizeof(*c->out_off));
+	c->out_dsn = xreallocarray(c->out_dsn, c->nout + 1,
+	    sizeof(*c->out_dsn));
+	memset(&c->out_dsn[c->nout], 0, sizeof(*c->out_dsn));
+	c->out_dsn[c->nout].orig = orig && strcmp(orig, addr) ? xstrdup(orig) :
+	    NULL;
+	if (r && r->orcpt)
+		c->out_dsn[c->nout].orcpt = xstrdup(r->orcpt);
+	if (r && r->notify && num_parse(r->notify, 1, 15, &bits) == 0)
+		c->out_dsn[c->nout].notify = (int)bits;
 	c->out_off[c->nout] = queue_puts(c->w, REC_RCPT, addr);
 	c->done[c->nout++] = xstrdup(addr);
 }
@@ -564,6 +579,15 @@ content(struct cleanup *c, int type, struct str *d)
 
 	c->part = type == REC_PART;
 	c->insize += (long long)d->len + (type == REC_LINE);
+	/*
+	 * A record is a line without its line end: a CR or LF inside one
+	 * (a hand-made maildrop file, a bare CR from SMTP) would become a
+	 * line break in a mailbox or on the wire.  As Postfix's cleanup.
+	 */
+	if (conf_bool(P_cleanup_replace_stray_cr_lf))
+		for (n = 0; n < d->len; n++)
+			if (d->s[n] == '\r' || d->s[n] == '\n')
+				d->s[n] = ' ';
 	if (conf_int(P_message_size_limit) > 0 &&
 	    c->insize > conf_int(P_message_size_limit))
 		fail(c, 5, "5.3.4 Message size exceeds fixed limit");
@@ -733,6 +757,10 @@ envelope(struct cleanup *c, int type, struct str *d)
 			fail(c, 4, "4.3.0 internal protocol error");
 			break;
 		}
+		if (strcmp(d->s, ATTR_CLEANUP_BOUNCE) == 0) {
+			c->bounce = 1;
+			break;
+		}
 		/* smtpd's HOLD result (an access table said so) */
 		if (strncmp(d->s, "hold=", 5) == 0 && !c->discard)
 			c->hold = 1;
@@ -789,8 +817,12 @@ cleanup_free(struct cleanup *c)
 		free(c->rcpt[i].orcpt);
 		free(c->rcpt[i].notify);
 	}
-	for (i = 0; i < c->nout; i++)
+	for (i = 0; i < c->nout; i++) {
 		free(c->done[i]);
+		free(c->out_dsn[i].orig);
+		free(c->out_dsn[i].orcpt);
+	}
+	free(c->out_dsn);
 	free(c->attr);
 	free(c->rcpt);
 	free(c->done);
@@ -810,6 +842,66 @@ cleanup_free(struct cleanup *c)
 	maps_close(c->bchecks);
 	io_free(&c->in);
 	io_free(&c->out);
+}
+
+/*
+ * bounce - the message failed for good, and its submitter (pickup: the
+ * sendmail that wrote the maildrop file exited 0 long ago) asked for a
+ * bounce instead of a refusal.  As Postfix's cleanup does for
+ * CLEANUP_FLAG_BOUNCE: the file is queued anyway, as far as it was
+ * written, with every recipient done and the reason in its bounce log;
+ * qmgr then sends the sender the non-delivery notice (headers only when
+ * the message is over bounce_size_limit) and removes it.  0 when queued
+ * (c->tmp: the queue id); -1 when it cannot be (no recipient yet: the
+ * refusal stands; a write error: c->code says 4).
+ */
+static int
+bounce(struct cleanup *c)
+{
+	struct rcptlog_ent *e;
+	const char *text;
+	char dsn[sizeof(e->dsn)];
+	size_t i, n;
+
+	if (c->w == NULL || c->nout == 0 || c->mesg_off == 0)
+		return -1;
+	n = strcspn(c->reason.s, " ");
+	str_copy(dsn, c->reason.s, n + 1 < sizeof(dsn) ? n + 1 : sizeof(dsn));
+	text = c->reason.s + n + (c->reason.s[n] == ' ');
+	/* the content stopped where the message failed */
+	queue_put(c->w, REC_XTRA, "", 0);
+	for (i = 0; i < c->nout; i++) {
+		e = &c->out_dsn[i];
+		e->addr = c->done[i];
+		e->off = c->out_off[i];
+		str_copy(e->dsn, dsn, sizeof(e->dsn));
+		e->action = (char *)"failed";
+		e->relay = (char *)"none";
+		e->reason = (char *)text;
+		e->when = time(NULL);
+		if (rcptlog_append(c->qdir, RCPTLOG_BOUNCE, c->w->id, e, 1) <
+		    0 || queue_patch(c->w, e->off, REC_DONE) < 0) {
+			warn("%s: cannot bounce <%s>: %s", qid(c), e->addr,
+			    strerror(errno));
+			goto fail;
+		}
+		info("%s: to=<%s>,%s%s%s relay=none, delay=0, dsn=%s, "
+		    "status=bounced (%s)", qid(c), e->addr, e->orig ?
+		    " orig_to=<" : "", e->orig ? e->orig : "", e->orig ?
+		    ">," : "", dsn, text);
+	}
+	c->code = 0;
+	c->hold = 0;
+	commit(c);
+	if (c->code == 0)
+		return 0;
+	(void)rcptlog_remove(c->qdir, RCPTLOG_BOUNCE, c->tmp.s);
+	return -1;
+fail:
+	(void)rcptlog_remove(c->qdir, RCPTLOG_BOUNCE, c->w->id);
+	c->code = 0;
+	fail(c, 4, "4.3.0 Queue file write error");
+	return -1;
 }
 
 /* serve one stream; the exit status says how it went */
@@ -869,6 +961,8 @@ serve(struct cleanup *c)
 	}
 	if (!c->code)
 		commit(c);
+	else if (c->code == 5 && c->bounce)
+		(void)bounce(c);
 	if (c->code) {
 		io_printf(&c->out, "%d %s\n", c->code, c->reason.s);
 		return io_flush(&c->out) < 0 ? EX_IOERR : 0;

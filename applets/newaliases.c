@@ -4,8 +4,9 @@
  * (sendmail -bi).
  *
  * Run by the administrator with the caller's privileges.  Rebuilds each
- * table named in alias_database (default hash:/etc/aliases, which mta
- * reads as cdb:/etc/aliases) the way postalias(1) does.  A file that
+ * table named in alias_database (default cdb:/etc/aliases, the one type
+ * mta builds; a Postfix main.cf's hash: is read as cdb: with a notice)
+ * the way postalias(1) does.  A file that
  * cannot be read is an error: newaliases says which and exits 1.
  * Man page: newaliases(1).
  */

@@ -12,12 +12,26 @@
  * owner).  It runs no other program and passes what it reads only to
  * cleanup.
  *
- * Every maildrop file is untrusted input.  The submitter is the file's
- * owner, never its content; the arrival time is the file's, never a
- * record's.  Only the records a submission may hold pass (T is replaced,
- * S, A with an allowed name and value, O, N, R, then the content), a
- * file with anything else, a malformed record, no sender or no recipient
- * is moved to corrupt/ with a log line.  The file is removed only after
+ * Every maildrop file is untrusted input: any local user can write one
+ * by hand.  The submitter is the file's owner, never its content; the
+ * arrival time is the file's, never a record's.  Only the records a
+ * submission may hold pass (T is replaced, S, A with an allowed name and
+ * value, O, N, R, then the content).  No envelope record may hold a
+ * control character (CR, LF, NUL, ...): it would reach logs, headers
+ * and the SMTP envelope.  A content record is one line without its line
+ * end, and sendmail splits its input at every LF, so a content record
+ * with an LF inside was made by hand to forge a line (an mbox "From "
+ * boundary, a line on the wire): it is refused, not split.  A CR inside
+ * a line can come from sendmail's input; cleanup replaces it with a
+ * space (cleanup_replace_stray_cr_lf).  A file with anything else, a
+ * malformed record, no sender or no recipient is moved to corrupt/ with
+ * a log line naming it.
+ *
+ * Cleanup is asked to bounce what it refuses for good (header_checks or
+ * body_checks REJECT, message_size_limit, too many hops): sendmail
+ * exited 0 long ago, so the sender hears of it through a non-delivery
+ * notice, as with Postfix's pickup.  What cleanup still refuses (nothing
+ * to bounce to) goes to corrupt/.  The file is removed only after
  * cleanup answered that the message is in the queue (DESIGN.md, law 1).
  * Man page: pickup(8).
  */
@@ -58,13 +72,11 @@ int	pickup_main(int, char **);
 #define PICK_DONE	0	/* queued: remove it */
 #define PICK_KEEP	1	/* try again at the next scan */
 #define PICK_CORRUPT	2	/* move it to corrupt/ */
-#define PICK_REFUSED	3	/* cleanup said 5xx: keep, do not retry */
 
 /*
- * Files that cleanup refused for good, or that pickup may not read.
- * There is no bounce path from pickup yet, so such a file stays in
- * maildrop for the administrator; it is retried only when it changes or
- * pickup restarts, instead of every few seconds.
+ * Files that pickup may not read: each stays in maildrop for the
+ * administrator, and is tried again only when it changes or pickup
+ * restarts, instead of every few seconds.
  */
 static struct refused {
 	dev_t	dev;
@@ -114,7 +126,7 @@ struct pick {
 	const char *name;	/* its name in maildrop */
 	uid_t	uid;		/* its owner: the submitter */
 	struct submit *s;
-	struct str why;		/* for PICK_CORRUPT and PICK_REFUSED */
+	struct str why;		/* for PICK_CORRUPT */
 	char	*sender;
 	int	context;	/* a rewrite_context was given */
 	long	nrcpt;
@@ -174,6 +186,7 @@ envelope(struct pick *p, int type, struct str *d)
 {
 	char *eq, tbuf[2] = { 0, 0 };
 	long long bits;
+	size_t n;
 
 	if (!printable(d->s, d->len)) {
 		tbuf[0] = (char)type;
@@ -214,6 +227,11 @@ envelope(struct pick *p, int type, struct str *d)
 		p->nrcpt++;
 		break;
 	case REC_ORCPT:
+		/* "type;address": the type goes on the wire as it is */
+		n = strspn(d->s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789-");
+		if (n == 0 || d->s[n] != ';')
+			return corrupt(p, "%s", "malformed ORCPT record");
 		break;
 	default:
 		tbuf[0] = (char)type;
@@ -225,7 +243,7 @@ envelope(struct pick *p, int type, struct str *d)
 
 /*
  * forward - copy the records of one open maildrop file to cleanup.
- * Returns PICK_*; p->why says why for PICK_CORRUPT and PICK_REFUSED.
+ * Returns PICK_*; p->why says why for PICK_CORRUPT.
  */
 static int
 forward(struct pick *p, int fd, const struct stat *st)
@@ -281,6 +299,7 @@ forward(struct pick *p, int fd, const struct stat *st)
 			if (!p->context)
 				submit_recs(p->s, REC_ATTR,
 				    "rewrite_context=local");
+			submit_recs(p->s, REC_ATTR, ATTR_CLEANUP_BOUNCE);
 			/* as Postfix: after the envelope, before cleanup logs */
 			info("%s: uid=%ld from=<%s>", submit_id(p->s),
 			    (long)p->uid, p->sender);
@@ -290,6 +309,11 @@ forward(struct pick *p, int fd, const struct stat *st)
 			if ((res = envelope(p, type, &d)) >= 0)
 				goto out;
 			res = PICK_KEEP;
+		} else if (state == REC_MESG && (type == REC_LINE ||
+		    type == REC_PART) && memchr(d.s, '\n', d.len)) {
+			res = corrupt(p, "%s", "line break inside a content "
+			    "record");
+			goto out;
 		} else if (state == REC_MESG && type == REC_LINE) {
 			submit_line(p->s, d.s, d.len);
 		} else if (state == REC_MESG && type == REC_PART) {
@@ -314,8 +338,10 @@ forward(struct pick *p, int fd, const struct stat *st)
 	if (code == 0) {
 		res = PICK_DONE;
 	} else if (code == 5) {
-		str_set(&p->why, out.s);
-		res = PICK_REFUSED;
+		/* not even a bounce was possible */
+		str_set(&p->why, "refused by cleanup: ");
+		str_adds(&p->why, out.s);
+		res = PICK_CORRUPT;
 	} else {
 		warn("maildrop/%s: uid=%ld from=<%s>: cleanup: %s; will try "
 		    "again", p->name, (long)p->uid, p->sender, out.s);
@@ -401,13 +427,6 @@ pick(int dfd, const char *name)
 	case PICK_CORRUPT:
 		warn("maildrop/%s: uid=%ld: %s", name, (long)p.uid, p.why.s);
 		quarantine(name, p.why.s);
-		break;
-	case PICK_REFUSED:
-		/* no bounce path from here yet: see the man page */
-		warn("maildrop/%s: uid=%ld from=<%s>: refused by cleanup: %s; "
-		    "left in maildrop", name, (long)p.uid,
-		    p.sender ? p.sender : "", p.why.s);
-		remember_refused(&st);
 		break;
 	}
 	free(p.sender);

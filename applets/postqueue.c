@@ -10,7 +10,10 @@
  * public/showq through master, which runs it as mail_owner.  Flushing
  * sends triggers to qmgr (anyone may: public/qmgr is mode 0666); -i and
  * -s also date the deferred files concerned "now" when the caller may
- * write them.  Output formats, messages and exit codes are Postfix's.
+ * write them.  In relay mode (smtp_relay.c: a relay and no queue this
+ * user can reach) sendmail keeps nothing, so the queue is empty, not
+ * down: mailq says "Mail queue is empty" and a flush does nothing.
+ * Output formats, messages and exit codes are Postfix's.
  * Man pages: postqueue(1), mailq(1), showq(8).
  */
 #include <sys/stat.h>
@@ -34,6 +37,7 @@
 #include "../lib/match.h"
 #include "../lib/queue.h"
 #include "../lib/showq.h"
+#include "../lib/smtp_relay.h"
 #include "../lib/str.h"
 #include "../lib/svc.h"
 #include "../lib/x.h"
@@ -194,6 +198,13 @@ list(int asjson)
 			die_status(EX_SOFTWARE, "Connect to the %s %s "
 			    "service: %s", conf_str(P_mail_name), "showq",
 			    strerror(errno));
+		/* relay mode keeps no queue: it is empty, not down */
+		if (fd < 0 && smtp_relay_wanted()) {
+			str_free(&err);
+			if (!asjson)
+				printf("Mail queue is empty\n");
+			return fflush(stdout) == 0 ? 0 : EX_IOERR;
+		}
 		if (fd < 0)
 			die_status(EX_UNAVAILABLE, "Queue report unavailable "
 			    "- mail system is down");
@@ -243,6 +254,9 @@ static int
 flush_all(const char *req)
 {
 	authorize(P_authorized_flush_users, "flush the mail queue");
+	/* relay mode: sendmail sent everything at once; nothing waits */
+	if (smtp_relay_wanted())
+		return 0;
 	if (svc_trigger(qdir, "qmgr", req) < 0)
 		die_status(EX_UNAVAILABLE, DOWN);
 	/* maildrop too, as Postfix's mail_flush_maildrop() */

@@ -488,6 +488,21 @@ check_field(const struct msg *m, const char *what, const char *s)
 			    m->who, what);
 }
 
+/*
+ * check_arg - an address on the command line (-f, -r, a recipient) with
+ * a control character in it is refused before it is parsed: the parser
+ * takes CR and LF for white space and would make other addresses of it
+ * than the one the caller wrote.  A tab is white space there.
+ */
+static void
+check_arg(const char *what, const char *s)
+{
+	for (; *s; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+			die_status(EX_DATAERR, "control character in %s "
+			    "argument", what);
+}
+
 /* the full name: -F, $NAME, or the GECOS field with & as the login */
 static char *
 full_name(const char *opt, const char *gecos, const char *login)
@@ -594,9 +609,10 @@ post(struct opts *o, int argc, char **argv)
 	str_init(&who);
 	login = login_name(uid, &gecos);
 	check_submit(login, uid);
-	if (o->sender)
+	if (o->sender) {
+		check_arg("sender address", o->sender);
 		sender = sender_of(o->sender);
-	else if (login)
+	} else if (login)
 		sender = xstrdup(login);
 	else
 		die_status(EX_OSERR, "no login name found for user ID %lu",
@@ -614,6 +630,7 @@ post(struct opts *o, int argc, char **argv)
 		m.limit = QUEUE_PART_MAX;
 	m.maxsize = conf_int(P_message_size_limit);
 	for (i = 0; i < (size_t)argc; i++) {
+		check_arg("recipient address", argv[i]);
 		if (argv[i][0] == '-' && !conf_bool(P_allow_min_user))
 			die_status(EX_USAGE, "%s: unknown option", argv[i]);
 		/* an argument with no address is the empty recipient */

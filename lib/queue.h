@@ -53,6 +53,12 @@
 #define ATTR_DSN_RET	"dsn_ret"	/* FULL or HDRS: RET=, sendmail -R */
 #define ATTR_ENCODING	"encoding"	/* 7bit or 8bit: BODY=, sendmail -B */
 #define ATTR_SMTPUTF8	"smtputf8"	/* yes: MAIL ... SMTPUTF8 */
+/*
+ * pickup to cleanup only, never written to a queue file: a message
+ * cleanup refuses for good is bounced to its sender instead (Postfix's
+ * CLEANUP_FLAG_BOUNCE), since its submitter is long gone
+ */
+#define ATTR_CLEANUP_BOUNCE	"cleanup_flags=bounce"
 
 /* DSN NOTIFY bits (REC_NOTIFY holds them as a decimal number) */
 #define DSN_NOTIFY_NEVER	1

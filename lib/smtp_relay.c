@@ -14,7 +14,7 @@
  * @$myorigin (append_at_myorigin); sendmail -t takes the recipients
  * from To:, Cc: and Bcc:; Bcc:, Resent-Bcc:, Return-Path: and
  * Content-Length: are removed; a missing From:, Date: or Message-ID: is
- * added.
+ * added; a CR inside a line becomes a space (cleanup_replace_stray_cr_lf).
  * Man pages: sendmail(1), smtp(8).
  */
 #include <sys/time.h>
@@ -97,6 +97,19 @@ msg_rewind(void *ctx)
 	return 0;
 }
 
+/* a bare CR would go out as such: cleanup_replace_stray_cr_lf, as cleanup */
+static void
+mask_cr_lf(struct str *line)
+{
+	size_t i;
+
+	if (!conf_bool(P_cleanup_replace_stray_cr_lf))
+		return;
+	for (i = 0; i < line->len; i++)
+		if (line->s[i] == '\r' || line->s[i] == '\n')
+			line->s[i] = ' ';
+}
+
 /* one content line as submitted, pieces joined: 1, 0 at the end, -1 */
 static int
 raw_line(struct recs *r, struct str *line)
@@ -113,6 +126,7 @@ raw_line(struct recs *r, struct str *line)
 		}
 		if (t == REC_LINE) {
 			str_addmem(line, d, n);
+			mask_cr_lf(line);
 			return 1;
 		}
 		return 0;	/* REC_XTRA: the end */

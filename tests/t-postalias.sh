@@ -210,6 +210,22 @@ if [ -f "$T/a3.cdb" ] && [ ! -f "$T/decoy.cdb" ]; then
 else
 	fail "newaliases -C FILE reads that main.cf" "built the wrong table"
 fi
+# the compiled defaults name the type newaliases builds, so a plain
+# newaliases is quiet; alias_maps reads what alias_database builds
+def=$(mta postconf -dh alias_database)
+check_out "default alias_database is cdb:" "cdb:/etc/aliases" echo "$def"
+check_out "default alias_maps is alias_database" "$def" \
+    mta postconf -dh alias_maps
+cp "$D/debian.aliases" "$T/def"
+printf 'alias_database = %s\n' "$(echo "$def" | sed "s|/etc/aliases|$T/def|")" \
+    > "$T/etc/main.cf"
+mta newaliases > "$T/na.out" 2>&1; rc=$?
+if [ "$rc" = 0 ] && [ ! -s "$T/na.out" ] && [ -f "$T/def.cdb" ]; then
+	ok "newaliases with the default table type: quiet, exit 0"
+else
+	fail "newaliases with the default table type: quiet, exit 0" \
+	    "exit $rc: $(head -c 200 "$T/na.out")"
+fi
 check_out "newaliases --help: usage on stdout" \
     "usage: newaliases [-C config_file_or_dir] [-v]" mta newaliases --help
 check_exit "newaliases --help: exit 0" 0 mta newaliases --help

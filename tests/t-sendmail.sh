@@ -345,16 +345,20 @@ corrupt_case BBBB8 "a second hard link"
 printf '%s\n' "S f\\n@x" "R r@x" "M" "L x" "X" "E" | forge BBBB9
 corrupt_case BBBB9 "a control character in the sender"
 
-# cleanup refuses (5xx): no bounce path yet, so the file stays, said once
+# cleanup refuses (5xx): pickup asked for a bounce, so the message is
+# queued with its recipients done and the reason in its bounce log, for
+# qmgr to send the notice (t-maildrop.sh follows it to the mailbox)
 printf '/^Subject: reject-me/ REJECT no thanks\n' > "$T/hc"
 printf 'header_checks = regexp:%s/hc\n' "$T" >> "$T/etc/main.cf"
 rm -f "$Q"/maildrop/* "$Q"/incoming/* "$Q"/corrupt/*
 printf 'Subject: reject-me\n\nx\n' | submit_nobody a@x
 mta pickup -1 2>"$T/.err"
-check "refused by cleanup: the maildrop file stays" test \
-    "$(count maildrop)/$(count incoming)/$(count corrupt)" = 1/0/0
-check "refused by cleanup: a warning with cleanup's reason" grep -q \
-    "refused by cleanup: 5.7.1 no thanks; left in maildrop" "$T/.err"
+check "refused by cleanup: queued to bounce, maildrop empty" test \
+    "$(count maildrop)/$(count incoming)/$(count corrupt)" = 0/1/0
+I=$(one incoming)
+check "refused by cleanup: the bounce log has cleanup's reason" grep -q \
+    "reason=no thanks" "$Q/bounce/${I##*/}"
+check "refused by cleanup: the recipient is done" has "$I" "D a@x"
 printf 'Subject: reject-me\n\nx\n' | mta sendmail a@x 2>"$T/.err"
 check "root, refused by cleanup: exit 69 with the reason" test \
     "$?:$(cat "$T/.err")" = "69:sendmail: fatal: root(0): 5.7.1 no thanks"

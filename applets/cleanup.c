@@ -463,6 +463,9 @@ commit(struct cleanup *c)
 	sz.size = c->size;
 	sz.mesg = c->mesg_off;
 	sz.nrcpt = (long long)c->nout;
+	/* the smtp client says BODY=8BITMIME for it */
+	if (c->mh.eightbit)
+		sz.flags |= QUEUE_F_8BITMIME;
 	if (c->hold)
 		queue_target(c->w, c->qdir, Q_HOLD);
 	str_init(&err);

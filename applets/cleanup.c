@@ -16,8 +16,10 @@
  * (hopcount_limit), their addresses rewritten in the local context;
  * Return-Path:, Bcc: and Content-Length: are dropped; Received: (with the
  * queue id) goes first, and Message-Id:, Date: and From: are added when
- * missing to local mail (always_add_missing_headers: to all).  Body lines
- * are matched against body_checks.
+ * missing to local mail (always_add_missing_headers: to all); 8-bit
+ * content is noticed and recorded (QUEUE_F_8BITMIME).  That work is
+ * lib/msgfix.c, shared with sendmail's relay mode; header_checks (called
+ * back from it), body_checks and the queue file are this file's.
  *
  * Output: "I QUEUEID" at once, when the queue file is created (before
  * any input is read, so the submitter can log the id first, as Postfix's
@@ -38,7 +40,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../lib/alias.h"

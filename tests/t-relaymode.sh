@@ -218,6 +218,24 @@ has "sendmail relay mode: the delivery line is logged" \
     "$T/nq.log"
 check "sendmail relay mode: nothing on stderr (cron mails what it sees)" \
     test ! -s "$T/.err"
+# canonical maps, as cleanup applies them: envelope and headers
+srv
+printf 'root@origin.example.com me@isp.example\n' > "$T/canonical"
+nq "sender_canonical_maps = texthash:$T/canonical"
+printf 'From: root\nSubject: t\n\nx\n' |
+    "$MTA" sendmail -C "$T/nq" -f root rcpt@example.org 2> "$T/.err"
+has "relay mode: sender_canonical_maps in the envelope" \
+    '^C: MAIL FROM:<me@isp\.example> ' "$T/s.log"
+has "relay mode: sender_canonical_maps in From:" \
+    '^D: From: me@isp\.example\\r' "$T/s.log"
+srv
+nq "sender_canonical_maps = texthash:$T/no-such-file"
+printf 'Subject: t\n\nx\n' |
+    "$MTA" sendmail -C "$T/nq" -f root rcpt@example.org > "$T/.out" 2> "$T/.err"
+check "relay mode: a table that cannot be read: EX_TEMPFAIL" test $? = 75
+has "relay mode: ... cleanup's reason" '4\.3\.0 address rewriting error' \
+    "$T/.err"
+lacks "relay mode: ... and nothing is sent" '^C: MAIL'
 srv
 nq
 printf 'Subject: caf%s\n\nhello\n' "$E" |

@@ -69,7 +69,7 @@ struct cleanup {
 	struct maps	*hchecks, *bchecks;
 	struct queue_writer *w;
 	const char	*qdir;
-	struct msgfix	mh;		/* the header work; mh.attr: as received */
+	struct msgfix	mh;		/* header work; mh.attr as received */
 	struct str	tmp, tmp2, line, reason;
 	char		*sender;	/* as rewritten */
 	char		*arrival;	/* REC_TIME, or NULL */

@@ -134,7 +134,8 @@ msgfix_begin(struct msgfix *m)
 	    *helo = msgfix_attr(m, "helo_name"),
 	    *uid = msgfix_attr(m, "uid"), *proto = msgfix_attr(m, "protocol"),
 	    *tls, *sa;
-	const char *host = conf_str(P_myhostname), *name = conf_str(P_mail_name);
+	const char *host = conf_str(P_myhostname),
+	    *name = conf_str(P_mail_name);
 	struct str *t = &m->tmp;
 	const char *v;
 

@@ -45,7 +45,7 @@ struct msgfix {
 	char		**attr;		/* envelope "name=value" attributes */
 	size_t		nattr;
 	const char	*sender;	/* envelope sender, as rewritten */
-	const char	*rcpt1;		/* the one recipient (for <...>), or NULL */
+	const char	*rcpt1;		/* the only recipient, or NULL */
 	void		*ctx;		/* for the callbacks */
 	/* one output line, without its line end */
 	void		(*put)(void *, const char *, size_t);
@@ -56,7 +56,7 @@ struct msgfix {
 	/* the message failed: code 4 or 5, "X.Y.Z text" */
 	void		(*fail)(void *, int, const char *);
 	/* state */
-	int		local;		/* no smtpd client: add missing headers */
+	int		local;		/* no smtpd client: add headers */
 	int		hdr_local;	/* rewrite header addresses */
 	int		in_hdr;		/* reading the primary headers */
 	int		part;		/* the last record was REC_PART */

@@ -4,7 +4,8 @@
  * the relay (sendmail_relay, else relayhost) with the SMTP client, and
  * sendmail succeeds only when the relay took it (DESIGN.md, law 6).
  * Used by lib/submit.c (SUBMIT_RELAY) for the sendmail command and for
- * `sendmail -bs` (smtpd -S), run as their user.  Man page: sendmail(1), smtp(8).
+ * `sendmail -bs` (smtpd -S), run as their user.
+ * Man pages: sendmail(1), smtp(8).
  */
 #ifndef MTA_SMTP_RELAY_H
 #define MTA_SMTP_RELAY_H

@@ -199,6 +199,32 @@ has "-bs relay mode: ... logged with relay=none" \
     ": to=<rcpt@example\.org>, relay=none, .*dsn=4\.4\.1, status=deferred \(connect to" \
     "$T/nq.log"
 
+# SMTP AUTH to the relay with root's own password table (mode 0600): -bs
+# reads it before smtpd drops to mail_owner, as the smtp agent does
+if [ "$(id -u)" = 0 ] && id postfix >/dev/null 2>&1; then
+	srv --ehlo "PIPELINING,AUTH PLAIN LOGIN,8BITMIME" --auth 'joe:s3cret!'
+	printf '%s\n' "[127.0.0.1]:$P joe:s3cret!" > "$T/passwd"
+	chmod 600 "$T/passwd"
+	nq "smtp_sasl_auth_enable = yes" "mail_owner = postfix" \
+	    "smtp_sasl_password_maps = texthash:$T/passwd" \
+	    "smtp_sasl_security_options = noanonymous"
+	crlf <<EOF | bs
+EHLO app.example
+MAIL FROM:<me@example.org>
+RCPT TO:<rcpt@example.org>
+DATA
+Subject: t
+
+x
+.
+QUIT
+EOF
+	has "-bs relay mode as root: AUTH with root's password table" \
+	    '^A: ok joe PLAIN$' "$T/s.log"
+	has "-bs relay mode as root: ... and 250" \
+	    '^250 2\.0\.0 Ok: queued as' "$T/out"
+fi
+
 # --- relay mode: the sendmail command --------------------------------------
 srv
 nq "append_dot_mydomain = yes"

@@ -353,7 +353,7 @@ headers_done(struct msgfix *m)
 int
 msgfix_line(struct msgfix *m, int type, const char *s, size_t len)
 {
-	int cont = m->part, is_cont;
+	int cont = m->part, is_cont, sep = 0;
 	const char *p;
 	size_t n;
 
@@ -376,15 +376,17 @@ msgfix_line(struct msgfix *m, int type, const char *s, size_t len)
 			headers_done(m);
 			goto body;
 		}
-		if (is_cont && !m->trunc)
-			str_addc(&m->hdr, '\n');
+		sep = is_cont;
 	}
+	/* a line that does not fit goes, its line break with it */
 	if (!m->trunc) {
-		if ((long long)(m->hdr.len + len) >
+		if ((long long)(m->hdr.len + (size_t)sep + len) >
 		    conf_int(P_header_size_limit)) {
 			m->trunc = 1;
 			warn("%s: header too long, truncated", m->id);
 		} else {
+			if (sep)
+				str_addc(&m->hdr, '\n');
 			str_addmem(&m->hdr, s, len);
 		}
 	}

@@ -307,6 +307,7 @@ inet_protocols = ipv4
 alias_maps =
 relayhost = [127.0.0.1]:$P
 queue_run_delay = 1s
+header_size_limit = 60
 EOF
 cat > "$T/etc/master.cf" <<EOF
 pickup fifo n - n 60 1 pickup
@@ -349,4 +350,16 @@ has "queue mode -bs: queued" '^250 2\.0\.0 Ok: queued as' "$T/out"
 waitfor "$T/maillog" "to=<d@example\.org>.*status=sent" 10
 has "queue mode -bs: 8-bit header: BODY=8BITMIME" \
     '^C: MAIL FROM:<[^>]*> .*BODY=8BITMIME$' "$T/s.log"
+# header_size_limit: the excess of a header goes, its line break too
+: > "$T/s.log"
+printf 'Subject: %s\n\t%s\nFrom: root\n\nbody\n' \
+    0123456789012345678901234567890123456789 \
+    0123456789012345678901234567890123456789 | qsend -f me e@example.org
+has "queue mode: a header over header_size_limit is cut" \
+    '^D: Subject: 0123456789012345678901234567890123456789\\r\\n$' "$T/s.log"
+lacks "queue mode: ... its continuation dropped" '^D: 	0123'
+has "queue mode: ... and the next header is still a header" \
+    '^D: From: root@origin\.example\.com\\r' "$T/s.log"
+check "queue mode: ... one empty line: the end of the headers" \
+    test "$(grep -c '^D: \\r\\n$' "$T/s.log")" = 1
 "$MTA" postfix -c "$T/etc" stop > /dev/null 2>&1

@@ -471,7 +471,7 @@ smtp_relay_send(const char *id, const struct timeval *arrival,
 	rl.mf.fail = mf_fail;
 	msgfix_init(&rl.mf);
 	if (envelope(&r, &e, &rl) < 0) {
-		str_set(out, "5.3.0 malformed message");
+		str_set(out, "4.3.0 internal protocol error");
 		goto done;
 	}
 	rl.mf.rw = rewrite_init();
@@ -482,7 +482,7 @@ smtp_relay_send(const char *id, const struct timeval *arrival,
 	rl.mf.rcpt1 = e.nrcpt == 1 ? e.rcpt[0] : NULL;
 	msgfix_begin(&rl.mf);
 	if (content(&r, &rl) < 0) {
-		str_set(out, "5.3.0 malformed message");
+		str_set(out, "4.3.0 internal protocol error");
 		goto done;
 	}
 	for (i = 0; i < rl.nextracted && !rl.code; i++)

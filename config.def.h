@@ -205,6 +205,8 @@ PARAM(deliver_lock_attempts, INT, "20", 1, PMAX,
     "How many times local tries to lock a mailbox before it defers.")
 PARAM(deliver_lock_delay, TIME, "1s", 1, 0,
     "The time between attempts to lock a mailbox.")
+PARAM(detect_8bit_encoding_header, BOOL, "yes", 0, 0,
+    "Content-Transfer-Encoding: 8bit or binary makes the mail 8BITMIME.")
 PARAM(disable_dns_lookups, BOOL, "no", 0, 0,
     "Do not use DNS for delivery (obsolete: see smtp_host_lookup).")
 PARAM(disable_mime_input_processing, BOOL, "no", 0, 0,

@@ -16,9 +16,12 @@
  * (hopcount_limit), their addresses rewritten in the local context;
  * Return-Path:, Bcc: and Content-Length: are dropped; Received: (with the
  * queue id) goes first, and Message-Id:, Date: and From: are added when
- * missing to local mail (always_add_missing_headers: to all).  Body lines
- * are matched against body_checks.  A CR or LF inside a content record is
- * replaced with a space (cleanup_replace_stray_cr_lf).
+ * missing to local mail (always_add_missing_headers: to all); 8-bit
+ * content is noticed and recorded (QUEUE_F_8BITMIME).  That work is
+ * lib/msgfix.c, shared with sendmail's relay mode; header_checks (called
+ * back from it), body_checks and the queue file are this file's.  A CR
+ * or LF inside a content record is replaced with a space
+ * (cleanup_replace_stray_cr_lf).
  *
  * Output: "I QUEUEID" at once, when the queue file is created (before
  * any input is read, so the submitter can log the id first, as Postfix's
@@ -39,15 +42,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../lib/alias.h"
 #include "../lib/conf.h"
-#include "../lib/hdr.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "../lib/maps.h"
+#include "../lib/msgfix.h"
 #include "../lib/num.h"
 #include "../lib/priv.h"
 #include "../lib/queue.h"
@@ -58,12 +60,6 @@
 
 #define ENV_REC_MAX	65536	/* longest envelope or content record */
 #define LOG_TEXT_MAX	200	/* as Postfix: "%.200s" of a header */
-
-/* headers seen, for the ones added when missing */
-#define SEEN_DATE	1
-#define SEEN_FROM	2
-#define SEEN_MSGID	4
-#define SEEN_TO		8
 
 struct rcpt {
 	char	*addr;		/* as received */
@@ -77,11 +73,10 @@ struct cleanup {
 	struct maps	*hchecks, *bchecks;
 	struct queue_writer *w;
 	const char	*qdir;
-	struct str	tmp, tmp2, line, hdr, reason;
+	struct msgfix	mh;		/* header work; mh.attr as received */
+	struct str	tmp, tmp2, line, reason;
 	char		*sender;	/* as rewritten */
 	char		*arrival;	/* REC_TIME, or NULL */
-	char		**attr;		/* "name=value" as received */
-	size_t		nattr;
 	struct rcpt	*rcpt;
 	size_t		nrcpt, nenv;	/* all; from the envelope */
 	char		*orcpt, *notify;	/* for the next REC_RCPT */
@@ -91,15 +86,10 @@ struct cleanup {
 	size_t		nout;
 	char		*redirect;
 	int		code;		/* 0, or 4/5 once the message failed */
-	int		local;		/* local submission (no smtpd client) */
-	int		hdr_local;	/* rewrite header addresses */
-	int		extract;	/* sendmail -t */
 	int		filter;		/* header/body checks still apply */
 	int		hold, discard;
 	int		bounce;		/* ATTR_CLEANUP_BOUNCE: see bounce() */
-	int		in_hdr;		/* reading the primary headers */
-	int		hdr_trunc;	/* the header went over the limit */
-	int		seen, hops, part;
+	int		part;		/* the last record was REC_PART */
 	long long	size, body_off, mesg_off;	/* size: as written */
 	long long	insize;		/* as received: the limit */
 };
@@ -107,12 +97,7 @@ struct cleanup {
 static const char *
 attr(struct cleanup *c, const char *name)
 {
-	size_t i, n = strlen(name);
-
-	for (i = 0; i < c->nattr; i++)
-		if (strncmp(c->attr[i], name, n) == 0 && c->attr[i][n] == '=')
-			return c->attr[i] + n + 1;
-	return NULL;
+	return msgfix_attr(&c->mh, name);
 }
 
 /* fail - the message fails with code (4 or 5) and "X.Y.Z text" */
@@ -124,6 +109,7 @@ fail(struct cleanup *c, int code, const char *text)
 	c->code = code;
 	str_set(&c->reason, text);
 	c->filter = 0;
+	c->mh.failed = 1;	/* no more header work */
 }
 
 static const char *
@@ -269,62 +255,6 @@ put_line(struct cleanup *c, const char *s)
 	queue_put_line(c->w, s, strlen(s));
 }
 
-static void
-received(struct cleanup *c)
-{
-	const char *ca = attr(c, "client_address"), *cn = attr(c,
-	    "client_name"), *helo = attr(c, "helo_name"), *uid = attr(c,
-	    "uid"), *proto = attr(c, "protocol"), *tls, *sa;
-	const char *host = conf_str(P_myhostname), *name = conf_str(P_mail_name);
-
-	str_reset(&c->tmp);
-	if (ca) {
-		if (!cn)
-			cn = "unknown";
-		str_addf(&c->tmp, "Received: from %s (%s [%s%s])",
-		    helo ? helo : cn, cn, strchr(ca, ':') ? "IPv6:" : "", ca);
-		put_line(c, c->tmp.s);
-		if ((tls = attr(c, "tls_info")) != NULL) {
-			/* smtpd_tls_received_header, as Postfix */
-			str_reset(&c->tmp);
-			str_addf(&c->tmp, "\t(using %s)", tls);
-			put_line(c, c->tmp.s);
-			str_reset(&c->tmp);
-			str_addf(&c->tmp, "\t(%s)", (tls = attr(c,
-			    "tls_ccert")) != NULL && *tls ? tls :
-			    "No client certificate requested");
-			put_line(c, c->tmp.s);
-		}
-		str_reset(&c->tmp);
-		if ((sa = attr(c, "sasl_auth_header")) != NULL) {
-			str_addf(&c->tmp, "\t(Authenticated sender: %s)", sa);
-			put_line(c, c->tmp.s);
-			str_reset(&c->tmp);
-		}
-		str_addf(&c->tmp, "\tby %s (%s) with %s id %s", host, name,
-		    proto ? proto : "SMTP", c->w->id);
-		if (c->nrcpt == 1) {
-			put_line(c, c->tmp.s);
-			str_reset(&c->tmp);
-			str_addf(&c->tmp, "\tfor <%s>", c->rcpt[0].addr);
-		}
-		str_addc(&c->tmp, ';');
-		put_line(c, c->tmp.s);
-		str_set(&c->tmp, "\t");
-	} else {
-		str_addf(&c->tmp, "Received: by %s (%s", host, name);
-		if (uid)
-			str_addf(&c->tmp, ", from userid %s", uid);
-		str_adds(&c->tmp, ")");
-		put_line(c, c->tmp.s);
-		str_reset(&c->tmp);
-		str_addf(&c->tmp, "\tid %s; ", c->w->id);
-	}
-	hdr_date(c->w->ctime.tv_sec, &c->tmp);
-	put_line(c, c->tmp.s);
-	c->hops = 1;
-}
-
 /* write one recipient, unless it is a duplicate */
 static void
 put_rcpt(struct cleanup *c, const char *addr, const char *orig,
@@ -366,17 +296,8 @@ recipient(struct cleanup *c, const char *addr, const struct rcpt *r)
 	char **list;
 	size_t i;
 
-	rewrite_qualify(c->rw, addr, &c->tmp);
-	if (rewrite_addr(c->rw, RW_ENV_RCPT, c->tmp.s, &c->tmp2) < 0) {
-		warn("%s: %s", qid(c), rewrite_error(c->rw));
-		fail(c, 4, "4.3.0 address rewriting error");
+	if ((list = msgfix_rcpt(&c->mh, addr)) == NULL)
 		return;
-	}
-	if ((list = rewrite_virtual(c->rw, c->tmp2.s, &c->tmp)) == NULL) {
-		warn("%s: %s -- message not accepted", qid(c), c->tmp.s);
-		fail(c, 4, "4.3.0 virtual alias expansion error");
-		return;
-	}
 	for (i = 0; list[i]; i++)
 		put_rcpt(c, list[i], addr, r);
 	alias_list_free(list);
@@ -402,6 +323,8 @@ create(struct cleanup *c)
 		return -1;
 	}
 	str_free(&err);
+	c->mh.id = c->w->id;
+	c->mh.when = c->w->ctime.tv_sec;
 	io_printf(&c->out, "I %s\n", c->w->id);
 	return io_flush(&c->out);
 }
@@ -419,26 +342,20 @@ begin(struct cleanup *c)
 		    (long)c->w->ctime.tv_sec, (long)c->w->ctime.tv_usec);
 	if (c->sender == NULL)
 		c->sender = xstrdup("");
-	if (*c->sender) {
-		rewrite_qualify(c->rw, c->sender, &c->tmp);
-		if (rewrite_addr(c->rw, RW_ENV_SENDER, c->tmp.s,
-		    &c->tmp2) < 0) {
-			warn("%s: %s", qid(c), rewrite_error(c->rw));
-			fail(c, 4, "4.3.0 address rewriting error");
-			return;
-		}
-		free(c->sender);
-		c->sender = xstrdup(c->tmp2.s);
-	}
+	if (msgfix_sender(&c->mh, c->sender, &c->tmp2) < 0)
+		return;
+	free(c->sender);
+	c->sender = xstrdup(c->tmp2.s);
+	c->mh.sender = c->sender;
 	queue_puts(c->w, REC_FROM, c->sender);
-	for (i = 0; i < c->nattr; i++)
-		queue_puts(c->w, REC_ATTR, c->attr[i]);
+	for (i = 0; i < c->mh.nattr; i++)
+		queue_puts(c->w, REC_ATTR, c->mh.attr[i]);
 	c->nenv = c->nrcpt;
 	for (i = 0; i < c->nrcpt && !c->code; i++)
 		recipient(c, c->rcpt[i].addr, &c->rcpt[i]);
 	c->mesg_off = queue_put(c->w, REC_MESG, "", 0);
-	received(c);
-	c->in_hdr = 1;
+	c->mh.rcpt1 = c->nrcpt == 1 ? c->rcpt[0].addr : NULL;
+	msgfix_begin(&c->mh);
 }
 
 static void
@@ -451,129 +368,42 @@ extract_one(void *ctx, const char *addr)
 	c->rcpt[c->nrcpt++].addr = xstrdup(addr);
 }
 
-/* write a logical header, one line record per physical line */
+/* msgfix's output: one line record */
 static void
-put_header(struct cleanup *c, const char *h)
+mh_put(void *ctx, const char *s, size_t n)
 {
-	const char *nl;
+	struct cleanup *c = ctx;
 
-	while ((nl = strchr(h, '\n')) != NULL) {
-		c->size += (long long)(nl - h) + 1;
-		queue_put_line(c->w, h, (size_t)(nl - h));
-		h = nl + 1;
-	}
-	put_line(c, h);
+	c->size += (long long)n + 1;
+	queue_put_line(c->w, s, n);
 }
 
-/* one complete logical header (lines joined with '\n') */
-static void
-header(struct cleanup *c)
+/* header_checks on a logical header: 0 keep (maybe replaced), 1 drop */
+static int
+mh_check(void *ctx, struct str *h)
 {
-	const struct hdr *hd;
-	struct str *h = &c->hdr;
-	const char *v;
-	size_t n;
-	int r, class;
+	struct cleanup *c = ctx;
+	int r;
 
-	if (c->code || c->w == NULL)
-		return;
 	r = check(c, c->hchecks, "header", h->s);
-	if (r == 1 || c->code)
-		return;
+	if (c->code)
+		return -1;
 	if (r == 2)
 		str_set(h, c->tmp2.s);
-	n = strcspn(h->s, ":");
-	v = h->s + n + (h->s[n] == ':');
-	if (strncasecmp(h->s, "received:", 9) == 0 &&
-	    ++c->hops >= conf_int(P_hopcount_limit))
-		fail(c, 5, "5.4.6 too many hops");
-	if (strncasecmp(h->s, "message-id:", 11) == 0) {
-		c->seen |= SEEN_MSGID;
-		info("%s: message-id=%s", qid(c), str_skipws(v));
-	}
-	if (strncasecmp(h->s, "date:", 5) == 0)
-		c->seen |= SEEN_DATE;
-	if (strncasecmp(h->s, "from:", 5) == 0)
-		c->seen |= SEEN_FROM;
-	if (strncasecmp(h->s, "to:", 3) == 0 || strncasecmp(h->s, "cc:",
-	    3) == 0)
-		c->seen |= SEEN_TO;
-	if ((hd = hdr_find(h->s)) == NULL) {
-		put_header(c, h->s);
-		return;
-	}
-	if (c->extract && (hd->flags & H_EXTRACT))
-		rewrite_header_addrs(v, extract_one, c);
-	if (hd->flags & H_DROP)
-		return;
-	class = hd->flags & H_SENDER ? RW_HDR_SENDER :
-	    hd->flags & H_RCPT ? RW_HDR_RCPT : 0;
-	if (class && c->hdr_local) {
-		r = rewrite_header(c->rw, class, 1, v, &c->tmp);
-		if (r < 0) {
-			warn("%s: %s", qid(c), rewrite_error(c->rw));
-			fail(c, 4, "4.3.0 address rewriting error");
-			return;
-		}
-		if (r > 0) {
-			str_setmem(&c->tmp2, h->s, (size_t)(v - h->s));
-			str_adds(&c->tmp2, c->tmp.s);
-			put_header(c, c->tmp2.s);
-			return;
-		}
-	}
-	put_header(c, h->s);
+	return r == 1;
 }
 
-/* the primary headers ended: add what is missing */
 static void
-headers_done(struct cleanup *c)
+mh_fail(void *ctx, int code, const char *text)
 {
-	char stamp[32];
-	struct tm tm;
-	time_t t;
-	int add = c->local || conf_bool(P_always_add_missing_headers);
-	const char *fn;
-
-	c->in_hdr = 0;
-	c->body_off = c->size;
-	if (c->code || c->w == NULL)
-		return;
-	t = c->w->ctime.tv_sec;
-	if (add && !(c->seen & SEEN_MSGID)) {
-		gmtime_r(&t, &tm);
-		strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
-		str_reset(&c->tmp);
-		str_addf(&c->tmp, "Message-Id: <%s.%s@%s>", stamp, c->w->id,
-		    conf_str(P_myhostname));
-		put_line(c, c->tmp.s);
-		info("%s: message-id=<%s.%s@%s>", c->w->id, stamp, c->w->id,
-		    conf_str(P_myhostname));
-	} else if (!(c->seen & SEEN_MSGID)) {
-		info("%s: message-id=<>", c->w->id);
-	}
-	if (add && !(c->seen & SEEN_DATE)) {
-		str_set(&c->tmp, "Date: ");
-		hdr_date(t, &c->tmp);
-		put_line(c, c->tmp.s);
-	}
-	if (add && !(c->seen & SEEN_FROM)) {
-		str_set(&c->tmp, "From: ");
-		str_adds(&c->tmp, *c->sender ? c->sender : "MAILER-DAEMON");
-		if (*c->sender && (fn = attr(c, "full_name")) && *fn)
-			str_addf(&c->tmp, " (%s)", fn);
-		put_line(c, c->tmp.s);
-	}
-	if (add && !(c->seen & SEEN_TO) &&
-	    *conf_str(P_undisclosed_recipients_header))
-		put_line(c, conf_str(P_undisclosed_recipients_header));
+	fail(ctx, code, text);
 }
 
 /* one content record (REC_LINE or REC_PART) */
 static void
 content(struct cleanup *c, int type, struct str *d)
 {
-	int cont = c->part, r;
+	int cont = c->part, in_hdr, r;
 	const char *p;
 	size_t n;
 
@@ -584,48 +414,18 @@ content(struct cleanup *c, int type, struct str *d)
 	 * (a hand-made maildrop file, a bare CR from SMTP) would become a
 	 * line break in a mailbox or on the wire.  As Postfix's cleanup.
 	 */
-	if (conf_bool(P_cleanup_replace_stray_cr_lf))
-		for (n = 0; n < d->len; n++)
-			if (d->s[n] == '\r' || d->s[n] == '\n')
-				d->s[n] = ' ';
+	msgfix_stray_cr_lf(d->s, d->len);
 	if (conf_int(P_message_size_limit) > 0 &&
 	    c->insize > conf_int(P_message_size_limit))
 		fail(c, 5, "5.3.4 Message size exceeds fixed limit");
 	if (c->code || c->w == NULL)
 		return;
-	if (c->in_hdr) {
-		/* a physical line: a new header, a continuation, or the end */
-		if (!cont) {
-			int is_cont = (d->s[0] == ' ' || d->s[0] == '\t') &&
-			    c->hdr.len > 0;
-			n = 0;
-			for (p = d->s; *p > ' ' && *p < 127 && *p != ':'; p++)
-				n++;
-			if (!is_cont && c->hdr.len > 0) {
-				header(c);
-				str_reset(&c->hdr);
-				c->hdr_trunc = 0;
-			}
-			if (!is_cont && (n == 0 || *p != ':')) {
-				headers_done(c);
-				goto body;
-			}
-			if (is_cont && !c->hdr_trunc)
-				str_addc(&c->hdr, '\n');
-		}
-		if (!c->hdr_trunc) {
-			if ((long long)(c->hdr.len + d->len) >
-			    conf_int(P_header_size_limit)) {
-				c->hdr_trunc = 1;
-				warn("%s: header too long, truncated", qid(c));
-			} else {
-				str_addmem(&c->hdr, d->s, d->len);
-			}
-		}
-		return;
-	}
-body:
-	if (c->code || c->w == NULL)
+	in_hdr = c->mh.in_hdr;
+	if (msgfix_line(&c->mh, type, d->s, d->len))
+		return;		/* a header line */
+	if (in_hdr)
+		c->body_off = c->size;	/* after the headers added */
+	if (c->code)
 		return;
 	if (!cont && c->bchecks && (conf_int(P_body_checks_size_limit) == 0 ||
 	    c->size - c->body_off <= conf_int(P_body_checks_size_limit))) {
@@ -649,15 +449,11 @@ end_content(struct cleanup *c)
 {
 	size_t i;
 
-	if (c->in_hdr) {
-		if (c->hdr.len > 0 && !c->code)
-			header(c);
-		headers_done(c);
-	}
+	msgfix_end(&c->mh);
 	if (c->code || c->w == NULL)
 		return;
 	queue_put(c->w, REC_XTRA, "", 0);
-	if (c->extract) {
+	if (c->mh.extract) {
 		/* the recipients that the headers gave */
 		for (i = c->nenv; i < c->nrcpt && !c->code; i++)
 			recipient(c, c->rcpt[i].addr, NULL);
@@ -690,6 +486,9 @@ commit(struct cleanup *c)
 	sz.size = c->size;
 	sz.mesg = c->mesg_off;
 	sz.nrcpt = (long long)c->nout;
+	/* the smtp client says BODY=8BITMIME for it */
+	if (c->mh.eightbit)
+		sz.flags |= QUEUE_F_8BITMIME;
 	if (c->hold)
 		queue_target(c->w, c->qdir, Q_HOLD);
 	str_init(&err);
@@ -764,9 +563,9 @@ envelope(struct cleanup *c, int type, struct str *d)
 		/* smtpd's HOLD result (an access table said so) */
 		if (strncmp(d->s, "hold=", 5) == 0 && !c->discard)
 			c->hold = 1;
-		c->attr = xreallocarray(c->attr, c->nattr + 1,
-		    sizeof(*c->attr));
-		c->attr[c->nattr++] = xstrdup(d->s);
+		c->mh.attr = xreallocarray(c->mh.attr, c->mh.nattr + 1,
+		    sizeof(*c->mh.attr));
+		c->mh.attr[c->mh.nattr++] = xstrdup(d->s);
 		break;
 	case REC_ORCPT:
 		free(c->orcpt);
@@ -791,27 +590,14 @@ envelope(struct cleanup *c, int type, struct str *d)
 }
 
 static void
-setup(struct cleanup *c)
-{
-	const char *ctx;
-
-	c->local = attr(c, "client_address") == NULL;
-	ctx = attr(c, "rewrite_context");
-	c->hdr_local = ctx ? strcmp(ctx, "remote") != 0 : 1;
-	ctx = attr(c, "extract_recipients");
-	c->extract = ctx && strcmp(ctx, "yes") == 0;
-	c->filter = 1;
-}
-
-static void
 cleanup_free(struct cleanup *c)
 {
 	size_t i;
 
 	if (c->w)
 		queue_abort(c->w);
-	for (i = 0; i < c->nattr; i++)
-		free(c->attr[i]);
+	for (i = 0; i < c->mh.nattr; i++)
+		free(c->mh.attr[i]);
 	for (i = 0; i < c->nrcpt; i++) {
 		free(c->rcpt[i].addr);
 		free(c->rcpt[i].orcpt);
@@ -823,7 +609,7 @@ cleanup_free(struct cleanup *c)
 		free(c->out_dsn[i].orcpt);
 	}
 	free(c->out_dsn);
-	free(c->attr);
+	free(c->mh.attr);
 	free(c->rcpt);
 	free(c->done);
 	free(c->out_off);
@@ -835,7 +621,7 @@ cleanup_free(struct cleanup *c)
 	str_free(&c->tmp);
 	str_free(&c->tmp2);
 	str_free(&c->line);
-	str_free(&c->hdr);
+	msgfix_free(&c->mh);
 	str_free(&c->reason);
 	rewrite_free(c->rw);
 	maps_close(c->hchecks);
@@ -922,7 +708,7 @@ serve(struct cleanup *c)
 		}
 		if (phase == ENV && type == REC_MESG) {
 			phase = CONTENT;
-			setup(c);
+			c->filter = 1;
 			if (!c->code)
 				begin(c);
 		} else if (phase == ENV) {
@@ -986,12 +772,18 @@ cleanup_main(int argc, char **argv)
 	str_init(&c.tmp);
 	str_init(&c.tmp2);
 	str_init(&c.line);
-	str_init(&c.hdr);
 	str_init(&c.reason);
 	io_init(&c.in, 0, (int)conf_time(P_ipc_timeout));
 	io_init(&c.out, 1, (int)conf_time(P_ipc_timeout));
 	c.qdir = conf_str(P_queue_directory);
 	c.rw = rewrite_init();
+	c.mh.rw = c.rw;
+	c.mh.ctx = &c;
+	c.mh.put = mh_put;
+	c.mh.check = mh_check;
+	c.mh.extract = extract_one;
+	c.mh.fail = mh_fail;
+	msgfix_init(&c.mh);
 	if (*(v = conf_str(P_header_checks)))
 		c.hchecks = maps_open("header_checks", v, 0);
 	if (*(v = conf_str(P_body_checks)))

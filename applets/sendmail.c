@@ -686,7 +686,7 @@ post(struct opts *o, int argc, char **argv)
 	if (o->ret)
 		put_attr(m.s, ATTR_RET, o->ret);
 	put_attr(m.s, ATTR_CONTEXT, o->context);
-	if (how == SUBMIT_CLEANUP) {
+	if (how != SUBMIT_MAILDROP) {
 		/* pickup says this for maildrop files, from their owner */
 		snprintf(nbuf, sizeof(nbuf), "%ld", (long)uid);
 		put_attr(m.s, ATTR_UID, nbuf);
@@ -710,7 +710,13 @@ post(struct opts *o, int argc, char **argv)
 	put_body(&m, &line, r, prev);
 
 	str_reset(&err);
-	if ((r = submit_close(m.s, &err)) != 0)
+	if ((r = submit_close(m.s, &err)) != 0 && how == SUBMIT_RELAY &&
+	    err.s[0] == '5') {
+		/* nothing keeps the message here: the caller may try again */
+		err.s[0] = '4';
+		r = 4;
+	}
+	if (r != 0)
 		die_status(r == 5 ? EX_UNAVAILABLE : EX_TEMPFAIL, "%s: %s",
 		    m.who, err.s);
 	/* pickup looks every few seconds anyway: a failed wake-up is fine */

@@ -133,7 +133,7 @@ deliver(struct agent_req *req, struct agent_msg *msg)
 	m.size = msg->size;
 	m.envid = msg->envid;
 	m.ret = msg->ret;
-	m.eightbit = msg->encoding && strcasecmp(msg->encoding, "8bit") == 0;
+	m.eightbit = msg->eightbit;	/* declared, or cleanup saw 8 bits */
 	m.smtputf8 = msg->smtputf8;
 	m.ctx = msg;
 	m.rewind = msg_rewind;

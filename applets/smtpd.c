@@ -36,6 +36,8 @@
 #include "../lib/log.h"
 #include "../lib/match.h"
 #include "../lib/priv.h"
+#include "../lib/smtp_client.h"
+#include "../lib/smtp_relay.h"
 #include "../lib/smtpd_sess.h"
 #include "../lib/str.h"
 #include "../lib/svc.h"
@@ -734,6 +736,9 @@ smtpd_main(int argc, char **argv)
 	if (check_setup() < 0)
 		warn("restriction setup failed: every command that needs a "
 		    "policy decision will be deferred");
+	/* sendmail -bs without a queue relays: root's password table now */
+	if (s->local && smtp_relay_wanted())
+		smtp_sasl_open();
 	priv_daemon();		/* tables are open: network code unprivileged */
 	smtpd_peer_name(s);	/* DNS answers are parsed unprivileged */
 	peer_names(s);

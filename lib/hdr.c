@@ -4,8 +4,9 @@
  * addresses it rewrites (Postfix's header_opts.c, the part mta uses), and
  * the date format of Date: and Received: (Postfix's mail_date()).
  *
- * Used by cleanup, and by whoever writes a Date: (bounces, local), with
- * the caller's privileges.  Man page: cleanup(8).
+ * Used by cleanup's header work (msgfix.c: cleanup, sendmail's relay
+ * mode), and by whoever writes a Date: (bounces, local), with the
+ * caller's privileges.  Man page: cleanup(8).
  */
 #include <stdio.h>
 #include <string.h>

@@ -95,7 +95,7 @@ struct io;
 #define QUEUE_SIZE_LEN	63		/* bytes of the formatted fields */
 
 #define QUEUE_F_SMTPUTF8 1		/* REC_SIZE flags: SMTPUTF8 mail */
-#define QUEUE_F_8BITMIME 2		/* ... declared 8BITMIME */
+#define QUEUE_F_8BITMIME 2		/* ... 8-bit content (cleanup saw it) */
 
 struct queue_size {
 	long long	size;	/* content bytes, one LF per line */

@@ -1,7 +1,8 @@
 /* MIT licence: see LICENSE. */
 /*
  * smtpd_data.c - DATA and BDAT: the message content, and its hand over
- * to cleanup (or, for `sendmail -bs` by an ordinary user, to maildrop).
+ * to cleanup (or, for `sendmail -bs` by an ordinary user, to maildrop;
+ * with no queue at all, straight to the relay: smtp_relay.c).
  *
  * Runs in smtpd, unprivileged.  Man pages: smtpd(8), cleanup(8).
  *
@@ -12,7 +13,9 @@
  * line_length_limit go to cleanup in pieces (REC_PART).  Past
  * message_size_limit the content is read to its end and thrown away,
  * then 552 5.3.4.  "250 2.0.0 Ok: queued as ID" is said only when cleanup
- * answered that the file is on disk (law 1).
+ * answered that the file is on disk (law 1), or, in relay mode, when
+ * the relay answered 250 for every recipient; else the relay's refusal
+ * (4xx, or 5xx when it refused for good), as cleanup's is said.
  */
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -29,6 +32,7 @@
 #include "log.h"
 #include "priv.h"
 #include "queue.h"
+#include "smtp_relay.h"
 #include "smtpd_sess.h"
 #include "str.h"
 #include "submit.h"
@@ -85,6 +89,9 @@ open_submit(struct smtpd_sess *s)
 	str_init(&err);
 	how = s->local && !can_write_queue() ? SUBMIT_MAILDROP :
 	    SUBMIT_CLEANUP;
+	/* sendmail -bs with no queue at all: as sendmail, to the relay */
+	if (s->local && smtp_relay_wanted())
+		how = SUBMIT_RELAY;
 	if ((sub = submit_open(how, &err)) == NULL) {
 		warn("%s: cannot queue mail: %s", s->namaddr, err.s);
 		str_free(&err);
@@ -100,7 +107,7 @@ open_submit(struct smtpd_sess *s)
 	if (s->local) {
 		attr(sub, "rewrite_context", "local");
 		/* in a maildrop file pickup takes the uid from the owner */
-		if (how == SUBMIT_CLEANUP) {
+		if (how != SUBMIT_MAILDROP) {
 			str_addf(&t, "%ld", (long)getuid());
 			attr(sub, "uid", t.s);
 		}

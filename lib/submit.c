@@ -71,6 +71,7 @@ struct submit {
 	char		*dir;
 	int		mesg;		/* REC_MESG was sent */
 	char		*id;		/* cleanup's queue id, or NAME */
+	struct timeval	tv;		/* relay: when the id was made */
 };
 
 /* writes that cannot kill the caller with SIGPIPE */
@@ -208,8 +209,14 @@ submit_open(int how, struct str *err)
 	s->how = how;
 	s->fd = -1;
 	io_init(&s->io, -1, 0);
-	if (how == SUBMIT_RELAY)
-		return s;	/* the records stay in memory */
+	if (how == SUBMIT_RELAY) {
+		/* the records stay in memory; the id names it in the log */
+		char id[QUEUE_ID_MAX];
+
+		smtp_relay_id(id, sizeof(id), &s->tv);
+		s->id = xstrdup(id);
+		return s;
+	}
 	if (how == SUBMIT_MAILDROP) {
 		if (open_maildrop(s, err) < 0)
 			goto fail;
@@ -314,7 +321,8 @@ static int sync_dir(const char *, int);
 /*
  * submit_close - finish the message.  Returns 0 with the queue id (or,
  * for maildrop, the file name) in out; 4 or 5 with "X.Y.Z text" in out,
- * and then nothing was queued.  Frees s.
+ * and then nothing was queued.  SUBMIT_RELAY: 0 once the relay took
+ * it; 4 or 5 when it did not, for some recipient at least.  Frees s.
  */
 int
 submit_close(struct submit *s, struct str *out)
@@ -327,7 +335,10 @@ submit_close(struct submit *s, struct str *out)
 	queue_rec(&s->io.wbuf, REC_XTRA, "", 0);
 	queue_rec(&s->io.wbuf, REC_END, "", 0);
 	if (s->how == SUBMIT_RELAY) {
-		code = smtp_relay_send(s->io.wbuf.s, s->io.wbuf.len, out);
+		code = smtp_relay_send(s->id, &s->tv, s->io.wbuf.s,
+		    s->io.wbuf.len, out);
+		if (code == 0)
+			str_set(out, s->id);
 		goto out;
 	}
 	if (io_flush(&s->io) < 0) {

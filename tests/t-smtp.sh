@@ -517,7 +517,7 @@ has "relay mode -t: the Bcc: recipient" \
 check "relay mode -t: Bcc: is removed" sh -c "! grep -qi '^D: Bcc' '$T/s.log'"
 has "relay mode: a missing Date: is added" '^D: Date: ' "$T/s.log"
 has "relay mode: a missing Message-Id: is added" \
-    '^D: Message-Id: <[0-9]+\.[0-9]+\.[0-9]+@' "$T/s.log"
+    '^D: Message-Id: <[0-9]{14}\.[0-9A-Za-z]+@' "$T/s.log"
 has "relay mode: a missing From: is added" \
     '^D: From: me@origin\.example\.com' "$T/s.log"
 printf 'Subject: none\n\nbody\n' > "$T/m5"

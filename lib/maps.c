@@ -97,8 +97,9 @@ maps_close(struct maps *m)
 /*
  * maps_find - look key up in each table in order.  flags MAPS_PARTIAL
  * skips tables that are not fixed-string (regexp, cidr).  Returns 1 with
- * *val (valid until the next search), 0 when no table has the key, -1
- * when a table failed first (m->err says which; also logged).
+ * *val (valid until the next search) and m->hit (the table that had the
+ * key: local(8) takes the rights of its owner), 0 when no table has the
+ * key, -1 when a table failed first (m->err says which; also logged).
  */
 int
 maps_find(struct maps *m, const char *key, int flags, const char **val)
@@ -108,6 +109,7 @@ maps_find(struct maps *m, const char *key, int flags, const char **val)
 	int r;
 
 	m->error = 0;
+	m->hit = NULL;
 	str_reset(&m->err);
 	if (val)
 		*val = NULL;
@@ -137,6 +139,7 @@ maps_find(struct maps *m, const char *key, int flags, const char **val)
 			}
 			if (val)
 				*val = m->val.s;
+			m->hit = t;
 			return 1;
 		}
 		if (r < 0) {

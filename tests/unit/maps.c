@@ -353,13 +353,21 @@ test_tables(const char *dir)
 	m = maps_open("smtpd_sender_access", spec, DICT_FOLD);
 	r = maps_find(m, "example.com", MAPS_FULL, &val);
 	T_OK("missing table: earlier table still answers", r == 1);
+	T_OK("hit: the table that had the key", m->hit == &m->tab[0]);
 	r = maps_find(m, "nothere", MAPS_FULL, &val);
 	T_OK("missing table: lookup that reaches it fails", r == -1 &&
 	    m->error);
+	T_OK("hit: none after a failed search", m->hit == NULL);
 	T_OK("missing table: the error names it", strstr(m->err.s,
 	    "missing") != NULL);
 	r = maps_access_mail(m, "a@nowhere.net", "+", "<>", 0, &val);
 	T_OK("missing table: access search fails, not 'not found'", r == -1);
+	maps_close(m);
+
+	/* hit names the second table when the first lacks the key */
+	m = maps_open("alias_maps", "inline:{a=1} inline:{b=2}", DICT_FOLD);
+	r = maps_find(m, "b", MAPS_FULL, &val);
+	T_OK("hit: the second table", r == 1 && m->hit == &m->tab[1]);
 	maps_close(m);
 
 	m = maps_open("t", "fail:x", 0);

@@ -464,7 +464,14 @@ deliver_include(struct local_ctx *c, struct local_attr a, const char *path)
 		    "mail to file is restricted");
 		return;
 	}
-	if (been_here(c, "include %s", path))
+	if (a.level > LOCAL_LEVEL_MAX) {
+		warn(":include: nesting limit exceeded for %s", path);
+		local_result(c, &a, AGENT_BOUNCE, "5.4.6",
+		    ":include: nesting limit exceeded");
+		return;
+	}
+	/* once per file and rights, as the rights decide what it does */
+	if (been_here(c, "include %ld %s", u ? (long)u->uid : -1L, path))
 		return;
 	memset(&dp, 0, sizeof(dp));
 	if (u == NULL && local_default_privs(&dp) == 0)

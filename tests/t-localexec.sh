@@ -14,8 +14,8 @@
 # rules work; an alias's command runs as the owner of the table that
 # matched (default_privs for root's), not of another table; a :include:
 # in a user's .forward keeps that user's rights; a world-writable
-# :include: file bounces; "\user" from the envelope does not bypass
-# alias_maps.  Test users exist only in a private mount namespace, as in
+# :include: file bounces, and so do :include: files nested too deep;
+# "\user" from the envelope does not bypass alias_maps.  Test users exist only in a private mount namespace, as in
 # t-local.sh.  Loopback only; every process started here is stopped by
 # its pid.
 if [ -z "$MTA_LOCAL_NS" ]; then
@@ -40,7 +40,7 @@ mkdir "$L" && chmod 1777 "$L" || { fail setup "mkdir $L"; exit 1; }
 cp /etc/passwd "$T/passwd"
 cp /etc/group "$T/group"
 uid=5300
-for u in dave erin; do
+for u in dave erin frank; do
 	uid=$((uid + 1))
 	echo "$u:x:$uid:$uid:test:$T/home/$u:/bin/sh" >> "$T/passwd"
 	echo "$u:x:$uid:" >> "$T/group"
@@ -98,6 +98,17 @@ printf '"|/bin/sh -c '"'"'id -u > %s/incl.uid'"'"'"\n' "$L" \
 chown "$UID_dave:$UID_dave" "$T/home/dave/list"
 printf ':include:%s/home/dave/list\n' "$T" > "$T/home/erin/.forward"
 chown "$UID_erin" "$T/home/erin/.forward"
+# frank's .forward starts a chain of 120 :include: files
+i=0
+while [ $i -lt 120 ]; do
+	printf ':include:%s/home/frank/i%d\n' "$T" $((i + 1)) \
+	    > "$T/home/frank/i$i"
+	i=$((i + 1))
+done
+printf '\\frank\n' > "$T/home/frank/i120"
+chown "$UID_frank:$UID_frank" "$T/home/frank"/i*
+printf ':include:%s/home/frank/i0\n' "$T" > "$T/home/frank/.forward"
+chown "$UID_frank" "$T/home/frank/.forward"
 # what luser_relay would read as an include file
 printf '"|touch %s/pwned-include"\n' "$L" > "$L/list"
 chmod 644 "$L/list"
@@ -120,6 +131,7 @@ alias_maps = cdb:$T/aliases, regexp:$T/aliases.re, cdb:$T/home/dave/aliases
 recipient_delimiter = +
 default_privs = nobody
 allow_mail_to_commands = alias, forward, include
+allow_mail_to_files = alias, forward, include
 luser_relay = \$local@relay.example
 transport_maps = texthash:$T/etc/transport
 smtpd_error_sleep_time = 0
@@ -231,6 +243,13 @@ logchk "world-writable :include: bounced 5.3.5" \
 logchk "world-writable :include: logged" \
     "warning: :include: file $T/ww\.list is world writable"
 nopwned "world-writable :include: ran nothing"
+
+# :include: nesting, as Postfix 3.11 limits it ------------------------------
+send "frank@$H"
+logchk ":include: nesting limit: bounced 5.4.6" \
+    "to=<frank@$H>, relay=local, .*dsn=5\.4\.6, status=bounced \(:include: nesting limit exceeded\)"
+check ":include: nesting limit: nothing in frank's mailbox" \
+    test ! -e "$T/spool/frank"
 
 # \user from the envelope is not a trusted \user --------------------------
 send "\"\\\\root\"@$H"

@@ -9,7 +9,10 @@
  * further :include: files.  An address in a local domain is delivered
  * here recursively; other addresses, those reached through an owner-
  * alias, a .forward file or a :include: file are forwarded through
- * cleanup (local_fwd.c).
+ * cleanup (local_fwd.c).  Only those values, written by the owner of a
+ * table or file, name commands, files and includes (with that owner's
+ * rights): the recipient address itself, and luser_relay's expansion of
+ * it, are always addresses, and \user there is no alias bypass.
  *
  * Runs in local(8) as root (when master runs as root).  Files named by
  * users (.forward, :include:) are opened with that user's effective ids;

@@ -397,6 +397,30 @@ out:
 }
 
 /*
+ * quote_local - local as an RFC 5322 local part, quoted when it holds
+ * specials (Postfix's quote_822_local), so that the envelope's
+ * "a,b@c"@domain stays one address when "@domain @other" maps it
+ */
+static void
+quote_local(struct str *out, const char *local)
+{
+	const char *p;
+
+	str_reset(out);
+	if (local[strcspn(local, "\"(),:;<>@[\\] \t")] == 0) {
+		str_adds(out, local);
+		return;
+	}
+	str_addc(out, '"');
+	for (p = local; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			str_addc(out, '\\');
+		str_addc(out, *p);
+	}
+	str_addc(out, '"');
+}
+
+/*
  * maps_addr_map - maps_addr_find() and what Postfix's mail_addr_map()
  * makes of the result: a value "@other" keeps the user part ("user" of
  * user+ext@domain when the match cut the extension, else "user+ext"),
@@ -417,6 +441,7 @@ maps_addr_map(struct maps *m, const char *addr, const char *delim,
 	int r;
 
 	str_init(&ext);
+	str_init(&one);
 	r = maps_addr_find(m, addr, delim, islocal, ctx, &val, &ext);
 	*status = r;
 	if (r <= 0) {
@@ -426,17 +451,17 @@ maps_addr_map(struct maps *m, const char *addr, const char *delim,
 	str_init(&buf);
 	if (val[0] == '@') {
 		at = strrchr(addr, '@');
-		str_setmem(&buf, addr, at ? (size_t)(at - addr) :
+		str_setmem(&one, addr, at ? (size_t)(at - addr) :
 		    strlen(addr));
-		if (ext.len && ext.len <= buf.len)
-			str_trunc(&buf, buf.len - ext.len);
+		if (ext.len && ext.len <= one.len)
+			str_trunc(&one, one.len - ext.len);
+		quote_local(&buf, one.s);
 		str_adds(&buf, val);
 	} else {
 		str_set(&buf, val);
 	}
 	list = alias_split(buf.s, NULL);
 	if (propagate && ext.len) {
-		str_init(&one);
 		for (i = 0; list[i]; i++) {
 			at = strrchr(list[i], '@');
 			str_setmem(&one, list[i], at ? (size_t)(at - list[i]) :
@@ -447,8 +472,8 @@ maps_addr_map(struct maps *m, const char *addr, const char *delim,
 			free(list[i]);
 			list[i] = xstrdup(one.s);
 		}
-		str_free(&one);
 	}
+	str_free(&one);
 	str_free(&buf);
 	str_free(&ext);
 	return list;

@@ -15,9 +15,11 @@
 # matched (default_privs for root's), not of another table; a :include:
 # in a user's .forward keeps that user's rights; a world-writable
 # :include: file bounces, and so do :include: files nested too deep;
-# "\user" from the envelope does not bypass alias_maps.  Test users exist only in a private mount namespace, as in
-# t-local.sh.  Loopback only; every process started here is stopped by
-# its pid.
+# "\user" from the envelope does not bypass alias_maps; cleanup's
+# "@domain @other" virtual alias keeps a local part with "," or "@" one
+# address (Postfix 3.5's quote_822_local).  Test users exist only in a
+# private mount namespace, as in t-local.sh.  Loopback only; every
+# process started here is stopped by its pid.
 if [ -z "$MTA_LOCAL_NS" ]; then
 	if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
 		echo "skip - localexec: needs root and unshare -m"
@@ -116,6 +118,7 @@ chmod 644 "$L/list"
 cat > "$T/etc/transport" <<EOF
 relay.example	smtp:[127.0.0.1]:$SPORT
 remote.example	smtp:[127.0.0.1]:$SPORT
+other.example	smtp:[127.0.0.1]:$SPORT
 EOF
 cat > "$T/etc/main.cf" <<EOF
 queue_directory = $Q
@@ -134,6 +137,8 @@ allow_mail_to_commands = alias, forward, include
 allow_mail_to_files = alias, forward, include
 luser_relay = \$local@relay.example
 transport_maps = texthash:$T/etc/transport
+virtual_alias_domains = virt.example
+virtual_alias_maps = inline:{ @virt.example=@other.example }
 smtpd_error_sleep_time = 0
 EOF
 cat > "$T/etc/master.cf" <<EOF
@@ -257,6 +262,16 @@ logchk "\\\\root from the envelope: not root's mailbox (luser_relay)" \
     "to=<.*root\"?@relay\.example>, orig_to=<.*root\"?@$H>, relay=local, .*status=sent \(forwarded"
 check "\\\\root from the envelope: root's mailbox untouched" \
     test ! -e "$T/spool/root"
+
+# cleanup: "@virt.example @other.example" keeps the local part whole -----
+send "\"root,x\"@virt.example" "\"evil@victim.example,y\"@virt.example"
+sinkchk "virtual @domain: \"root,x\"@ stays one address" \
+    '^C: RCPT TO:<"root,x"@other\.example>'
+sinkchk "virtual @domain: \"evil@victim.example,y\"@ stays one address" \
+    '^C: RCPT TO:<"evil@victim\.example,y"@other\.example>'
+check "virtual @domain: no recipient injected" sh -c \
+    "! grep -Eq 'RCPT TO:<(evil@victim\.example|y@other\.example|x@other\.example)>' '$T/sink.log' &&
+    ! grep -q 'orig_to=<root@$H>' '$T/maillog'"
 
 nopwned "in the end: no command from the envelope ran"
 mta postfix -c "$T/etc" stop >/dev/null 2>&1

@@ -284,6 +284,19 @@ test_map(void)
 	    list ? list[0] : NULL, "joe+foo@example.org");
 	alias_list_free(list);
 
+	/* the envelope's local part stays one address (Postfix 3.5) */
+	list = maps_addr_map(m, "evil@victim.example,x@example.net", "+",
+	    yes, NULL, 1, &st);
+	T_STR("map: @domain keeps a local part with , and @ whole",
+	    list ? list[0] : NULL, "evil@victim.example,x@example.org");
+	T_OK("map: ... as one address", list && list[1] == NULL);
+	alias_list_free(list);
+	list = maps_addr_map(m, "a\"b\\c d@example.net", "+", yes, NULL, 1,
+	    &st);
+	T_STR("map: @domain keeps quotes, backslashes and blanks",
+	    list ? list[0] : NULL, "a\"b\\c d@example.org");
+	alias_list_free(list);
+
 	list = maps_addr_map(m, "local+x@example.com", "+", yes, NULL, 1,
 	    &st);
 	T_STR("map: extension appended to an address without domain",

@@ -156,6 +156,9 @@ maps_find(struct maps *m, const char *key, int flags, const char **val)
 	return 0;
 }
 
+static int addr_find(struct maps *, const char *, const char *,
+    maps_local_fn, void *, const char **, struct str *, int);
+
 /*
  * split_local - Postfix's split_addr(): where the extension of a local
  * part starts (the delimiter), or NULL when it must not be split.
@@ -336,6 +339,30 @@ out:
 }
 
 /*
+ * quote_local - local as an RFC 5322 local part, quoted when it holds
+ * specials (Postfix's quote_822_local), so that the envelope's
+ * "a,b@c"@domain stays one address when "@domain @other" maps it
+ */
+static void
+quote_local(struct str *out, const char *local)
+{
+	const char *p;
+
+	str_reset(out);
+	if (local[strcspn(local, "\"(),:;<>@[\\] \t")] == 0) {
+		str_adds(out, local);
+		return;
+	}
+	str_addc(out, '"');
+	for (p = local; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			str_addc(out, '\\');
+		str_addc(out, *p);
+	}
+	str_addc(out, '"');
+}
+
+/*
  * maps_addr_find - virtual(5)/canonical(5) lookup (mail_addr_find):
  * user+ext@domain, user@domain, then when islocal(domain, ctx) says the
  * domain is this machine's (the caller's test: $myorigin, mydestination,
@@ -348,6 +375,19 @@ int
 maps_addr_find(struct maps *m, const char *addr, const char *delim,
     maps_local_fn islocal, void *ctx, const char **val, struct str *ext)
 {
+	return addr_find(m, addr, delim, islocal, ctx, val, ext, 0);
+}
+
+/*
+ * addr_find - maps_addr_find(); with quote, the whole address is asked
+ * in external form ("a,b"@x), as Postfix 3.5 asks virtual and canonical
+ * tables, so that a regexp's $1 of a local part keeps its quotes
+ */
+static int
+addr_find(struct maps *m, const char *addr, const char *delim,
+    maps_local_fn islocal, void *ctx, const char **val, struct str *ext,
+    int quote)
+{
 	struct str bare = STR_INIT, x = STR_INIT, tmp = STR_INIT;
 	const char *at;
 	int stripped, r, loc;
@@ -358,7 +398,17 @@ maps_addr_find(struct maps *m, const char *addr, const char *delim,
 	if (ext)
 		str_reset(ext);
 	stripped = maps_strip_addr(addr, delim, &bare, &x);
-	if ((r = maps_find(m, addr, MAPS_FULL, val)) != 0)
+	if (quote && (at = strrchr(addr, '@')) != NULL) {
+		char *local = xstrndup(addr, (size_t)(at - addr));
+
+		quote_local(&tmp, local);
+		free(local);
+		str_adds(&tmp, at);
+		r = maps_find(m, tmp.s, MAPS_FULL, val);
+	} else {
+		r = maps_find(m, addr, MAPS_FULL, val);
+	}
+	if (r != 0)
 		goto out;
 	if (stripped && (r = maps_find(m, bare.s, MAPS_PARTIAL, val)) != 0) {
 		if (r > 0 && ext)
@@ -397,34 +447,11 @@ out:
 }
 
 /*
- * quote_local - local as an RFC 5322 local part, quoted when it holds
- * specials (Postfix's quote_822_local), so that the envelope's
- * "a,b@c"@domain stays one address when "@domain @other" maps it
- */
-static void
-quote_local(struct str *out, const char *local)
-{
-	const char *p;
-
-	str_reset(out);
-	if (local[strcspn(local, "\"(),:;<>@[\\] \t")] == 0) {
-		str_adds(out, local);
-		return;
-	}
-	str_addc(out, '"');
-	for (p = local; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			str_addc(out, '\\');
-		str_addc(out, *p);
-	}
-	str_addc(out, '"');
-}
-
-/*
- * maps_addr_map - maps_addr_find() and what Postfix's mail_addr_map()
- * makes of the result: a value "@other" keeps the user part ("user" of
- * user+ext@domain when the match cut the extension, else "user+ext"),
- * the value is split into addresses (alias_split()), and with propagate
+ * maps_addr_map - maps_addr_find() (the whole address asked in external
+ * form) and what Postfix's mail_addr_map() makes of the result: a value
+ * "@other" keeps the user part ("user" of user+ext@domain when the match
+ * cut the extension, else "user+ext"; quoted as needed), the value is
+ * split into addresses (alias_split()), and with propagate
  * (propagate_unmatched_extensions names this table class) an extension
  * that had to be cut off goes back into each: before its last '@', or at
  * the end.  Returns the NULL-terminated list (alias_list_free()), or
@@ -442,7 +469,7 @@ maps_addr_map(struct maps *m, const char *addr, const char *delim,
 
 	str_init(&ext);
 	str_init(&one);
-	r = maps_addr_find(m, addr, delim, islocal, ctx, &val, &ext);
+	r = addr_find(m, addr, delim, islocal, ctx, &val, &ext, 1);
 	*status = r;
 	if (r <= 0) {
 		str_free(&ext);

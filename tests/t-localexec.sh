@@ -16,8 +16,8 @@
 # in a user's .forward keeps that user's rights; a world-writable
 # :include: file bounces, and so do :include: files nested too deep;
 # "\user" from the envelope does not bypass alias_maps; cleanup's
-# "@domain @other" virtual alias keeps a local part with "," or "@" one
-# address (Postfix 3.5's quote_822_local).  Test users exist only in a
+# virtual aliases ("@domain @other", a regexp's $1) keep a local part
+# with "," or "@" one address (Postfix 3.5's external-form lookups).  Test users exist only in a
 # private mount namespace, as in t-local.sh.  Loopback only; every
 # process started here is stopped by its pid.
 if [ -z "$MTA_LOCAL_NS" ]; then
@@ -85,6 +85,9 @@ cat > "$T/aliases.re" <<EOF
 /^team\$/	dave, erin
 /^(.+)\.old\$/	\$1
 EOF
+cat > "$T/virtual.re" <<EOF
+/^(.*)@re\.example\$/	\$1@other.example
+EOF
 cat > "$T/home/dave/aliases" <<EOF
 davecmd: "|/bin/sh -c 'id -u > $L/davecmd.uid'"
 EOF
@@ -137,8 +140,9 @@ allow_mail_to_commands = alias, forward, include
 allow_mail_to_files = alias, forward, include
 luser_relay = \$local@relay.example
 transport_maps = texthash:$T/etc/transport
-virtual_alias_domains = virt.example
-virtual_alias_maps = inline:{ @virt.example=@other.example }
+virtual_alias_domains = virt.example, re.example
+virtual_alias_maps = inline:{ @virt.example=@other.example },
+    regexp:$T/virtual.re
 smtpd_error_sleep_time = 0
 EOF
 cat > "$T/etc/master.cf" <<EOF
@@ -269,8 +273,13 @@ sinkchk "virtual @domain: \"root,x\"@ stays one address" \
     '^C: RCPT TO:<"root,x"@other\.example>'
 sinkchk "virtual @domain: \"evil@victim.example,y\"@ stays one address" \
     '^C: RCPT TO:<"evil@victim\.example,y"@other\.example>'
-check "virtual @domain: no recipient injected" sh -c \
-    "! grep -Eq 'RCPT TO:<(evil@victim\.example|y@other\.example|x@other\.example)>' '$T/sink.log' &&
+send "\"evil@victim.example,z\"@re.example" "joe@re.example"
+sinkchk "virtual regexp \$1: a quoted local part keeps its quotes" \
+    '^C: RCPT TO:<"evil@victim\.example,z"@other\.example>'
+sinkchk "virtual regexp \$1: a plain one works as before" \
+    '^C: RCPT TO:<joe@other\.example>'
+check "virtual: no recipient injected" sh -c \
+    "! grep -Eq 'RCPT TO:<(evil@victim\.example|[xyz]@other\.example)>' '$T/sink.log' &&
     ! grep -q 'orig_to=<root@$H>' '$T/maillog'"
 
 nopwned "in the end: no command from the envelope ran"

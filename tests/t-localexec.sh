@@ -17,9 +17,9 @@
 # :include: file bounces, and so do :include: files nested too deep;
 # "\user" from the envelope does not bypass alias_maps; cleanup's
 # virtual aliases ("@domain @other", a regexp's $1) keep a local part
-# with "," or "@" one address (Postfix 3.5's external-form lookups).  Test users exist only in a
-# private mount namespace, as in t-local.sh.  Loopback only; every
-# process started here is stopped by its pid.
+# with "," or "@" one address (Postfix 3.5's external-form lookups).
+# Test users exist only in a private mount namespace, as in t-local.sh.
+# Loopback only; every process started here is stopped by its pid.
 if [ -z "$MTA_LOCAL_NS" ]; then
 	if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
 		echo "skip - localexec: needs root and unshare -m"

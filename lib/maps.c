@@ -468,13 +468,13 @@ maps_addr_map(struct maps *m, const char *addr, const char *delim,
 	int r;
 
 	str_init(&ext);
-	str_init(&one);
 	r = addr_find(m, addr, delim, islocal, ctx, &val, &ext, 1);
 	*status = r;
 	if (r <= 0) {
 		str_free(&ext);
 		return NULL;
 	}
+	str_init(&one);
 	str_init(&buf);
 	if (val[0] == '@') {
 		at = strrchr(addr, '@');

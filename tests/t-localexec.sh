@@ -17,7 +17,8 @@
 # :include: file bounces, and so do :include: files nested too deep;
 # "\user" from the envelope does not bypass alias_maps; cleanup's
 # virtual aliases ("@domain @other", a regexp's $1) keep a local part
-# with "," or "@" one address (Postfix 3.5's external-form lookups).
+# with "," or "@" one address (Postfix 3.5's external-form lookups);
+# a transport_maps regexp rule with $n is skipped too.
 # Test users exist only in a private mount namespace, as in t-local.sh.
 # Loopback only; every process started here is stopped by its pid.
 if [ -z "$MTA_LOCAL_NS" ]; then
@@ -123,6 +124,10 @@ relay.example	smtp:[127.0.0.1]:$SPORT
 remote.example	smtp:[127.0.0.1]:$SPORT
 other.example	smtp:[127.0.0.1]:$SPORT
 EOF
+cat > "$T/etc/transport.re" <<EOF
+/^(.+)@pick\.example\$/	\$1
+/@pick\.example\$/	smtp:[127.0.0.1]:$SPORT
+EOF
 cat > "$T/etc/main.cf" <<EOF
 queue_directory = $Q
 maillog_file = $T/maillog
@@ -139,7 +144,8 @@ default_privs = nobody
 allow_mail_to_commands = alias, forward, include
 allow_mail_to_files = alias, forward, include
 luser_relay = \$local@relay.example
-transport_maps = texthash:$T/etc/transport
+transport_maps = regexp:$T/etc/transport.re, texthash:$T/etc/transport
+relay_domains = pick.example
 virtual_alias_domains = virt.example, re.example
 virtual_alias_maps = inline:{ @virt.example=@other.example },
     regexp:$T/virtual.re
@@ -281,6 +287,13 @@ sinkchk "virtual regexp \$1: a plain one works as before" \
 check "virtual: no recipient injected" sh -c \
     "! grep -Eq 'RCPT TO:<(evil@victim\.example|[xyz]@other\.example)>' '$T/sink.log' &&
     ! grep -q 'orig_to=<root@$H>' '$T/maillog'"
+
+# transport_maps: no $n either, or the envelope picks the transport -------
+logchk "transport_maps: the \$1 rule is skipped with Postfix's warning" \
+    "warning: regexp map $T/etc/transport\.re, line 1: regular expression substitution is not allowed: skipping this rule"
+send "\"discard:\"@pick.example"
+sinkchk "transport_maps: \"discard:\"@ is relayed, not discarded" \
+    '^C: RCPT TO:<"discard:"@pick\.example>'
 
 nopwned "in the end: no command from the envelope ran"
 mta postfix -c "$T/etc" stop >/dev/null 2>&1

@@ -75,8 +75,9 @@ deliver(struct agent_req *req, struct agent_msg *msg)
 	memset(&c, 0, sizeof(c));
 	c.req = req;
 	c.msg = msg;
+	/* no $n: no envelope text in what may name a |command (Postfix) */
 	c.aliases = maps_open("alias_maps", conf_str(P_alias_maps),
-	    DICT_FOLD);
+	    DICT_FOLD | DICT_NO_REGSUB);
 	read_delivered(&c);
 	for (i = 0; i < req->nrcpt; i++)
 		if (req->rcpt[i].status == AGENT_NONE)

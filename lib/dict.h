@@ -41,6 +41,7 @@
 #define DICT_DUP_REPLACE 0x0040	/* writer: a later key replaces */
 #define DICT_DUP_IGNORE	0x0080	/* writer: keep both, no message */
 #define DICT_NO_CACHE	0x0100	/* dict_open: a private handle */
+#define DICT_NO_REGSUB	0x0200	/* pattern tables: skip rules with $n */
 
 /* dict_seq() "how" */
 #define DICT_SEQ_FIRST	0

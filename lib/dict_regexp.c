@@ -64,6 +64,7 @@ struct load {
 	int		lineno;
 	size_t		*stack;		/* indices of open IFs */
 	size_t		depth;
+	int		flags;		/* dict_open() flags */
 };
 
 static void
@@ -327,6 +328,14 @@ parse_line(struct load *lp, struct retab *tp, char *p)
 			    "replacement text");
 			return -1;
 		}
+		/* Postfix's DICT_FLAG_NO_REGSUB: no key text in the result */
+		if (rp->max_sub > 0 && (lp->flags & DICT_NO_REGSUB)) {
+			warn("regexp map %s, line %d: regular expression "
+			    "substitution is not allowed: skipping this rule",
+			    lp->path, lp->lineno);
+			tp->n--;
+			return 0;
+		}
 		if (compile(lp, rp, pat,
 		    opts | (rp->max_sub ? 0 : REG_NOSUB)) < 0)
 			return -1;
@@ -520,6 +529,7 @@ dict_regexp_open(const char *name, int flags, struct str *err)
 	tp = xcalloc(1, sizeof(*tp));
 	memset(&ld, 0, sizeof(ld));
 	ld.path = name;
+	ld.flags = flags;
 	readl_init(&rl, fp, name, 0);
 	while ((r = readl_next(&rl, &line)) > 0) {
 		ld.lineno = rl.lineno;

@@ -9,7 +9,10 @@
  * further :include: files.  An address in a local domain is delivered
  * here recursively; other addresses, those reached through an owner-
  * alias, a .forward file or a :include: file are forwarded through
- * cleanup (local_fwd.c).
+ * cleanup (local_fwd.c).  Only those values, written by the owner of a
+ * table or file, name commands, files and includes (with that owner's
+ * rights): the recipient address itself, and luser_relay's expansion of
+ * it, are always addresses, and \user there is no alias bypass.
  *
  * Runs in local(8) as root (when master runs as root).  Files named by
  * users (.forward, :include:) are opened with that user's effective ids;
@@ -130,8 +133,9 @@ local_allowed(const char *list, int exp_type)
 	char *copy, *cp, *w;
 	int ok = 0, bit;
 
+	/* the envelope's own address is never a command or file */
 	if (exp_type == LOCAL_EXP_NONE)
-		return 1;
+		return 0;
 	cp = copy = xstrdup(list);
 	while ((w = str_token(&cp, ", \t\r\n")) != NULL) {
 		bit = strcasecmp(w, "alias") == 0 ? LOCAL_EXP_ALIAS :
@@ -357,15 +361,47 @@ priv_from_pw(struct local_ctx *c, struct local_attr *a,
 	a->priv.shell = local_keep(c, xstrdup(pw->pw_shell));
 }
 
+/*
+ * alias_priv - the rights of an alias's |commands and /files (Postfix's
+ * alias.c): those of the owner of the table that had the alias, unset
+ * (default_privs) when root owns it or it has no file (inline:, static:
+ * are main.cf's).  -1 when the owner is unknown (deferred).
+ */
+static int
+alias_priv(struct local_ctx *c, struct local_attr *a,
+    const struct maps_tab *t)
+{
+	struct stat st;
+	struct passwd *pw;
+
+	memset(&a->priv, 0, sizeof(a->priv));
+	if (t == NULL || t->dict == NULL || t->dict->file == NULL)
+		return 0;
+	if (stat(t->dict->file, &st) < 0) {
+		warn("cannot find alias database owner for %s: %s: %s",
+		    t->spec, t->dict->file, strerror(errno));
+		local_result(c, a, AGENT_DEFER, "4.3.0",
+		    "cannot find alias database owner");
+		return -1;
+	}
+	if (st.st_uid == 0)
+		return 0;
+	if ((pw = getpwuid(st.st_uid)) == NULL) {
+		warn("cannot find alias database owner for %s", t->spec);
+		local_result(c, a, AGENT_DEFER, "4.3.0",
+		    "cannot find alias database owner");
+		return -1;
+	}
+	priv_from_pw(c, a, pw);
+	return 0;
+}
+
 /* deliver_alias - 1 when name is an alias (delivered), 0 if not */
 static int
 deliver_alias(struct local_ctx *c, struct local_attr a, const char *name)
 {
 	const char *val, *ov;
 	char *value, *owner;
-	struct stat st;
-	struct passwd *pw;
-	size_t i;
 	int r;
 
 	if (a.exp_from && strcasecmp(a.exp_from, name) == 0)
@@ -386,24 +422,8 @@ deliver_alias(struct local_ctx *c, struct local_attr a, const char *name)
 	value = local_keep(c, xstrdup(val));
 	a.exp_from = local_keep(c, xstrdup(name));
 	a.exp_type = LOCAL_EXP_ALIAS;
-	/* the rights: the table owner's, default_privs for root's */
-	memset(&a.priv, 0, sizeof(a.priv));
-	for (i = 0; i < c->aliases->n; i++) {
-		struct dict *d = c->aliases->tab[i].dict;
-
-		if (d && d->file && stat(d->file, &st) == 0 &&
-		    st.st_uid != 0) {
-			if ((pw = getpwuid(st.st_uid)) == NULL) {
-				warn("cannot find alias database owner for "
-				    "%s", c->aliases->tab[i].spec);
-				local_result(c, &a, AGENT_DEFER, "4.3.0",
-				    "cannot find alias database owner");
-				return 1;
-			}
-			priv_from_pw(c, &a, pw);
-			break;
-		}
-	}
+	if (alias_priv(c, &a, c->aliases->hit) < 0)
+		return 1;
 	/* where problems go: the owner- alias, if there is one */
 	a.owner = NULL;
 	if (conf_bool(P_owner_request_special)) {
@@ -447,7 +467,14 @@ deliver_include(struct local_ctx *c, struct local_attr a, const char *path)
 		    "mail to file is restricted");
 		return;
 	}
-	if (been_here(c, "include %s", path))
+	if (a.level > LOCAL_LEVEL_MAX) {
+		warn(":include: nesting limit exceeded for %s", path);
+		local_result(c, &a, AGENT_BOUNCE, "5.4.6",
+		    ":include: nesting limit exceeded");
+		return;
+	}
+	/* once per file and rights, as the rights decide what it does */
+	if (been_here(c, "include %ld %s", u ? (long)u->uid : -1L, path))
 		return;
 	memset(&dp, 0, sizeof(dp));
 	if (u == NULL && local_default_privs(&dp) == 0)
@@ -466,14 +493,20 @@ deliver_include(struct local_ctx *c, struct local_attr a, const char *path)
 		return;
 	}
 	local_keep(c, body);
-	if (!S_ISREG(st.st_mode)) {
-		warn("file %s is not a regular file", path);
-		local_result(c, &a, AGENT_DEFER, "4.3.5",
+	if (!S_ISREG(st.st_mode) || (st.st_mode & S_IWOTH)) {
+		warn(":include: file %s is %s", path, S_ISREG(st.st_mode) ?
+		    "world writable" : "not a regular file");
+		local_result(c, &a, AGENT_BOUNCE, "5.3.5",
 		    "mail system configuration error");
 		return;
 	}
-	/* an include file owned by a user lends that user's rights */
-	if (st.st_uid != 0) {
+	/*
+	 * Postfix's rights: a user's file in a root-owned alias lends its
+	 * owner's rights (not default_privs'); in a user's alias or .forward
+	 * the rights stay that user's, so that including another's file
+	 * never acts as that other user.
+	 */
+	if ((!a.priv.set || a.priv.uid == 0) && st.st_uid != 0) {
 		if ((pw = getpwuid(st.st_uid)) == NULL) {
 			local_result(c, &a, AGENT_DEFER, "4.3.0",
 			    "cannot find owner of include file %s", path);
@@ -641,9 +674,10 @@ deliver_unknown(struct local_ctx *c, struct local_attr a)
 			local_result(c, &a, AGENT_DEFER, "4.3.5",
 			    "mail system configuration error");
 		} else {
+			/* one address, never |command, /file or :include: */
 			a.no_luser = 1;
 			a.level++;
-			deliver_text(c, &a, local_keep(c, str_steal(&to)));
+			deliver_addr(c, a, local_keep(c, str_steal(&to)));
 		}
 		str_free(&to);
 		return;
@@ -662,8 +696,8 @@ deliver_switch(struct local_ctx *c, struct local_attr a)
 	int r;
 
 	a.level++;
-	if (a.local[0] == '\\') {
-		/* \user: the mailbox, without alias or .forward */
+	if (a.local[0] == '\\' && a.exp_type != LOCAL_EXP_NONE) {
+		/* \user of a trusted file: the mailbox, no alias or .forward */
 		a.addr++, a.local++, a.user++;
 		if ((pw = getpwnam(a.user)) == NULL) {
 			deliver_unknown(c, a);

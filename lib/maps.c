@@ -97,8 +97,9 @@ maps_close(struct maps *m)
 /*
  * maps_find - look key up in each table in order.  flags MAPS_PARTIAL
  * skips tables that are not fixed-string (regexp, cidr).  Returns 1 with
- * *val (valid until the next search), 0 when no table has the key, -1
- * when a table failed first (m->err says which; also logged).
+ * *val (valid until the next search) and m->hit (the table that had the
+ * key: local(8) takes the rights of its owner), 0 when no table has the
+ * key, -1 when a table failed first (m->err says which; also logged).
  */
 int
 maps_find(struct maps *m, const char *key, int flags, const char **val)
@@ -108,6 +109,7 @@ maps_find(struct maps *m, const char *key, int flags, const char **val)
 	int r;
 
 	m->error = 0;
+	m->hit = NULL;
 	str_reset(&m->err);
 	if (val)
 		*val = NULL;
@@ -137,6 +139,7 @@ maps_find(struct maps *m, const char *key, int flags, const char **val)
 			}
 			if (val)
 				*val = m->val.s;
+			m->hit = t;
 			return 1;
 		}
 		if (r < 0) {
@@ -152,6 +155,9 @@ maps_find(struct maps *m, const char *key, int flags, const char **val)
 	}
 	return 0;
 }
+
+static int addr_find(struct maps *, const char *, const char *,
+    maps_local_fn, void *, const char **, struct str *, int);
 
 /*
  * split_local - Postfix's split_addr(): where the extension of a local
@@ -333,6 +339,30 @@ out:
 }
 
 /*
+ * quote_local - local as an RFC 5322 local part, quoted when it holds
+ * specials (Postfix's quote_822_local), so that the envelope's
+ * "a,b@c"@domain stays one address when "@domain @other" maps it
+ */
+static void
+quote_local(struct str *out, const char *local)
+{
+	const char *p;
+
+	str_reset(out);
+	if (local[strcspn(local, "\"(),:;<>@[\\] \t")] == 0) {
+		str_adds(out, local);
+		return;
+	}
+	str_addc(out, '"');
+	for (p = local; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			str_addc(out, '\\');
+		str_addc(out, *p);
+	}
+	str_addc(out, '"');
+}
+
+/*
  * maps_addr_find - virtual(5)/canonical(5) lookup (mail_addr_find):
  * user+ext@domain, user@domain, then when islocal(domain, ctx) says the
  * domain is this machine's (the caller's test: $myorigin, mydestination,
@@ -345,6 +375,19 @@ int
 maps_addr_find(struct maps *m, const char *addr, const char *delim,
     maps_local_fn islocal, void *ctx, const char **val, struct str *ext)
 {
+	return addr_find(m, addr, delim, islocal, ctx, val, ext, 0);
+}
+
+/*
+ * addr_find - maps_addr_find(); with quote, the whole address is asked
+ * in external form ("a,b"@x), as Postfix 3.5 asks virtual and canonical
+ * tables, so that a regexp's $1 of a local part keeps its quotes
+ */
+static int
+addr_find(struct maps *m, const char *addr, const char *delim,
+    maps_local_fn islocal, void *ctx, const char **val, struct str *ext,
+    int quote)
+{
 	struct str bare = STR_INIT, x = STR_INIT, tmp = STR_INIT;
 	const char *at;
 	int stripped, r, loc;
@@ -355,7 +398,17 @@ maps_addr_find(struct maps *m, const char *addr, const char *delim,
 	if (ext)
 		str_reset(ext);
 	stripped = maps_strip_addr(addr, delim, &bare, &x);
-	if ((r = maps_find(m, addr, MAPS_FULL, val)) != 0)
+	if (quote && (at = strrchr(addr, '@')) != NULL) {
+		char *local = xstrndup(addr, (size_t)(at - addr));
+
+		quote_local(&tmp, local);
+		free(local);
+		str_adds(&tmp, at);
+		r = maps_find(m, tmp.s, MAPS_FULL, val);
+	} else {
+		r = maps_find(m, addr, MAPS_FULL, val);
+	}
+	if (r != 0)
 		goto out;
 	if (stripped && (r = maps_find(m, bare.s, MAPS_PARTIAL, val)) != 0) {
 		if (r > 0 && ext)
@@ -394,10 +447,11 @@ out:
 }
 
 /*
- * maps_addr_map - maps_addr_find() and what Postfix's mail_addr_map()
- * makes of the result: a value "@other" keeps the user part ("user" of
- * user+ext@domain when the match cut the extension, else "user+ext"),
- * the value is split into addresses (alias_split()), and with propagate
+ * maps_addr_map - maps_addr_find() (the whole address asked in external
+ * form) and what Postfix's mail_addr_map() makes of the result: a value
+ * "@other" keeps the user part ("user" of user+ext@domain when the match
+ * cut the extension, else "user+ext"; quoted as needed), the value is
+ * split into addresses (alias_split()), and with propagate
  * (propagate_unmatched_extensions names this table class) an extension
  * that had to be cut off goes back into each: before its last '@', or at
  * the end.  Returns the NULL-terminated list (alias_list_free()), or
@@ -414,26 +468,27 @@ maps_addr_map(struct maps *m, const char *addr, const char *delim,
 	int r;
 
 	str_init(&ext);
-	r = maps_addr_find(m, addr, delim, islocal, ctx, &val, &ext);
+	r = addr_find(m, addr, delim, islocal, ctx, &val, &ext, 1);
 	*status = r;
 	if (r <= 0) {
 		str_free(&ext);
 		return NULL;
 	}
+	str_init(&one);
 	str_init(&buf);
 	if (val[0] == '@') {
 		at = strrchr(addr, '@');
-		str_setmem(&buf, addr, at ? (size_t)(at - addr) :
+		str_setmem(&one, addr, at ? (size_t)(at - addr) :
 		    strlen(addr));
-		if (ext.len && ext.len <= buf.len)
-			str_trunc(&buf, buf.len - ext.len);
+		if (ext.len && ext.len <= one.len)
+			str_trunc(&one, one.len - ext.len);
+		quote_local(&buf, one.s);
 		str_adds(&buf, val);
 	} else {
 		str_set(&buf, val);
 	}
 	list = alias_split(buf.s, NULL);
 	if (propagate && ext.len) {
-		str_init(&one);
 		for (i = 0; list[i]; i++) {
 			at = strrchr(list[i], '@');
 			str_setmem(&one, list[i], at ? (size_t)(at - list[i]) :
@@ -444,8 +499,8 @@ maps_addr_map(struct maps *m, const char *addr, const char *delim,
 			free(list[i]);
 			list[i] = xstrdup(one.s);
 		}
-		str_free(&one);
 	}
+	str_free(&one);
 	str_free(&buf);
 	str_free(&ext);
 	return list;

@@ -23,6 +23,7 @@ struct maps {
 	int		error;		/* the last search failed */
 	struct str	err;		/* ... and why: for logs, not replies */
 	struct str	val;		/* the value found (until the next) */
+	struct maps_tab	*hit;		/* ... and the table that had it */
 	struct str	key;		/* scratch */
 };
 

@@ -39,8 +39,9 @@ setup(void)
 	if (ready)
 		return;
 	ready = 1;
+	/* no $n: the envelope must not pick a transport (as Postfix) */
 	if (*(v = conf_str(P_transport_maps)))
-		transport = maps_open("transport_maps", v, 0);
+		transport = maps_open("transport_maps", v, DICT_NO_REGSUB);
 	if (*(v = conf_str(P_relocated_maps)))
 		relocated = maps_open("relocated_maps", v, 0);
 	parent_style = match_parent_style("transport_maps",

@@ -284,6 +284,19 @@ test_map(void)
 	    list ? list[0] : NULL, "joe+foo@example.org");
 	alias_list_free(list);
 
+	/* the envelope's local part stays one address (Postfix 3.5) */
+	list = maps_addr_map(m, "evil@victim.example,x@example.net", "+",
+	    yes, NULL, 1, &st);
+	T_STR("map: @domain keeps a local part with , and @ whole",
+	    list ? list[0] : NULL, "evil@victim.example,x@example.org");
+	T_OK("map: ... as one address", list && list[1] == NULL);
+	alias_list_free(list);
+	list = maps_addr_map(m, "a\"b\\c d@example.net", "+", yes, NULL, 1,
+	    &st);
+	T_STR("map: @domain keeps quotes, backslashes and blanks",
+	    list ? list[0] : NULL, "a\"b\\c d@example.org");
+	alias_list_free(list);
+
 	list = maps_addr_map(m, "local+x@example.com", "+", yes, NULL, 1,
 	    &st);
 	T_STR("map: extension appended to an address without domain",
@@ -353,13 +366,21 @@ test_tables(const char *dir)
 	m = maps_open("smtpd_sender_access", spec, DICT_FOLD);
 	r = maps_find(m, "example.com", MAPS_FULL, &val);
 	T_OK("missing table: earlier table still answers", r == 1);
+	T_OK("hit: the table that had the key", m->hit == &m->tab[0]);
 	r = maps_find(m, "nothere", MAPS_FULL, &val);
 	T_OK("missing table: lookup that reaches it fails", r == -1 &&
 	    m->error);
+	T_OK("hit: none after a failed search", m->hit == NULL);
 	T_OK("missing table: the error names it", strstr(m->err.s,
 	    "missing") != NULL);
 	r = maps_access_mail(m, "a@nowhere.net", "+", "<>", 0, &val);
 	T_OK("missing table: access search fails, not 'not found'", r == -1);
+	maps_close(m);
+
+	/* hit names the second table when the first lacks the key */
+	m = maps_open("alias_maps", "inline:{a=1} inline:{b=2}", DICT_FOLD);
+	r = maps_find(m, "b", MAPS_FULL, &val);
+	T_OK("hit: the second table", r == 1 && m->hit == &m->tab[1]);
 	maps_close(m);
 
 	m = maps_open("t", "fail:x", 0);

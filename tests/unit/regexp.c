@@ -282,6 +282,24 @@ main(void)
 	T_OK("missing file: error names it",
 	    strstr(err.s, "/nonexistent/mta-unit.re") != NULL);
 
+	/* DICT_NO_REGSUB (alias_maps): rules with $n are skipped, not fatal */
+	{
+		struct dict *plain;
+
+		plain = table("/^(.+)\\.old$/ $1\n/^team$/ dave\n"
+		    "/^cost$/ $$1\n", &err);
+		str_reset(&err);
+		d = dict_regexp_open(path, DICT_NO_REGSUB, &err);
+		T_OK("no_regsub: the table opens", d != NULL);
+		T_STR("no_regsub: the $1 rule is gone", q(d, "x.old"), "-");
+		T_STR("no_regsub: other rules stay", q(d, "team"), "=dave");
+		T_STR("no_regsub: $$ is no substitution", q(d, "cost"), "=$1");
+		T_STR("without it: $1 works", q(plain, "x.old"), "=x");
+		if (d)
+			d->close(d);
+		done(plain);
+	}
+
 	/* many lookups on one table reuse its state correctly */
 	d = table("/^(x+)(y*)$/ [$1|$2]\n/^(.)/ first $1\n", &err);
 	T_STR("reuse 1", q(d, "xxy"), "=[xx|y]");

@@ -178,15 +178,33 @@ smtpd_peek_input(struct smtpd_sess *s)
 void
 smtpd_pipelining_check(struct smtpd_sess *s, const char *what)
 {
-	char peek[101];
-	size_t n;
+	static const char cesc[] = "\aa\bb\ff\nn\rr\tt\vv";
+	struct str e = STR_INIT;
+	char peek[100];
+	const char *p;
+	size_t n, i;
+	int c;
 
 	if (s->local || s->ill_pipelining || !smtpd_peek_input(s))
 		return;
-	n = io_peek(&s->in, peek, sizeof(peek) - 1);
-	peek[n] = 0;
+	n = io_peek(&s->in, peek, sizeof(peek));
+	/* Postfix's escape(): "EHLO x\r\n", not "EHLO x??" */
+	str_init(&e);
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)peek[i];
+		if (c == '\\')
+			str_adds(&e, "\\\\");
+		else if (c >= 0x20 && c < 0x7f)
+			str_addc(&e, c);
+		else if (c != 0 && (p = strchr(cesc, c)) != NULL &&
+		    (p - cesc) % 2 == 0)
+			str_addf(&e, "\\%c", p[1]);
+		else
+			str_addf(&e, "\\%03o", c);
+	}
 	info("improper command pipelining after %s from %s: %s", what,
-	    s->namaddr, peek);
+	    s->namaddr, e.s ? e.s : "");
+	str_free(&e);
 	s->ill_pipelining = 1;
 	s->ck.pipelining_violation = 1;
 }
@@ -239,9 +257,13 @@ hello(struct smtpd_sess *s, const char *arg, int esmtp)
 	smtpd_parse_neuter(s->helo);
 	s->ck.helo_name = s->helo;
 	s->esmtp = esmtp;
+	/*
+	 * Postfix's protocol name: logs say proto=ESMTP with or without
+	 * TLS; the S and A of Received: (RFC 3848) are added at DATA, when
+	 * the session's state is known (STARTTLS need not be followed by
+	 * EHLO)
+	 */
 	s->proto = esmtp ? "ESMTP" : "SMTP";
-	if (s->tls_info)
-		s->proto = esmtp ? "ESMTPS" : "SMTPS";
 	s->ck.protocol = s->proto;
 	str_init(&reply);
 	if ((r = check_stage(&s->ck, CHECK_HELO, &reply)) != CHECK_OK) {
@@ -374,6 +396,7 @@ etrn_cmd(struct smtpd_sess *s, const char *arg)
 	static const char req[] = { SVC_TRIG_DEFERRED, 0 };
 	struct str reply = STR_INIT;
 	struct match_list *ml;
+	const char *p;
 	int r = -1, m;
 
 	if (s->helo == NULL) {
@@ -388,6 +411,12 @@ etrn_cmd(struct smtpd_sess *s, const char *arg)
 		smtpd_reply(s, "500 Syntax: ETRN domain");
 		return -1;
 	}
+	/* Postfix checks the name's syntax; mta at least its bytes */
+	for (p = arg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			smtpd_reply(s, "501 Error: invalid parameter syntax");
+			return -1;
+		}
 	if (s->local) {
 		warn("do not use ETRN in \"sendmail -bs\" mode");
 		smtpd_reply(s, "458 Unable to queue messages");
@@ -691,6 +720,22 @@ session(struct smtpd_sess *s)
 	}
 }
 
+/*
+ * pregreet - input before the greeting: logged once as "improper command
+ * pipelining after CONNECT"; with smtpd_forbid_unauth_pipelining, 554
+ * instead of the greeting and the end of the session (-1)
+ */
+static int
+pregreet(struct smtpd_sess *s)
+{
+	smtpd_pipelining_check(s, "CONNECT");
+	if (!s->ill_pipelining || !s->pipe_forbid)
+		return 0;
+	smtpd_reply(s, "554 5.5.0 Error: SMTP protocol synchronization");
+	s->hangup = 1;
+	return -1;
+}
+
 int
 smtpd_main(int argc, char **argv)
 {
@@ -741,12 +786,20 @@ smtpd_main(int argc, char **argv)
 	str_init(&reply);
 	if (smtpd_anvil_connect(s) < 0 || smtpd_tls_wrapper(s) < 0)
 		goto done;
-	if (!s->local && smtpd_peek_input(s))
-		smtpd_pipelining_check(s, "CONNECT");
+	/*
+	 * A client that talks before the greeting: looked for where Postfix
+	 * looks, and again after the connect stage (DNS, the restrictions'
+	 * "sleep"), right before the greeting goes out, so that whatever
+	 * arrived before it is seen, however long the stage took
+	 */
+	if (pregreet(s) < 0)
+		goto done;
 	if (check_stage(&s->ck, CHECK_CONNECT, &reply) != CHECK_OK) {
 		/* Postfix: the refusal replaces the greeting */
 		smtpd_reply_text(s, reply.s);
 		s->access_denied = 1;
+	} else if (pregreet(s) < 0) {
+		goto done;
 	} else {
 		smtpd_reply(s, "220 %s", conf_str(P_smtpd_banner));
 	}

@@ -117,9 +117,14 @@ open_submit(struct smtpd_sess *s)
 		    conf_bool(P_smtpd_sasl_authenticated_header))
 			attr(sub, "sasl_auth_header", smtpd_sasl_username());
 	}
-	if (how == SUBMIT_CLEANUP)
-		attr(sub, "protocol", !smtpd_sasl_username() ? s->proto :
-		    s->ck.tls ? "ESMTPSA" : "ESMTPA");
+	if (how == SUBMIT_CLEANUP) {
+		/* as Received: says it (RFC 3848): ESMTP, ESMTPS, ESMTPSA */
+		str_reset(&t);
+		str_addf(&t, "%s%s%s", s->proto, s->tls_info ? "S" : "",
+		    smtpd_sasl_username() ? "A" : "");
+		attr(sub, "protocol", t.s);
+		str_reset(&t);
+	}
 	if (s->tls_info && conf_bool(P_smtpd_tls_received_header)) {
 		attr(sub, "tls_info", s->tls_info);
 		attr(sub, "tls_ccert", s->tls_ccert);

@@ -51,7 +51,14 @@ smtpd_parse_path(const char **sp, struct str *out, int strict)
 			if (c == '"') {
 				quoted = 0;
 			} else if (c == '\\') {
-				if (s[1] == 0)
+				/*
+				 * quoted-pairSMTP is %d92 %d32-126 (RFC 5321
+				 * 4.1.2): "\<CR>" would carry a raw CR into
+				 * Return-Path:, mbox From_ lines and the
+				 * commands of the next hop
+				 */
+				c = (unsigned char)s[1];
+				if (c < 0x20 || c == 0x7f)
 					return -1;
 				str_addc(out, *++s);
 			} else {
@@ -112,7 +119,12 @@ hexval(int c)
 	return -1;
 }
 
-/* smtpd_parse_xtext - decode RFC 3461 xtext into out; -1 on bad syntax */
+/*
+ * smtpd_parse_xtext - decode RFC 3461 xtext into out; -1 on bad syntax.
+ * ENVID, ORCPT and AUTH= are printable text, so "+0D" and the like are
+ * bad syntax too: a control character decoded here would reach queue
+ * files, logs, DSN reports and the next hop's commands.
+ */
 int
 smtpd_parse_xtext(const char *s, struct str *out)
 {
@@ -127,7 +139,8 @@ smtpd_parse_xtext(const char *s, struct str *out)
 			str_addc(out, *s);
 			continue;
 		}
-		if ((hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0)
+		if ((hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0 ||
+		    hi * 16 + lo < 0x20 || hi * 16 + lo == 0x7f)
 			return -1;
 		str_addc(out, hi * 16 + lo);
 		s += 2;

@@ -723,11 +723,19 @@ session(struct smtpd_sess *s)
 /*
  * pregreet - input before the greeting: logged once as "improper command
  * pipelining after CONNECT"; with smtpd_forbid_unauth_pipelining, 554
- * instead of the greeting and the end of the session (-1)
+ * instead of the greeting and the end of the session (-1).  Not in TLS
+ * wrapper mode.
  */
 static int
 pregreet(struct smtpd_sess *s)
 {
+	/*
+	 * Not in wrapper mode (Postfix: "MUST NOT apply"): clients such
+	 * as openssl s_client send what they have as soon as the handshake
+	 * is done
+	 */
+	if (s->tls_wrapper)
+		return 0;
 	smtpd_pipelining_check(s, "CONNECT");
 	if (!s->ill_pipelining || !s->pipe_forbid)
 		return 0;

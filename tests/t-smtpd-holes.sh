@@ -23,7 +23,12 @@ nfiles() { find "$Q/incoming" "$Q/hold" -type f | wc -l | tr -d ' '; }
 G="220 $H ESMTP Postfix"
 EHLO=$(ehlo_reply "$H")
 
+H_ALICE=$(openssl passwd -6 'alice pw')
+printf 'alice %s\n' "$H_ALICE" > "$T/etc/users"
 serve std
+serve sasl -o smtpd_sasl_auth_enable=yes -o smtpd_sasl_type=mta \
+    -o "smtpd_sasl_password_maps=texthash:$T/etc/users" \
+    -o smtpd_tls_auth_only=no
 serve etrn -o fast_flush_domains=example.com
 serve sleepy -o "smtpd_client_restrictions=sleep 1" -o smtpd_delay_reject=no
 serve tls -o smtpd_tls_security_level=may -o mynetworks=10.99.99.0/24 \
@@ -31,6 +36,8 @@ serve tls -o smtpd_tls_security_level=may -o mynetworks=10.99.99.0/24 \
 serve tlshelo -o smtpd_tls_security_level=may \
     -o "smtpd_tls_cert_file=$T/cert.pem" -o "smtpd_tls_key_file=$T/key.pem" \
     -o smtpd_helo_required=yes
+serve wrap -o smtpd_tls_wrappermode=yes \
+    -o "smtpd_tls_cert_file=$T/cert.pem" -o "smtpd_tls_key_file=$T/key.pem"
 # "from outside": the client is not in mynetworks; myorigin is not local
 serve out1 -o mynetworks=10.99.99.0/24 -o myorigin=example.org \
     -o smtpd_recipient_restrictions=reject_non_fqdn_recipient
@@ -90,6 +97,19 @@ if grep -q 'X-Injected' "$T/maillog"; then
 	fail "control characters: no injected text in the log" \
 	    "$(grep -c X-Injected "$T/maillog") lines"
 else ok "control characters: no injected text in the log"; fi
+
+AP=$(printf 'alice\0alice\0alice pw' | base64 | tr -d '\n')
+talk "$P_sasl" <<EOF
+1
+1|EHLO x\r\n
+1|AUTH PLAIN $AP\r\n
+1|MAIL FROM:<a@example.org> AUTH=<a+0D+0Ab@example.org>\r\n
+1|MAIL FROM:<a@example.org> AUTH=<a+40b@example.org>\r\n
+1|QUIT\r\n
+EOF
+has "AUTH= with an encoded CR LF: 501" \
+    '^501 5.5.4 Bad AUTH parameter syntax$'
+has "AUTH= without one: taken" '^250 2.1.0 Ok$'
 
 talk "$P_etrn" <<'EOF'
 1
@@ -161,6 +181,27 @@ has "a client that waits for the greeting: EHLO answered" '^250 CHUNKING$'
 has "... and QUIT" '^221 2.0.0 Bye$'
 python3 "$TOP/tests/pregreet.py" "$P_sleepy" 1 polite > "$T/out"
 has "a client that waits out the sleep: EHLO answered" '^250 CHUNKING$'
+
+# TLS wrapper mode is exempt, as in Postfix: a client may send as soon
+# as the handshake is done
+python3 - "$P_wrap" > "$T/out" 2>&1 <<'PY'
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1",
+                    int(sys.argv[1])), 10))
+s.sendall(b"QUIT\r\n")
+b = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    b += d
+sys.stdout.write(b.decode("latin1").replace("\r\n", "\n"))
+PY
+same "wrapper mode: QUIT right after the handshake is answered" "$G
+221 2.0.0 Bye"
 
 # --- (c) after STARTTLS ------------------------------------------------------
 

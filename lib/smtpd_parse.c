@@ -38,6 +38,27 @@ smtpd_parse_path(const char **sp, struct str *out, int strict)
 	} else if (strict || *s == 0) {
 		return -1;
 	}
+	/*
+	 * A source route (<@a,@b:u@c>) is accepted and ignored (RFC 5321
+	 * 4.1.1.3 and appendix C), as Postfix drops it: replies, logs,
+	 * tables and the queue file see u@c; <@a:> is the empty address
+	 */
+	if (angle && *s == '@') {
+		const char *r = s;
+		int lit = 0;
+
+		for (; *r && *r != '>' && (lit || *r != ':'); r++) {
+			if (*r == '"' || (unsigned char)*r < 0x20 ||
+			    *r == 0x7f)
+				break;
+			if (*r == '[')
+				lit = 1;
+			else if (*r == ']')
+				lit = 0;
+		}
+		if (*r == ':')
+			s = r + 1;
+	}
 	for (;; s++) {
 		c = (unsigned char)*s;
 		if (c == 0) {
@@ -103,7 +124,7 @@ smtpd_parse_addr_ok(const char *a, int rcpt)
 
 	if (*a == 0)
 		return !rcpt;
-	/* source routes (@a,@b:u@c) are the restrictions' business */
+	/* a source route was dropped; "@" alone is no address */
 	if ((at = strrchr(a, '@')) != NULL && at[1] == 0 && at == a)
 		return 0;
 	return 1;

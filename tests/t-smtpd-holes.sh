@@ -322,3 +322,27 @@ $EHLO
 250 2.1.5 Ok
 221 2.0.0 Bye
 [closed]"
+
+# source routes are dropped, as Postfix does (RFC 5321 4.1.1.3): the
+# replies and the log name u@c
+lines0=$(wc -l < "$T/maillog")
+talk "$P_out1" <<'EOF'
+1
+1|EHLO x\r\n
+1|MAIL FROM:<@a,@b:s@example.org>\r\n
+1|RCPT TO:<@[192.0.2.1],@y:joe@example.org>\r\n
+1|RCPT TO:<@x:>\r\n
+1|QUIT\r\n
+EOF
+same "source routes dropped, as by Postfix" "$G
+$EHLO
+250 2.1.0 Ok
+454 4.7.1 <joe@example.org>: Relay access denied
+501 5.1.3 Bad recipient address syntax
+221 2.0.0 Bye
+[closed]"
+sleep 0.3
+tail -n +$((lines0 + 1)) "$T/maillog" > "$T/newlog"
+has "source routes: the log names the bare addresses" \
+    'NOQUEUE: reject: RCPT from localhost\[127.0.0.1\]: 454 4.7.1 <joe@example.org>: Relay access denied; from=<s@example.org> to=<joe@example.org> proto=ESMTP helo=<x>$' \
+    "$T/newlog"

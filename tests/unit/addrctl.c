@@ -50,6 +50,12 @@ test_path(void)
 	    NULL));
 	T_OK("path: raw CR in quotes refused", path_ok("<\"a\rb\"@x>", NULL));
 	T_OK("path: raw SOH refused", path_ok("<a\001b@x>", NULL));
+	T_OK("path: source route dropped", path_ok("<@a,@b:u@c>", "u@c"));
+	T_OK("path: route with an address literal dropped",
+	    path_ok("<@[IPv6:::1]:u@c>", "u@c"));
+	T_OK("path: a route alone is the empty address", path_ok("<@a:>",
+	    ""));
+	T_OK("path: \"@a\" is kept", path_ok("<@a>", "@a"));
 	T_OK("path: 8-bit kept (SMTPUTF8 decides)",
 	    path_ok("<\"\xc3\xa9\"@x>", "\xc3\xa9@x"));
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../lib/alias.h"
 #include "../../lib/log.h"
 #include "../../lib/rewrite.h"
 #include "../../lib/smtpd_sess.h"
@@ -121,6 +122,23 @@ test_header(void)
 	T_STR("header: folding inside <> ignored", g.buf, "e@v");
 }
 
+static void
+test_alias(void)
+{
+	char **l;
+	size_t n, i;
+	struct got g;
+
+	memset(&g, 0, sizeof(g));
+	l = alias_split("a@x, \"ev\\\ril\"@y, b\033c@z, \"|cmd\targ\", d", &n);
+	for (i = 0; i < n; i++)
+		collect(&g, l[i]);
+	alias_list_free(l);
+	/* CR, LF and TAB are blanks to this tokenizer (as tok822's) */
+	T_STR("alias/forward list: an address with ESC ignored, CR a blank",
+	    g.buf, "a@x|ev il@y||cmd arg|d");
+}
+
 int
 main(void)
 {
@@ -128,5 +146,6 @@ main(void)
 	test_path();
 	test_xtext();
 	test_header();
+	test_alias();
 	T_DONE();
 }

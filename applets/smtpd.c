@@ -178,32 +178,17 @@ smtpd_peek_input(struct smtpd_sess *s)
 void
 smtpd_pipelining_check(struct smtpd_sess *s, const char *what)
 {
-	static const char cesc[] = "\aa\bb\ff\nn\rr\tt\vv";
 	struct str e = STR_INIT;
 	char peek[100];
-	const char *p;
-	size_t n, i;
-	int c;
+	size_t n;
 
 	if (s->local || s->ill_pipelining || !smtpd_peek_input(s))
 		return;
 	n = io_peek(&s->in, peek, sizeof(peek));
-	/* Postfix's escape(): "EHLO x\r\n", not "EHLO x??" */
 	str_init(&e);
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)peek[i];
-		if (c == '\\')
-			str_adds(&e, "\\\\");
-		else if (c >= 0x20 && c < 0x7f)
-			str_addc(&e, c);
-		else if (c != 0 && (p = strchr(cesc, c)) != NULL &&
-		    (p - cesc) % 2 == 0)
-			str_addf(&e, "\\%c", p[1]);
-		else
-			str_addf(&e, "\\%03o", c);
-	}
+	smtpd_parse_escape(peek, n, &e);
 	info("improper command pipelining after %s from %s: %s", what,
-	    s->namaddr, e.s ? e.s : "");
+	    s->namaddr, e.s);
 	str_free(&e);
 	s->ill_pipelining = 1;
 	s->ck.pipelining_violation = 1;
@@ -396,7 +381,6 @@ etrn_cmd(struct smtpd_sess *s, const char *arg)
 	static const char req[] = { SVC_TRIG_DEFERRED, 0 };
 	struct str reply = STR_INIT;
 	struct match_list *ml;
-	const char *p;
 	int r = -1, m;
 
 	if (s->helo == NULL) {
@@ -412,11 +396,10 @@ etrn_cmd(struct smtpd_sess *s, const char *arg)
 		return -1;
 	}
 	/* Postfix checks the name's syntax; mta at least its bytes */
-	for (p = arg; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			smtpd_reply(s, "501 Error: invalid parameter syntax");
-			return -1;
-		}
+	if (smtpd_parse_ctl(arg)) {
+		smtpd_reply(s, "501 Error: invalid parameter syntax");
+		return -1;
+	}
 	if (s->local) {
 		warn("do not use ETRN in \"sendmail -bs\" mode");
 		smtpd_reply(s, "458 Unable to queue messages");

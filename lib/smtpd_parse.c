@@ -282,3 +282,39 @@ smtpd_parse_neuter(char *s)
 		    strchr(" <>()\\\";@", *s))
 			*s = '?';
 }
+
+/* smtpd_parse_ctl - 1 when s has a control character (0-31, 127) */
+int
+smtpd_parse_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/*
+ * smtpd_parse_escape - s[0..n) for a log line as Postfix's escape()
+ * writes it: "EHLO x\r\n", "\\" for a backslash, "\033" for others
+ */
+void
+smtpd_parse_escape(const char *s, size_t n, struct str *out)
+{
+	static const char named[] = "\aa\bb\ff\nn\rr\tt\vv";
+	const char *p;
+	size_t i;
+	int c;
+
+	str_reset(out);
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c == '\\')
+			str_adds(out, "\\\\");
+		else if (c >= 0x20 && c < 0x7f)
+			str_addc(out, c);
+		else if (c != 0 && (p = strchr(named, c)) != NULL)
+			str_addf(out, "\\%c", p[1]);
+		else
+			str_addf(out, "\\%03o", c);
+	}
+}

@@ -158,6 +158,8 @@ int	smtpd_parse_utf8(const char *, size_t);
 int	smtpd_parse_ascii(const char *);
 int	smtpd_parse_size(const char *, long long *);
 void	smtpd_parse_neuter(char *);
+int	smtpd_parse_ctl(const char *);
+void	smtpd_parse_escape(const char *, size_t, struct str *);
 
 /* lib/smtpd_tls.c */
 void	smtpd_tls_setup(struct smtpd_sess *);

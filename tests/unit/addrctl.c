@@ -123,6 +123,20 @@ test_header(void)
 }
 
 static void
+test_escape(void)
+{
+	struct str e = STR_INIT;
+
+	str_init(&e);
+	smtpd_parse_escape("EHLO x\r\n\\\033\0", 11, &e);
+	T_STR("escape: as Postfix's escape()", e.s,
+	    "EHLO x\\r\\n\\\\\\033\\000");
+	str_free(&e);
+	T_OK("ctl: ETRN name with SOH", smtpd_parse_ctl("a\001b"));
+	T_OK("ctl: a plain name", !smtpd_parse_ctl("example.com"));
+}
+
+static void
 test_alias(void)
 {
 	char **l;
@@ -147,5 +161,6 @@ main(void)
 	test_xtext();
 	test_header();
 	test_alias();
+	test_escape();
 	T_DONE();
 }

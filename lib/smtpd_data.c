@@ -118,10 +118,15 @@ open_submit(struct smtpd_sess *s)
 			attr(sub, "sasl_auth_header", smtpd_sasl_username());
 	}
 	if (how == SUBMIT_CLEANUP) {
-		/* as Received: says it (RFC 3848): ESMTP, ESMTPS, ESMTPSA */
+		/*
+		 * as Received: says it: ESMTP, ESMTPS, ESMTPSA; RFC 3848
+		 * is for ESMTP only (Postfix: HELO over TLS is "SMTP")
+		 */
+		int e = strcmp(s->proto, "ESMTP") == 0;
+
 		str_reset(&t);
-		str_addf(&t, "%s%s%s", s->proto, s->tls_info ? "S" : "",
-		    smtpd_sasl_username() ? "A" : "");
+		str_addf(&t, "%s%s%s", s->proto, e && s->tls_info ? "S" : "",
+		    e && smtpd_sasl_username() ? "A" : "");
 		attr(sub, "protocol", t.s);
 		str_reset(&t);
 	}

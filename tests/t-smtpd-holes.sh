@@ -265,6 +265,16 @@ if [ -n "$f" ]; then
 	has "... Received: with ESMTPS" "by $H \\(Postfix\\) with ESMTPS id $id" \
 	    "$f"
 else fail "... Received: with ESMTPS" "no queue file $id"; fi
+# RFC 3848's S and A are for ESMTP only: HELO over TLS says SMTP, as in
+# Postfix (smtpd.c: "RFC 3848 is defined for ESMTP only")
+tls_talk "$P_tls" "EHLO x" STARTTLS TLS "HELO y" "MAIL FROM:<a@example.org>" \
+    "RCPT TO:<u@mx.example.com>" DATA "Subject: t\r\n\r\nx\r\n." QUIT
+id=$(sed -n 's/^250 2.0.0 Ok: queued as //p' "$T/out")
+f=$(find "$Q/incoming" -name "${id:-none}" -type f)
+if [ -n "$f" ]; then
+	has "HELO after STARTTLS: Received: with SMTP" \
+	    "by $H \\(Postfix\\) with SMTP id $id" "$f"
+else fail "HELO after STARTTLS: Received: with SMTP" "no queue file $id"; fi
 # the log's proto= is Postfix's protocol name, without the S
 lines0=$(wc -l < "$T/maillog")
 tls_talk "$P_tls" "EHLO x" STARTTLS TLS "EHLO y" \

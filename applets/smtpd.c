@@ -352,8 +352,7 @@ vrfy_cmd(struct smtpd_sess *s, const char *arg)
 	}
 	str_init(&addr);
 	str_init(&reply);
-	if (smtpd_parse_path(&p, &addr, 0) < 0 || *p ||
-	    !smtpd_parse_addr_ok(addr.s, 1)) {
+	if (smtpd_mail_addr(s, &p, &addr, 1, 0) < 0 || *p) {
 		smtpd_reply(s, "501 5.1.3 Bad recipient address syntax");
 		goto out;
 	}

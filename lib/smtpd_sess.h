@@ -140,6 +140,8 @@ void	smtpd_pipelining_check(struct smtpd_sess *, const char *);
 /* lib/smtpd_mail.c */
 int	smtpd_mail_cmd(struct smtpd_sess *, const char *);
 int	smtpd_mail_rcpt(struct smtpd_sess *, const char *);
+int	smtpd_mail_addr(struct smtpd_sess *, const char **, struct str *, int,
+	    int);
 
 /* lib/smtpd_peer.c */
 void	smtpd_peer(struct smtpd_sess *);

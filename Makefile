@@ -100,8 +100,8 @@ $(B)/%.o: %.c $(HDRS) $(DEP_STAMP)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # lib/smtpd_*.c are smtpd's own parts (they call back into applets/smtpd.c),
-# so the unit tests of lib/ link without them.
-UNIT_OBJ = $(filter-out $(B)/lib/smtpd_%.o,$(LIB_OBJ))
+# so the unit tests of lib/ link without them; smtpd_parse.c calls nothing.
+UNIT_OBJ = $(filter-out $(B)/lib/smtpd_%.o,$(LIB_OBJ)) $(B)/lib/smtpd_parse.o
 
 $(B)/unit/%: tests/unit/%.c tests/unit/t.h $(UNIT_OBJ) $(HDRS)
 	@mkdir -p $(@D)

@@ -704,8 +704,9 @@ PARAM(smtpd_forbid_bare_newline_exclusions, STR, "$mynetworks", 0, 0,
     "Clients exempt from smtpd_forbid_bare_newline.")
 PARAM(smtpd_forbid_bare_newline_reject_code, INT, "550", 400, 599,
     "The reply code when smtpd_forbid_bare_newline = reject refuses a client.")
-PARAM(smtpd_forbid_unauth_pipelining, BOOL, "no", 0, 0,
-    "Disconnect clients that pipeline commands before EHLO allows it.")
+PARAM(smtpd_forbid_unauth_pipelining, BOOL, "yes", 0, 0,
+    "Disconnect clients that talk before the greeting or pipeline commands "
+    "before EHLO allows it (Postfix >= 3.9: yes).")
 PARAM(smtpd_forbidden_commands, STR, "CONNECT GET POST", 0, 0,
     "Commands that end the session at once (web proxies talking HTTP to "
     "port 25); lines that look like message headers always do.")

@@ -180,15 +180,18 @@ smtpd_peek_input(struct smtpd_sess *s)
 void
 smtpd_pipelining_check(struct smtpd_sess *s, const char *what)
 {
-	char peek[101];
+	struct str e = STR_INIT;
+	char peek[100];
 	size_t n;
 
 	if (s->local || s->ill_pipelining || !smtpd_peek_input(s))
 		return;
-	n = io_peek(&s->in, peek, sizeof(peek) - 1);
-	peek[n] = 0;
+	n = io_peek(&s->in, peek, sizeof(peek));
+	str_init(&e);
+	smtpd_parse_escape(peek, n, &e);
 	info("improper command pipelining after %s from %s: %s", what,
-	    s->namaddr, peek);
+	    s->namaddr, e.s);
+	str_free(&e);
 	s->ill_pipelining = 1;
 	s->ck.pipelining_violation = 1;
 }
@@ -241,9 +244,13 @@ hello(struct smtpd_sess *s, const char *arg, int esmtp)
 	smtpd_parse_neuter(s->helo);
 	s->ck.helo_name = s->helo;
 	s->esmtp = esmtp;
+	/*
+	 * Postfix's protocol name: logs say proto=ESMTP with or without
+	 * TLS; the S and A of Received: (RFC 3848) are added at DATA, when
+	 * the session's state is known (STARTTLS need not be followed by
+	 * EHLO)
+	 */
 	s->proto = esmtp ? "ESMTP" : "SMTP";
-	if (s->tls_info)
-		s->proto = esmtp ? "ESMTPS" : "SMTPS";
 	s->ck.protocol = s->proto;
 	str_init(&reply);
 	if ((r = check_stage(&s->ck, CHECK_HELO, &reply)) != CHECK_OK) {
@@ -347,8 +354,7 @@ vrfy_cmd(struct smtpd_sess *s, const char *arg)
 	}
 	str_init(&addr);
 	str_init(&reply);
-	if (smtpd_parse_path(&p, &addr, 0) < 0 || *p ||
-	    !smtpd_parse_addr_ok(addr.s, 1)) {
+	if (smtpd_mail_addr(s, &p, &addr, 1, 0) < 0 || *p) {
 		smtpd_reply(s, "501 5.1.3 Bad recipient address syntax");
 		goto out;
 	}
@@ -388,6 +394,11 @@ etrn_cmd(struct smtpd_sess *s, const char *arg)
 	}
 	if (*arg == 0 || strpbrk(arg, " \t")) {
 		smtpd_reply(s, "500 Syntax: ETRN domain");
+		return -1;
+	}
+	/* Postfix checks the name's syntax; mta at least its bytes */
+	if (smtpd_parse_ctl(arg)) {
+		smtpd_reply(s, "501 Error: invalid parameter syntax");
 		return -1;
 	}
 	if (s->local) {
@@ -693,6 +704,30 @@ session(struct smtpd_sess *s)
 	}
 }
 
+/*
+ * pregreet - input before the greeting: logged once as "improper command
+ * pipelining after CONNECT"; with smtpd_forbid_unauth_pipelining, 554
+ * instead of the greeting and the end of the session (-1).  Not in TLS
+ * wrapper mode.
+ */
+static int
+pregreet(struct smtpd_sess *s)
+{
+	/*
+	 * Not in wrapper mode (Postfix: "MUST NOT apply"): clients such
+	 * as openssl s_client send what they have as soon as the handshake
+	 * is done
+	 */
+	if (s->tls_wrapper)
+		return 0;
+	smtpd_pipelining_check(s, "CONNECT");
+	if (!s->ill_pipelining || !s->pipe_forbid)
+		return 0;
+	smtpd_reply(s, "554 5.5.0 Error: SMTP protocol synchronization");
+	s->hangup = 1;
+	return -1;
+}
+
 int
 smtpd_main(int argc, char **argv)
 {
@@ -746,12 +781,20 @@ smtpd_main(int argc, char **argv)
 	str_init(&reply);
 	if (smtpd_anvil_connect(s) < 0 || smtpd_tls_wrapper(s) < 0)
 		goto done;
-	if (!s->local && smtpd_peek_input(s))
-		smtpd_pipelining_check(s, "CONNECT");
+	/*
+	 * A client that talks before the greeting: looked for where Postfix
+	 * looks, and again after the connect stage (DNS, the restrictions'
+	 * "sleep"), right before the greeting goes out, so that whatever
+	 * arrived before it is seen, however long the stage took
+	 */
+	if (pregreet(s) < 0)
+		goto done;
 	if (check_stage(&s->ck, CHECK_CONNECT, &reply) != CHECK_OK) {
 		/* Postfix: the refusal replaces the greeting */
 		smtpd_reply_text(s, reply.s);
 		s->access_denied = 1;
+	} else if (pregreet(s) < 0) {
+		goto done;
 	} else {
 		smtpd_reply(s, "220 %s", conf_str(P_smtpd_banner));
 	}

@@ -397,6 +397,20 @@ add_dest(char ***list, size_t *n, const struct tok *v, size_t beg,
 		str_free(&s);
 		return;
 	}
+	/*
+	 * An address with a control character (a CR from a .forward or
+	 * :include: file, a quoted ESC) would reach the queue file and the
+	 * next hop's RCPT TO: refused here, for local(8) and the virtual
+	 * alias expansion alike.  Commands and files are the owner's own.
+	 */
+	if (alias_kind(s.s) == ALIAS_K_ADDR)
+		for (i = 0; i < s.len; i++)
+			if ((unsigned char)s.s[i] < 0x20 || s.s[i] == 0x7f) {
+				warn("address with a control character in an "
+				    "alias or forward list: ignored");
+				str_free(&s);
+				return;
+			}
 	*list = xreallocarray(*list, *n + 2, sizeof(**list));
 	(*list)[(*n)++] = str_steal(&s);
 	(*list)[*n] = NULL;

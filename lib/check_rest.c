@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include "../config.h"
@@ -19,6 +20,7 @@
 #include "inet.h"
 #include "log.h"
 #include "maps.h"
+#include "num.h"
 #include "str.h"
 #include "x.h"
 
@@ -345,7 +347,22 @@ check_generic(struct check_ctx *c, const struct check_rlist *l,
 			    "<%s>: %s rejected: defer_if_reject requested",
 			    rname, rclass);
 		} else if (IS("sleep")) {
-			i++;
+			/*
+			 * Postfix's pause against zombies: a client that
+			 * talks during it, before the greeting or between
+			 * commands, is caught by the pipelining checks
+			 */
+			long long secs;
+
+			if (i + 1 >= l->n || num_parse(l->v[i + 1], 0, 3600,
+			    &secs) < 0) {
+				warn("restriction sleep must be followed by "
+				    "number");
+				status = check_config_error(c);
+			} else {
+				i++;
+				sleep((unsigned)secs);
+			}
 		/* client */
 		} else if (IS("reject_unknown_client_hostname") ||
 		    IS("reject_unknown_client") ||

@@ -568,7 +568,20 @@ static void
 span_call(void *ctx, const char *s, size_t len)
 {
 	struct hctx *h = ctx;
+	size_t i;
 
+	/*
+	 * A control character (a CR or LF from folding, a NUL, an ESC) has
+	 * no place in an address: as a recipient it would reach queue
+	 * files, logs and the next hop's RCPT TO, so it is refused here,
+	 * for every caller (cleanup's and sendmail's extraction)
+	 */
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+			warn("header address with a control character: "
+			    "ignored");
+			return;
+		}
 	str_setmem(&h->a, s, len);
 	h->fn(h->fnctx, h->a.s);
 	h->changed++;

@@ -124,9 +124,19 @@ open_submit(struct smtpd_sess *s)
 		    conf_bool(P_smtpd_sasl_authenticated_header))
 			attr(sub, "sasl_auth_header", smtpd_sasl_username());
 	}
-	if (how == SUBMIT_CLEANUP)
-		attr(sub, "protocol", !smtpd_sasl_username() ? s->proto :
-		    s->ck.tls ? "ESMTPSA" : "ESMTPA");
+	if (how == SUBMIT_CLEANUP) {
+		/*
+		 * as Received: says it: ESMTP, ESMTPS, ESMTPSA; RFC 3848
+		 * is for ESMTP only (Postfix: HELO over TLS is "SMTP")
+		 */
+		int e = strcmp(s->proto, "ESMTP") == 0;
+
+		str_reset(&t);
+		str_addf(&t, "%s%s%s", s->proto, e && s->tls_info ? "S" : "",
+		    e && smtpd_sasl_username() ? "A" : "");
+		attr(sub, "protocol", t.s);
+		str_reset(&t);
+	}
 	if (s->tls_info && conf_bool(P_smtpd_tls_received_header)) {
 		attr(sub, "tls_info", s->tls_info);
 		attr(sub, "tls_ccert", s->tls_ccert);

@@ -14,11 +14,62 @@
 
 #include "check.h"
 #include "conf.h"
+#include "log.h"
 #include "smtpd_sess.h"
 #include "str.h"
 #include "x.h"
 
 /* MAIL, RCPT --------------------------------------------------------------- */
+
+/* the length of the address word at s: <...> with its quotes, or to a blank */
+static size_t
+word_len(const char *s)
+{
+	size_t i;
+	int q = 0;
+
+	if (*s != '<')
+		return strcspn(s, " \t");
+	for (i = 1; s[i]; i++) {
+		if (s[i] == '\\' && q && s[i + 1])
+			i++;
+		else if (s[i] == '"')
+			q = !q;
+		else if (s[i] == '>' && !q)
+			return i + 1;
+	}
+	return i;
+}
+
+/*
+ * smtpd_mail_addr - the address at *pp (MAIL, RCPT, VRFY) in internal
+ * form, as Postfix's extract_addr() takes it: the path syntax, then (for
+ * a network client) the resolver's verdict on the domain, so that
+ * <joe@>, <joe@a..b> or <joe@[999.1.1.1]> are bad syntax before any
+ * restriction runs.  0, or -1 with Postfix's warning logged (the caller
+ * replies 501).
+ */
+int
+smtpd_mail_addr(struct smtpd_sess *s, const char **pp, struct str *addr,
+    int rcpt, int strict)
+{
+	struct check_resolved r;
+	const char *text = *pp + strspn(*pp, " \t");
+	int ok;
+
+	ok = smtpd_parse_path(pp, addr, strict) == 0 &&
+	    smtpd_parse_addr_ok(addr->s, rcpt);
+	if (ok && !s->local && *addr->s) {
+		check_resolved_init(&r);
+		check_addr_resolve(addr->s, &r);
+		ok = !(r.flags & CHECK_RES_ERROR);
+		check_resolved_free(&r);
+	}
+	if (!ok)
+		warn("Illegal address syntax from %s in %s command: %.*s",
+		    s->namaddr, s->where, (int)word_len(text), text);
+	return ok ? 0 : -1;
+}
 
 /* "FROM:" or "TO:" (any case) at the start of arg: what follows, or NULL */
 static const char *
@@ -154,8 +205,8 @@ smtpd_mail_cmd(struct smtpd_sess *s, const char *arg)
 	}
 	str_init(&addr);
 	str_init(&reply);
-	if (smtpd_parse_path(&p, &addr, conf_bool(P_strict_rfc821_envelopes))
-	    < 0 || !smtpd_parse_addr_ok(addr.s, 0)) {
+	if (smtpd_mail_addr(s, &p, &addr, 0,
+	    conf_bool(P_strict_rfc821_envelopes)) < 0) {
 		smtpd_reply(s, "501 5.1.7 Bad sender address syntax");
 		goto out;
 	}
@@ -263,8 +314,8 @@ smtpd_mail_rcpt(struct smtpd_sess *s, const char *arg)
 	}
 	str_init(&addr);
 	str_init(&reply);
-	if (smtpd_parse_path(&p, &addr, conf_bool(P_strict_rfc821_envelopes))
-	    < 0 || !smtpd_parse_addr_ok(addr.s, 1)) {
+	if (smtpd_mail_addr(s, &p, &addr, 1,
+	    conf_bool(P_strict_rfc821_envelopes)) < 0) {
 		smtpd_reply(s, "501 5.1.3 Bad recipient address syntax");
 		goto out;
 	}

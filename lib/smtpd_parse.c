@@ -38,6 +38,27 @@ smtpd_parse_path(const char **sp, struct str *out, int strict)
 	} else if (strict || *s == 0) {
 		return -1;
 	}
+	/*
+	 * A source route (<@a,@b:u@c>) is accepted and ignored (RFC 5321
+	 * 4.1.1.3 and appendix C), as Postfix drops it: replies, logs,
+	 * tables and the queue file see u@c; <@a:> is the empty address
+	 */
+	if (angle && *s == '@') {
+		const char *r = s;
+		int lit = 0;
+
+		for (; *r && *r != '>' && (lit || *r != ':'); r++) {
+			if (*r == '"' || (unsigned char)*r < 0x20 ||
+			    *r == 0x7f)
+				break;
+			if (*r == '[')
+				lit = 1;
+			else if (*r == ']')
+				lit = 0;
+		}
+		if (*r == ':')
+			s = r + 1;
+	}
 	for (;; s++) {
 		c = (unsigned char)*s;
 		if (c == 0) {
@@ -51,7 +72,14 @@ smtpd_parse_path(const char **sp, struct str *out, int strict)
 			if (c == '"') {
 				quoted = 0;
 			} else if (c == '\\') {
-				if (s[1] == 0)
+				/*
+				 * quoted-pairSMTP is %d92 %d32-126 (RFC 5321
+				 * 4.1.2): "\<CR>" would carry a raw CR into
+				 * Return-Path:, mbox From_ lines and the
+				 * commands of the next hop
+				 */
+				c = (unsigned char)s[1];
+				if (c < 0x20 || c == 0x7f)
 					return -1;
 				str_addc(out, *++s);
 			} else {
@@ -96,7 +124,7 @@ smtpd_parse_addr_ok(const char *a, int rcpt)
 
 	if (*a == 0)
 		return !rcpt;
-	/* source routes (@a,@b:u@c) are the restrictions' business */
+	/* a source route was dropped; "@" alone is no address */
 	if ((at = strrchr(a, '@')) != NULL && at[1] == 0 && at == a)
 		return 0;
 	return 1;
@@ -112,7 +140,12 @@ hexval(int c)
 	return -1;
 }
 
-/* smtpd_parse_xtext - decode RFC 3461 xtext into out; -1 on bad syntax */
+/*
+ * smtpd_parse_xtext - decode RFC 3461 xtext into out; -1 on bad syntax.
+ * ENVID, ORCPT and AUTH= are printable text, so "+0D" and the like are
+ * bad syntax too: a control character decoded here would reach queue
+ * files, logs, DSN reports and the next hop's commands.
+ */
 int
 smtpd_parse_xtext(const char *s, struct str *out)
 {
@@ -127,7 +160,8 @@ smtpd_parse_xtext(const char *s, struct str *out)
 			str_addc(out, *s);
 			continue;
 		}
-		if ((hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0)
+		if ((hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0 ||
+		    hi * 16 + lo < 0x20 || hi * 16 + lo == 0x7f)
 			return -1;
 		str_addc(out, hi * 16 + lo);
 		s += 2;
@@ -247,4 +281,40 @@ smtpd_parse_neuter(char *s)
 		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f ||
 		    strchr(" <>()\\\";@", *s))
 			*s = '?';
+}
+
+/* smtpd_parse_ctl - 1 when s has a control character (0-31, 127) */
+int
+smtpd_parse_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/*
+ * smtpd_parse_escape - s[0..n) for a log line as Postfix's escape()
+ * writes it: "EHLO x\r\n", "\\" for a backslash, "\033" for others
+ */
+void
+smtpd_parse_escape(const char *s, size_t n, struct str *out)
+{
+	static const char named[] = "\aa\bb\ff\nn\rr\tt\vv";
+	const char *p;
+	size_t i;
+	int c;
+
+	str_reset(out);
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c == '\\')
+			str_adds(out, "\\\\");
+		else if (c >= 0x20 && c < 0x7f)
+			str_addc(out, c);
+		else if (c != 0 && (p = strchr(named, c)) != NULL)
+			str_addf(out, "\\%c", p[1]);
+		else
+			str_addf(out, "\\%03o", c);
+	}
 }

@@ -140,6 +140,8 @@ void	smtpd_pipelining_check(struct smtpd_sess *, const char *);
 /* lib/smtpd_mail.c */
 int	smtpd_mail_cmd(struct smtpd_sess *, const char *);
 int	smtpd_mail_rcpt(struct smtpd_sess *, const char *);
+int	smtpd_mail_addr(struct smtpd_sess *, const char **, struct str *, int,
+	    int);
 
 /* lib/smtpd_peer.c */
 void	smtpd_peer(struct smtpd_sess *);
@@ -158,6 +160,8 @@ int	smtpd_parse_utf8(const char *, size_t);
 int	smtpd_parse_ascii(const char *);
 int	smtpd_parse_size(const char *, long long *);
 void	smtpd_parse_neuter(char *);
+int	smtpd_parse_ctl(const char *);
+void	smtpd_parse_escape(const char *, size_t, struct str *);
 
 /* lib/smtpd_tls.c */
 void	smtpd_tls_setup(struct smtpd_sess *);

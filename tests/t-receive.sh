@@ -322,7 +322,9 @@ else
 fi
 
 # --- 5. open-relay address tricks from outside mynetworks ----------------
-config "mynetworks = 10.99.99.0/24" "mydestination = example.com"
+# (pipelining out of turn only logged on $P, refused on $PF)
+config "mynetworks = 10.99.99.0/24" "mydestination = example.com" \
+    "smtpd_forbid_unauth_pipelining = no"
 PF=$(free_port)
 while [ "$PF" = "$P" ]; do PF=$(free_port); done
 cat >> "$T/etc/master.cf" <<EOC
@@ -446,8 +448,7 @@ talk "$PF" <<'EOF'
 0|EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<postmaster@example.com>\r\nDATA\r\nx\r\n.\r\n
 2
 EOF
-same "before the greeting, forbid=yes: 554 and disconnect" "$G
-554 5.5.0 Error: SMTP protocol synchronization
+same "before the greeting, forbid=yes: 554 instead of the greeting" "554 5.5.0 Error: SMTP protocol synchronization
 [closed]"
 check_out "before the greeting, forbid=yes: nothing queued" "$n0" nvis
 # commands stuffed after the dot in a HELO (no PIPELINING) session

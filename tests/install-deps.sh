@@ -13,7 +13,7 @@
 # starts nor takes port 25: the tests run its programs on scratch
 # configuration directories only.
 BUILD="musl-tools dpkg-dev make gcc file"
-CHECK="python3 swaks libnet-ssleay-perl strace postfix postfix-cdb dnsmasq-base
+CHECK="python3 swaks libnet-ssleay-perl strace iproute2 postfix postfix-cdb dnsmasq-base
 	s-nail pflogsumm openssl dovecot-core dovecot-lmtpd"
 PKGS=$BUILD
 [ "${1:-check}" = check ] && PKGS="$PKGS $CHECK"

@@ -5,8 +5,10 @@
  * up with the next hop as given, and for a domain next hop (no "[...]",
  * no ":port") with each parent domain in turn, a leading dot on it
  * ("sub.example.com", ".example.com", ".com"), the first hit winning;
- * else smtp_tls_security_level.  An entry is a level and attributes:
- * match= (verify, secure; colon-separated, may repeat), protocols=,
+ * else smtp_tls_security_level (when empty: the obsolete
+ * smtp_enforce_tls, smtp_tls_enforce_peername and smtp_use_tls, as
+ * Postfix).  An entry is a level and attributes: match= (verify,
+ * secure; colon-separated, may repeat), protocols=,
  * ciphers=, exclude=, servername= (once each).  What would weaken the
  * policy if misread makes it invalid: an unknown level or attribute, an
  * attribute twice, match= at another level; the delivery is then
@@ -261,9 +263,14 @@ smtp_tls_pol_find(struct smtp_tls_pol *pol, const char *nexthop, int lmtp)
 	}
 	if (r > 0 && v != NULL)
 		level = parse(pol, where.s, v);
-	else if (*(v = conf_str(P_smtp_tls_security_level)) == 0)
-		level = TLS_NONE;
-	else {
+	else if (*(v = conf_str(P_smtp_tls_security_level)) == 0) {
+		/* Postfix's obsolete switches, read when the level is empty */
+		if (conf_bool(P_smtp_enforce_tls))
+			level = conf_bool(P_smtp_tls_enforce_peername) ?
+			    TLS_VERIFY : TLS_ENCRYPT;
+		else
+			level = conf_bool(P_smtp_use_tls) ? TLS_MAY : TLS_NONE;
+	} else {
 		str_set(&where, lmtp ? "lmtp_tls_security_level" :
 		    "smtp_tls_security_level");
 		level = parse(pol, where.s, v);

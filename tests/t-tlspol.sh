@@ -11,6 +11,8 @@
 # "dane" as "may" with one (mta has no DANE); unknown attributes and
 # levels, attributes twice, match= at encrypt: 4.7.5 "client TLS
 # configuration problem" and a warning naming the table and the fault;
+# smtp_use_tls, smtp_enforce_tls and smtp_tls_enforce_peername when
+# smtp_tls_security_level is empty;
 # the match lists (a policy's match=a:b, smtp_tls_verify_cert_match,
 # smtp_tls_secure_cert_match with hostname, nexthop, dot-nexthop,
 # .domain) against a forged MX; the certificate's subjectAltName
@@ -108,13 +110,12 @@ CP="client TLS configuration problem"
 pol "dane-only"
 deferred "dane-only: deferred" "$CP"
 lacks "dane-only: no MAIL to a self-signed server" "^C: MAIL"
-warned "dane-only: the warning" \
-    "\\[srv\\.test\\]:[0-9]+: dane-only configured, but no requisite library support"
+NL="configured, but no requisite library support"
+warned "dane-only: the warning" "\\[srv\\.test\\]:[0-9]+: dane-only $NL"
 pol "dane"
 sent "dane: delivered (as may)"
 has "dane: over TLS" "^T: tls$" "$T/s.log"
-warned "dane: the warning" \
-    "\\[srv\\.test\\]:[0-9]+: dane configured, but no requisite library support"
+warned "dane: the warning" "\\[srv\\.test\\]:[0-9]+: dane $NL"
 pol "may foo=bar"
 deferred "an unknown attribute: deferred" "$CP"
 lacks "an unknown attribute: no MAIL" "^C: MAIL"
@@ -152,6 +153,29 @@ sent "match=.test: any name below test"
 pol "verify match=srv.test.:x.srv.test" srv
 deferred "match= with other names only: deferred" \
     "Server certificate not verified"
+
+# --- Postfix's obsolete switches, read when the level is empty ------------
+# old LINES: a delivery to [srv.test] (self-signed certificate) with LINES
+old() {
+	srv ss
+	conf "$1"
+	req smtp "[srv.test]:$P"
+}
+old "smtp_use_tls = yes"
+sent "smtp_use_tls = yes: delivered"
+has "smtp_use_tls = yes: over TLS (may)" "^T: tls$" "$T/s.log"
+old "smtp_enforce_tls = yes"
+deferred "smtp_enforce_tls = yes: verify (smtp_tls_enforce_peername)" \
+    "Server certificate not verified"
+old "smtp_enforce_tls = yes
+smtp_tls_enforce_peername = no"
+sent "smtp_enforce_tls, smtp_tls_enforce_peername = no: encrypt"
+has "smtp_enforce_tls, smtp_tls_enforce_peername = no: over TLS" \
+    "^T: tls$" "$T/s.log"
+old "smtp_tls_security_level = none
+smtp_enforce_tls = yes"
+lacks "smtp_tls_security_level set: smtp_enforce_tls not read" \
+    "^C: STARTTLS"
 
 # --- with DNS: parent domains, the match lists against a forged MX --------
 if [ ! -x /usr/sbin/dnsmasq ]; then

@@ -136,6 +136,8 @@ warned "ciphers= twice: the warning" \
 pol "encrypt ciphers"
 warned "an attribute without =: the warning" \
     "$W: malformed attribute/value pair \"ciphers\""
+pol "encrypt servername=sni.test"
+has "servername=: the SNI name sent" "^N: sni\.test$" "$T/s.log"
 pol "mayy"
 deferred "an unknown level: deferred" "$CP"
 warned "an unknown level: the warning" "$W: invalid security level \"mayy\""

@@ -971,6 +971,43 @@ out:
 	return r;
 }
 
+/*
+ * sasl_opts_check - every word of the security options is one Postfix
+ * knows: a misspelt "noplaintext" must not let a password go out in
+ * plaintext (Postfix's smtp stops with a fatal error).  -1 with the
+ * failure.
+ */
+static int
+sasl_opts_check(struct smtp_sess *s, const char *opts)
+{
+	static const char *const known[] = {
+		"noplaintext", "noactive", "nodictionary", "noanonymous",
+		"mutual_auth", "forward_secrecy",
+	};
+	const char *p = opts;
+	size_t n, i;
+
+	for (; *p; p += n) {
+		p += strspn(p, ", \t\n");
+		if ((n = strcspn(p, ", \t\n")) == 0)
+			break;
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strlen(known[i]) == n &&
+			    strncasecmp(p, known[i], n) == 0)
+				break;
+		if (i == sizeof(known) / sizeof(known[0])) {
+			warn("unknown %s_sasl_%ssecurity_options value \"%.*s\" "
+			    "in \"%s\"", s->lmtp ? "lmtp" : "smtp",
+			    s->tls_active ? "tls_" : "", (int)n, p, opts);
+			fail(s, "4.7.0", "SASL authentication failed; cannot "
+			    "authenticate to server %s: SASL configuration "
+			    "problem", s->namaddr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static struct maps *sasl_maps;	/* smtp_sasl_password_maps, once */
 
 /*
@@ -1068,6 +1105,8 @@ smtp_auth(struct smtp_sess *s, const char *nexthop, const char *sender)
 		pass = "";
 	opts = conf_str(s->tls_active ? P_smtp_sasl_tls_security_options :
 	    P_smtp_sasl_security_options);
+	if (sasl_opts_check(s, opts) < 0)
+		goto out;
 	if (in_list(mechs.s, "CRAM-MD5") && !in_list(opts, "nodictionary"))
 		mech = "CRAM-MD5";	/* the password stays here */
 	else if (!in_list(opts, "noplaintext")) {

@@ -12,7 +12,8 @@
 # levels, attributes twice, match= at encrypt: 4.7.5 "client TLS
 # configuration problem" and a warning naming the table and the fault;
 # smtp_use_tls, smtp_enforce_tls and smtp_tls_enforce_peername when
-# smtp_tls_security_level is empty;
+# smtp_tls_security_level is empty; an unknown word in
+# smtp_sasl_security_options (no AUTH in plaintext, 4.7.0);
 # the match lists (a policy's match=a:b, smtp_tls_verify_cert_match,
 # smtp_tls_secure_cert_match with hostname, nexthop, dot-nexthop,
 # .domain) against a forged MX; the certificate's subjectAltName
@@ -178,6 +179,26 @@ old "smtp_tls_security_level = none
 smtp_enforce_tls = yes"
 lacks "smtp_tls_security_level set: smtp_enforce_tls not read" \
     "^C: STARTTLS"
+
+# --- the same class in SMTP AUTH: an unknown security option -------------
+sasl() {
+	srv ss --no-starttls
+	printf '[srv.test]:%s joe:s3cret\n' "$P" > "$T/etc/passwd"
+	chmod 600 "$T/etc/passwd"
+	conf "smtp_sasl_auth_enable = yes
+smtp_sasl_password_maps = texthash:$T/etc/passwd
+smtp_sasl_security_options = $1"
+	req smtp "[srv.test]:$P"
+}
+sasl "noanonymous, noplaintex"
+has "smtp_sasl_security_options misspelt: deferred" \
+    "^a@example\.org deferred 4\.7\.0 .*SASL configuration problem" "$T/out"
+lacks "smtp_sasl_security_options misspelt: no AUTH in plaintext" "^C: AUTH"
+warned "smtp_sasl_security_options misspelt: the warning" \
+    "unknown smtp_sasl_security_options value \"noplaintex\""
+sasl "noanonymous, noplaintext"
+has "smtp_sasl_security_options noplaintext: still no AUTH" \
+    "^a@example\.org deferred 4\.7\.0 .*no mechanism available" "$T/out"
 
 # --- with DNS: parent domains, the match lists against a forged MX --------
 if [ ! -x /usr/sbin/dnsmasq ]; then

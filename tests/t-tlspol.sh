@@ -205,7 +205,7 @@ if [ ! -x /usr/sbin/dnsmasq ]; then
 	echo "skip - DNS parts: no /usr/sbin/dnsmasq"
 	exit 0
 fi
-printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' \
+printf 'nameserver 127.0.0.1\noptions timeout:2 attempts:3\n' \
     > "$T/resolv.conf"
 chmod 644 "$T/resolv.conf"
 mount --bind "$T/resolv.conf" /etc/resolv.conf ||

@@ -8,8 +8,9 @@
  * streams (smtpd reads fd 0 and writes fd 1) and hooks their rd/wr/ctx.
  * tls_client_conf() reads trust anchors (a PEM bundle, a directory of PEM
  * files); tls_client_start() checks the server's certificate as
- * Postfix's levels want: verifying (chain, dates, name) or not at all,
- * but knowing whether the chain was trusted.  tls_conf_params() limits
+ * Postfix's levels want: verifying (chain and dates by BearSSL, the name
+ * here against a list, as Postfix: subjectAltName dNSNames, the CN only
+ * without one) or not at all, but knowing whether the chain was trusted.  tls_conf_params() limits
  * the versions (TLSv1 to TLSv1.2: BearSSL has no TLSv1.3) and suites.
  * Randomness comes from getrandom(2), injected before the handshake, so a
  * chroot without /dev/urandom does not matter.

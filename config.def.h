@@ -292,6 +292,9 @@ PARAM(lmtp_data_init_timeout, TIME, "120s", 1, 0,
     "How long lmtp waits for the reply to DATA.")
 PARAM(lmtp_data_xfer_timeout, TIME, "180s", 1, 0,
     "How long lmtp waits while sending the message content.")
+PARAM(lmtp_enforce_tls, BOOL, "no", 0, 0,
+    "Obsolete: with lmtp_tls_security_level empty, yes means level encrypt "
+    "(verify with lmtp_tls_enforce_peername).")
 PARAM(lmtp_fallback_relay, STR, "", 0, 0,
     "Hosts to try when the mail servers of a destination fail.")
 PARAM(lmtp_generic_maps, STR, "", 0, 0,
@@ -344,6 +347,8 @@ PARAM(lmtp_tls_chain_files, STR, "", 0, 0,
     "Files of client keys and certificate chains (PEM).")
 PARAM(lmtp_tls_ciphers, STR, "medium", 0, 0,
     "The cipher grade lmtp uses with opportunistic TLS.")
+PARAM(lmtp_tls_enforce_peername, BOOL, "yes", 0, 0,
+    "Obsolete: with lmtp_enforce_tls, the level is verify (no: encrypt).")
 PARAM(lmtp_tls_exclude_ciphers, STR, "", 0, 0,
     "Ciphers lmtp never uses.")
 PARAM(lmtp_tls_key_file, STR, "$lmtp_tls_cert_file", 0, 0,
@@ -357,21 +362,27 @@ PARAM(lmtp_tls_mandatory_protocols, STR, ">=TLSv1", 0, 0,
 PARAM(lmtp_tls_note_starttls_offer, BOOL, "no", 0, 0,
     "Log the servers that offer STARTTLS when lmtp does not use it.")
 PARAM(lmtp_tls_policy_maps, STR, "", 0, 0,
-    "Tables of per-destination TLS security levels.")
+    "Tables of per-destination TLS policies, searched with the next hop "
+    "and, for a domain, each parent domain with a leading dot.")
 PARAM(lmtp_tls_protocols, STR, ">=TLSv1", 0, 0,
     "The TLS versions lmtp accepts with opportunistic TLS.")
 PARAM(lmtp_tls_secure_cert_match, STR, "nexthop", 0, 0,
-    "The names a server certificate must match at level secure.")
+    "The names a server certificate may match at level secure (hostname, "
+    "nexthop, dot-nexthop, a name, .domain).")
 PARAM(lmtp_tls_security_level, STR, "", 0, 0,
-    "The TLS level of lmtp: none, may, encrypt, verify, secure.")
+    "The TLS level of lmtp: none, may, encrypt, verify, secure (dane: "
+    "may; dane-only: invalid).")
 PARAM(lmtp_tls_servername, STR, "", 0, 0,
     "The SNI name lmtp sends (empty: none, hostname, nexthop).")
 PARAM(lmtp_tls_session_cache_database, STR, "", 0, 0,
     "Accepted for compatibility: mta keeps no TLS session cache.")
 PARAM(lmtp_tls_verify_cert_match, STR, "hostname", 0, 0,
-    "The names a server certificate must match at level verify.")
+    "The names a server certificate may match at level verify (hostname, "
+    "nexthop, dot-nexthop, a name, .domain).")
 PARAM(lmtp_tls_wrappermode, BOOL, "no", 0, 0,
     "Speak TLS from the start (port 465) instead of STARTTLS.")
+PARAM(lmtp_use_tls, BOOL, "no", 0, 0,
+    "Obsolete: with lmtp_tls_security_level empty, yes means level may.")
 PARAM(local_command_shell, STR, "", 0, 0,
     "The shell that runs |command deliveries (empty: /bin/sh, or none when "
     "simple).")
@@ -576,6 +587,9 @@ PARAM(smtp_data_init_timeout, TIME, "120s", 1, 0,
     "How long smtp waits for the reply to DATA.")
 PARAM(smtp_data_xfer_timeout, TIME, "180s", 1, 0,
     "How long smtp waits while sending the message content.")
+PARAM(smtp_enforce_tls, BOOL, "no", 0, 0,
+    "Obsolete: with smtp_tls_security_level empty, yes means level encrypt "
+    "(verify with smtp_tls_enforce_peername).")
 PARAM(smtp_fallback_relay, STR, "$fallback_relay", 0, 0,
     "Hosts to try when the mail servers of a destination fail.")
 PARAM(smtp_generic_maps, STR, "", 0, 0,
@@ -630,6 +644,8 @@ PARAM(smtp_tls_chain_files, STR, "", 0, 0,
 PARAM(smtp_tls_ciphers, STR, "medium", 0, 0,
     "The cipher grade smtp uses at level may (export, low, medium: all "
     "suites; high: 256-bit AEAD only; null: none).")
+PARAM(smtp_tls_enforce_peername, BOOL, "yes", 0, 0,
+    "Obsolete: with smtp_enforce_tls, the level is verify (no: encrypt).")
 PARAM(smtp_tls_exclude_ciphers, STR, "", 0, 0,
     "Ciphers smtp never uses: OpenSSL names or aliases (SHA1, AES128, "
     "kRSA...).")
@@ -645,21 +661,27 @@ PARAM(smtp_tls_mandatory_protocols, STR, ">=TLSv1", 0, 0,
 PARAM(smtp_tls_note_starttls_offer, BOOL, "no", 0, 0,
     "Log the servers that offer STARTTLS when smtp does not use it.")
 PARAM(smtp_tls_policy_maps, STR, "", 0, 0,
-    "Tables of per-destination TLS security levels.")
+    "Tables of per-destination TLS policies, searched with the next hop "
+    "and, for a domain, each parent domain with a leading dot.")
 PARAM(smtp_tls_protocols, STR, ">=TLSv1", 0, 0,
     "The TLS versions smtp uses at level may.")
 PARAM(smtp_tls_secure_cert_match, STR, "nexthop, dot-nexthop", 0, 0,
-    "The names a server certificate must match at level secure.")
+    "The names a server certificate may match at level secure (hostname, "
+    "nexthop, dot-nexthop, a name, .domain).")
 PARAM(smtp_tls_security_level, STR, "", 0, 0,
-    "The TLS level of smtp: none, may, encrypt, verify, secure.")
+    "The TLS level of smtp: none, may, encrypt, verify, secure (dane: "
+    "may; dane-only: invalid).")
 PARAM(smtp_tls_servername, STR, "", 0, 0,
     "The SNI name smtp sends (empty: none, hostname, nexthop).")
 PARAM(smtp_tls_session_cache_database, STR, "", 0, 0,
     "Accepted for compatibility: mta keeps no TLS session cache.")
 PARAM(smtp_tls_verify_cert_match, STR, "hostname", 0, 0,
-    "The names a server certificate must match at level verify.")
+    "The names a server certificate may match at level verify (hostname, "
+    "nexthop, dot-nexthop, a name, .domain).")
 PARAM(smtp_tls_wrappermode, BOOL, "no", 0, 0,
     "Speak TLS from the start (port 465) instead of STARTTLS.")
+PARAM(smtp_use_tls, BOOL, "no", 0, 0,
+    "Obsolete: with smtp_tls_security_level empty, yes means level may.")
 PARAM(smtpd_authorized_xclient_hosts, STR, "", 0, 0,
     "Clients allowed to use XCLIENT.")
 PARAM(smtpd_banner, STR, "$myhostname ESMTP $mail_name", 0, 0,

@@ -52,6 +52,7 @@
 #include "smtp_addr.h"
 #include "smtp_client.h"
 #include "smtp_generic.h"
+#include "smtp_tlspol.h"
 #include "str.h"
 #include "tls.h"
 #include "x.h"
@@ -612,123 +613,14 @@ out:
 
 /* TLS (STARTTLS and wrapper mode) ------------------------------------- */
 
-#define TLS_NONE	0
-#define TLS_MAY		1
-#define TLS_ENCRYPT	2
-#define TLS_VERIFY	3
-#define TLS_SECURE	4
-
 #define CA_BUNDLE	"/etc/ssl/certs/ca-certificates.crt"
 
-static struct maps *tls_policy;		/* smtp_tls_policy_maps, once */
 static struct tls_conf *tls_plain;	/* no trust anchors */
 static struct tls_conf *tls_ca;		/* smtp_tls_CAfile, smtp_tls_CApath */
 static int tls_ca_tried;		/* tls_ca loaded (or failed) once */
 static struct str tls_ca_err;		/* why it failed, logged once */
 static struct tls_conf *tls_keys;	/* the client certificate */
 static int tls_keys_state;		/* tls_load_keys(): 1 done, -1 failed */
-
-/* a smtp_tls_policy_maps entry's attributes (new strings or NULL) */
-struct tls_attr {
-	char	*match;		/* the first name of match= */
-	char	*protocols;	/* protocols=, ciphers=, exclude= */
-	char	*ciphers;
-	char	*exclude;
-};
-
-static int
-tls_level_word(const char *w, size_t n)
-{
-	static const struct {
-		const char *name;
-		int level;
-	} lv[] = {
-		{ "none", TLS_NONE }, { "may", TLS_MAY }, { "dane", TLS_MAY },
-		{ "encrypt", TLS_ENCRYPT }, { "dane-only", TLS_ENCRYPT },
-		{ "verify", TLS_VERIFY }, { "secure", TLS_SECURE },
-	};
-	size_t i;
-
-	if (n == 0)
-		return TLS_NONE;
-	for (i = 0; i < sizeof(lv) / sizeof(lv[0]); i++)
-		if (strlen(lv[i].name) == n &&
-		    strncasecmp(w, lv[i].name, n) == 0)
-			return lv[i].level;
-	return -1;
-}
-
-/* the next hop's domain: "[host]:port" -> "host" (a new string) */
-static char *
-nexthop_name(const char *nh)
-{
-	const char *e;
-
-	if (nh == NULL)
-		return xstrdup("");
-	if (*nh == '[' && (e = strchr(nh, ']')) != NULL)
-		return xstrndup(nh + 1, (size_t)(e - nh - 1));
-	if ((e = strrchr(nh, ':')) != NULL && strchr(nh, ':') == e)
-		return xstrndup(nh, (size_t)(e - nh));
-	return xstrdup(nh);
-}
-
-/*
- * the security level for this session: smtp_tls_policy_maps (the next
- * hop as given, e.g. "[host]:port" or "example.com"), else
- * smtp_tls_security_level; *at gets the entry's attributes: the first
- * name of "match=", "protocols=", "ciphers=", "exclude=" (these three
- * override the smtp_tls_*protocols, _ciphers and smtp_tls_exclude_ciphers
- * of the level, as Postfix).  -1 with the failure.
- */
-static int
-tls_level(struct smtp_sess *s, struct tls_attr *at)
-{
-	const char *v = NULL, *p, *w;
-	int r = 0, level;
-	size_t n;
-
-	memset(at, 0, sizeof(*at));
-	if (*conf_str(P_smtp_tls_policy_maps) && s->nexthop && *s->nexthop) {
-		if (tls_policy == NULL)
-			tls_policy = maps_open("smtp_tls_policy_maps",
-			    conf_str(P_smtp_tls_policy_maps), DICT_FOLD);
-		r = maps_find(tls_policy, s->nexthop, MAPS_FULL, &v);
-		if (r < 0) {
-			fail(s, "4.3.0", "TLS policy lookup for %s: "
-			    "table lookup error", s->nexthop);
-			return -1;
-		}
-	}
-	if (r == 0 || v == NULL)
-		v = conf_str(P_smtp_tls_security_level);
-	p = v + strspn(v, " \t,");
-	n = strcspn(p, " \t,");
-	if ((level = tls_level_word(p, n)) < 0) {
-		fail(s, "4.7.5", "client TLS configuration problem: "
-		    "invalid TLS security level \"%.*s\"", (int)n, p);
-		return -1;
-	}
-	for (p += n; *p; p += n) {
-		p += strspn(p, " \t,");
-		n = strcspn(p, " \t,");
-		if (n > 6 && strncasecmp(p, "match=", 6) == 0 &&
-		    at->match == NULL) {
-			w = p + 6;
-			at->match = xstrndup(w, strcspn(w, ":, \t"));
-		} else if (n > 10 && strncasecmp(p, "protocols=", 10) == 0) {
-			free(at->protocols);
-			at->protocols = xstrndup(p + 10, n - 10);
-		} else if (n > 8 && strncasecmp(p, "ciphers=", 8) == 0) {
-			free(at->ciphers);
-			at->ciphers = xstrndup(p + 8, n - 8);
-		} else if (n > 8 && strncasecmp(p, "exclude=", 8) == 0) {
-			free(at->exclude);
-			at->exclude = xstrndup(p + 8, n - 8);
-		}
-	}
-	return level;
-}
 
 /*
  * tls_load_keys - smtp_tls_cert_file, smtp_tls_key_file and
@@ -772,7 +664,7 @@ tls_load_keys(void)
  * on in plaintext).
  */
 static struct tls_conf *
-tls_prepare(struct smtp_sess *s, int level, const struct tls_attr *at)
+tls_prepare(struct smtp_sess *s, int level, const struct smtp_tls_pol *at)
 {
 	const char *ca = conf_str(P_smtp_tls_CAfile);
 	const char *cp = conf_str(P_smtp_tls_CApath);
@@ -833,42 +725,42 @@ out:
 /* the handshake on the open connection; the session's failure on -1 */
 static int
 tls_begin(struct smtp_sess *s, struct tls_conf *tc, int level,
-    const struct tls_attr *at)
+    const struct smtp_tls_pol *at)
 {
 	static const char *const how[] = {
 		"Anonymous", "Untrusted", "Trusted", "Verified"
 	};
 	const char *sn;
 	struct str err;
-	char *name = NULL;
+	char *name = NULL, **match = NULL;
+	size_t i;
 	int verify = level >= TLS_VERIFY, ret = -1, r;
 
 	str_init(&err);
-	if (verify && at->match)
-		name = xstrdup(at->match);
-	else if (level == TLS_SECURE)
-		name = nexthop_name(s->nexthop);
-	else if (verify)
+	if (verify)
+		match = smtp_tls_pol_names(at, s->host, s->nexthop);
+	sn = at->servername ? at->servername :
+	    conf_str(P_smtp_tls_servername);
+	if (strcasecmp(sn, "hostname") == 0)
 		name = xstrdup(s->host);
-	else {
-		sn = conf_str(P_smtp_tls_servername);
-		if (*sn == 0)
-			name = xstrdup("");	/* no SNI, as Postfix */
-		else if (strcasecmp(sn, "hostname") == 0)
-			name = xstrdup(s->host);
-		else if (strcasecmp(sn, "nexthop") == 0)
-			name = nexthop_name(s->nexthop);
-		else
-			name = xstrdup(sn);
-	}
+	else if (strcasecmp(sn, "nexthop") == 0)
+		name = smtp_tls_nexthop_name(s->nexthop);
+	else if (*sn != 0)
+		name = xstrdup(sn);
+	for (i = 0; name == NULL && match != NULL && match[i] != NULL; i++)
+		/* verify, secure: SNI is the first name checked */
+		if (match[i][0] != '.' && match[i][0] != 0)
+			name = xstrdup(match[i]);
+	if (name == NULL)
+		name = xstrdup("");	/* no SNI, as Postfix */
 	/* no SNI with an address (RFC 6066) */
-	if (!verify && (strchr(name, ':') || strspn(name, "0123456789.") ==
-	    strlen(name)))
+	if (strchr(name, ':') || strspn(name, "0123456789.") == strlen(name))
 		name[0] = 0;
 	if (conf_int(P_smtp_tls_loglevel) >= 2)
 		info("setting up TLS connection to %s", s->relay);
 	s->io.timeout = (int)conf_time(P_smtp_starttls_timeout);
-	if ((r = tls_client_start(&s->io, tc, name, verify, &err)) < 0) {
+	if ((r = tls_client_start(&s->io, tc, name,
+	    (const char *const *)match, &err)) < 0) {
 		if (r == -2) {
 			/* Postfix's words: "server" for the dates, names */
 			info("%scertificate verification failed for %s: %s",
@@ -897,6 +789,7 @@ tls_begin(struct smtp_sess *s, struct tls_conf *tc, int level,
 	ret = 0;
 out:
 	free(name);
+	smtp_tls_names_free(match);
 	str_free(&err);
 	return ret;
 }
@@ -913,15 +806,18 @@ int
 smtp_helo(struct smtp_sess *s)
 {
 	struct tls_conf *tc = NULL;
-	struct tls_attr at;
+	struct smtp_tls_pol at;
 	int level, ret = -1;
 
 	s->tls_retry_plain = 0;
 	memset(&at, 0, sizeof(at));
 	if (s->tls_off)
 		level = TLS_NONE;
-	else if ((level = tls_level(s, &at)) < 0)
+	else if (smtp_tls_pol_find(&at, s->nexthop, s->lmtp) < 0) {
+		fail(s, "4.7.5", "client TLS configuration problem");
 		goto out;
+	} else
+		level = at.level;
 	if (level > TLS_NONE && conf_bool(P_smtp_tls_wrappermode)) {
 		if (level < TLS_ENCRYPT)
 			level = TLS_ENCRYPT;
@@ -990,10 +886,7 @@ smtp_helo(struct smtp_sess *s)
 	}
 	ret = hello(s, 0);
 out:
-	free(at.match);
-	free(at.protocols);
-	free(at.ciphers);
-	free(at.exclude);
+	smtp_tls_pol_free(&at);
 	return ret;
 }
 
@@ -1076,6 +969,43 @@ sasl_lookup(struct smtp_sess *s, struct maps *m, const char *nexthop,
 out:
 	free(k);
 	return r;
+}
+
+/*
+ * sasl_opts_check - every word of the security options is one Postfix
+ * knows: a misspelt "noplaintext" must not let a password go out in
+ * plaintext (Postfix's smtp stops with a fatal error).  -1 with the
+ * failure.
+ */
+static int
+sasl_opts_check(struct smtp_sess *s, const char *opts)
+{
+	static const char *const known[] = {
+		"noplaintext", "noactive", "nodictionary", "noanonymous",
+		"mutual_auth", "forward_secrecy",
+	};
+	const char *p = opts;
+	size_t n, i;
+
+	for (; *p; p += n) {
+		p += strspn(p, ", \t\n");
+		if ((n = strcspn(p, ", \t\n")) == 0)
+			break;
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strlen(known[i]) == n &&
+			    strncasecmp(p, known[i], n) == 0)
+				break;
+		if (i == sizeof(known) / sizeof(known[0])) {
+			warn("unknown %s_sasl_%ssecurity_options value \"%.*s\" "
+			    "in \"%s\"", s->lmtp ? "lmtp" : "smtp",
+			    s->tls_active ? "tls_" : "", (int)n, p, opts);
+			fail(s, "4.7.0", "SASL authentication failed; cannot "
+			    "authenticate to server %s: SASL configuration "
+			    "problem", s->namaddr);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static struct maps *sasl_maps;	/* smtp_sasl_password_maps, once */
@@ -1175,6 +1105,8 @@ smtp_auth(struct smtp_sess *s, const char *nexthop, const char *sender)
 		pass = "";
 	opts = conf_str(s->tls_active ? P_smtp_sasl_tls_security_options :
 	    P_smtp_sasl_security_options);
+	if (sasl_opts_check(s, opts) < 0)
+		goto out;
 	if (in_list(mechs.s, "CRAM-MD5") && !in_list(opts, "nodictionary"))
 		mech = "CRAM-MD5";	/* the password stays here */
 	else if (!in_list(opts, "noplaintext")) {

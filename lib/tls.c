@@ -8,8 +8,9 @@
  * streams (smtpd reads fd 0 and writes fd 1) and hooks their rd/wr/ctx.
  * tls_client_conf() reads trust anchors (a PEM bundle, a directory of PEM
  * files); tls_client_start() checks the server's certificate as
- * Postfix's levels want: verifying (chain, dates, name) or not at all,
- * but knowing whether the chain was trusted.  tls_conf_params() limits
+ * Postfix's levels want: verifying (chain and dates by BearSSL, the name
+ * here against a list, as Postfix: subjectAltName dNSNames, the CN only
+ * without one) or not at all, but knowing whether the chain was trusted.  tls_conf_params() limits
  * the versions (TLSv1 to TLSv1.2: BearSSL has no TLSv1.3) and suites.
  * Randomness comes from getrandom(2), injected before the handshake, so a
  * chroot without /dev/urandom does not matter.
@@ -59,6 +60,7 @@ struct chk_x509 {
 	const br_x509_class	*vtable;
 	br_x509_minimal_context	*inner;
 	int			verify;
+	char			**match;	/* verify: the names wanted */
 	int			ncert;
 	struct str		ee;	/* the server's certificate (DER) */
 	br_x509_decoder_context	dc;	/* ee decoded */
@@ -806,6 +808,7 @@ tls_wr(struct io *io, const void *buf, size_t n)
 }
 
 static void cert_reason(struct chk_x509 *, struct str *);
+static void free_match(char **);
 static const br_x509_class chk_vtable;
 
 /* start - the handshake on an initialised engine; hooks the streams */
@@ -888,6 +891,7 @@ start(struct tls *t, struct io *in, struct io *out, struct str *err)
 fail:
 	str_free(&t->chk.ee);
 	str_free(&t->pend);
+	free_match(t->chk.match);
 	free(t->sni);
 	free(t);
 	return r;
@@ -1219,6 +1223,173 @@ dn_cn(const unsigned char *dn, size_t len, char *buf, size_t size)
 	}
 }
 
+/*
+ * cert_san - the GeneralNames of a certificate's subjectAltName
+ * extension (the SEQUENCE's contents); 1 found, 0 none, -1 bad DER
+ */
+static int
+cert_san(const unsigned char *der, size_t len, const unsigned char **san,
+    size_t *sanlen)
+{
+	static const unsigned char san_oid[] = { 0x55, 0x1d, 0x11 };
+	const unsigned char *p = der, *end = der + len, *c, *q, *qe, *oid;
+	unsigned tag;
+	size_t clen, olen;
+	int i;
+
+	if (der_next(&p, end, &tag, &c, &clen) < 0 || tag != 0x30)
+		return -1;
+	p = c;
+	end = c + clen;
+	if (der_next(&p, end, &tag, &c, &clen) < 0 || tag != 0x30)
+		return -1;		/* tbsCertificate */
+	p = c;
+	end = c + clen;
+	if (p < end && *p == 0xa0 &&
+	    der_next(&p, end, &tag, &c, &clen) < 0)
+		return -1;		/* version */
+	/* serial, signature, issuer, validity, subject, key */
+	for (i = 0; i < 6; i++)
+		if (der_next(&p, end, &tag, &c, &clen) < 0)
+			return -1;
+	while (p < end) {		/* issuerUID, subjectUID, extensions */
+		if (der_next(&p, end, &tag, &c, &clen) < 0)
+			return -1;
+		if (tag == 0xa3)
+			break;
+	}
+	if (tag != 0xa3 || der_next(&c, c + clen, &tag, &q, &clen) < 0 ||
+	    tag != 0x30)
+		return 0;
+	for (qe = q + clen; q < qe; ) {
+		if (der_next(&q, qe, &tag, &c, &clen) < 0 || tag != 0x30)
+			return -1;	/* Extension */
+		p = c;
+		end = c + clen;
+		if (der_next(&p, end, &tag, &oid, &olen) < 0 || tag != 0x06)
+			return -1;
+		if (olen != sizeof(san_oid) || memcmp(oid, san_oid, olen) != 0)
+			continue;
+		if (p < end && *p == 0x01 &&
+		    der_next(&p, end, &tag, &c, &clen) < 0)
+			return -1;	/* critical */
+		if (der_next(&p, end, &tag, &c, &clen) < 0 || tag != 0x04)
+			return -1;	/* extnValue */
+		if (der_next(&c, c + clen, &tag, san, sanlen) < 0 ||
+		    tag != 0x30)
+			return -1;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * tls_name_match - does certid, a DNS name from a certificate, match one
+ * of the names in match (NULL-terminated)?  As Postfix's smtp client: a
+ * name that starts with a dot matches any name below that domain
+ * (".example.com": "mx.example.com", "a.b.example.com"); any other name
+ * matches itself (case aside), or a wildcard "*.parent" in certid when
+ * it is one label below parent (RFC 6125: "*.example.com" names
+ * "mx.example.com", not "a.b.example.com" nor "example.com").
+ */
+int
+tls_name_match(const char *certid, const char *const *match)
+{
+	const char *d, *parent;
+	size_t il = strlen(certid), dl;
+
+	if (match == NULL)
+		return 0;
+	for (; *match != NULL; match++) {
+		d = *match;
+		if (d[0] == '.' && d[1] != 0) {
+			d++;
+			dl = strlen(d);
+			if (il > dl + 1 && certid[il - dl - 1] == '.' &&
+			    strcasecmp(certid + il - dl, d) == 0)
+				return 1;
+			continue;
+		}
+		if (*d == 0)
+			continue;
+		if (strcasecmp(certid, d) == 0)
+			return 1;
+		if (certid[0] == '*' && certid[1] == '.' && certid[2] != 0 &&
+		    (parent = strchr(d, '.')) != NULL && parent > d &&
+		    strcasecmp(parent, certid + 1) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* dns_id - a certificate's name as a C string; 0 when it cannot be one */
+static int
+dns_id(const unsigned char *p, size_t len, char *buf, size_t size)
+{
+	size_t i;
+
+	if (len == 0 || len >= size)
+		return 0;
+	for (i = 0; i < len; i++) {
+		/* no NUL, no control or 8-bit byte: DNS names are ASCII */
+		if (p[i] <= 0x20 || p[i] >= 0x7f)
+			return 0;
+		buf[i] = (char)p[i];
+	}
+	buf[i] = 0;
+	return 1;
+}
+
+/*
+ * cert_match - a name of the certificate (DER) matches one of match: its
+ * subjectAltName dNSNames, or its subject CN only when it has no dNSName
+ * (RFC 6125 6.4.4; BearSSL's x509_minimal would also take the CN)
+ */
+static int
+cert_match(const unsigned char *der, size_t len, const char *const *match)
+{
+	const unsigned char *san, *p, *end, *c, *dn;
+	unsigned tag;
+	size_t sanlen, clen, dnlen;
+	char id[256];
+	int r, dns = 0;
+
+	if ((r = cert_san(der, len, &san, &sanlen)) < 0)
+		return 0;
+	if (r == 1) {
+		for (p = san, end = san + sanlen; p < end; ) {
+			if (der_next(&p, end, &tag, &c, &clen) < 0)
+				return 0;
+			if (tag != 0x82)	/* [2] dNSName */
+				continue;
+			dns = 1;
+			if (dns_id(c, clen, id, sizeof(id)) &&
+			    tls_name_match(id, match))
+				return 1;
+		}
+	}
+	if (dns)
+		return 0;
+	if (cert_dn(der, len, 1, &dn, &dnlen) < 0)
+		return 0;
+	dn_cn(dn, dnlen, id, sizeof(id));
+	return id[0] != 0 && strchr(id, '?') == NULL &&
+	    tls_name_match(id, match);
+}
+
+/* free_match - a list that tls_client_start() copied */
+static void
+free_match(char **m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; m[i] != NULL; i++)
+		free(m[i]);
+	free(m);
+}
+
 /* the certificate check -------------------------------------------------- */
 
 static void
@@ -1229,8 +1400,9 @@ chk_start_chain(const br_x509_class **ctx, const char *name)
 	k->ncert = 0;
 	k->xerr = 0;
 	str_reset(&k->ee);
-	k->inner->vtable->start_chain(&k->inner->vtable,
-	    k->verify ? name : NULL);
+	/* the name is checked here (cert_match()), not by x509_minimal */
+	(void)name;
+	k->inner->vtable->start_chain(&k->inner->vtable, NULL);
 }
 
 static void
@@ -1266,6 +1438,9 @@ chk_end_chain(const br_x509_class **ctx)
 	struct chk_x509 *k = (struct chk_x509 *)ctx;
 	unsigned r = k->inner->vtable->end_chain(&k->inner->vtable);
 
+	if (r == 0 && k->verify && !cert_match((unsigned char *)k->ee.s,
+	    k->ee.len, (const char *const *)k->match))
+		r = BR_ERR_X509_BAD_SERVER_NAME;
 	k->xerr = r == 0 ? BR_ERR_X509_OK : r;
 	br_x509_decoder_init(&k->dc, NULL, NULL);
 	br_x509_decoder_push(&k->dc, k->ee.s, k->ee.len);
@@ -1343,20 +1518,22 @@ cert_reason(struct chk_x509 *k, struct str *err)
 }
 
 /*
- * tls_client_start - the client handshake on io with SNI servername.
- * verify: the chain must lead to tc's trust anchors and name servername
- * (its subjectAltName or CN); else anything goes (opportunistic TLS),
- * and tls_peer_status() tells whether the chain was trusted.  -1 with
- * err; -2 with Postfix's reason ("certificate has expired", "self-signed
- * certificate", "num=62:hostname mismatch"...) when verify fails on the
- * certificate.
+ * tls_client_start - the client handshake on io with SNI servername
+ * (NULL or "": none).  With match (a NULL-terminated list of names, see
+ * tls_name_match()), the chain must lead to tc's trust anchors and a
+ * name of the certificate must match one of the list; without it
+ * anything goes (opportunistic TLS), and tls_peer_status() tells whether
+ * the chain was trusted.  -1 with err; -2 with Postfix's reason
+ * ("certificate has expired", "self-signed certificate",
+ * "num=62:hostname mismatch"...) when the certificate fails the check.
  */
 int
 tls_client_start(struct io *io, struct tls_conf *tc, const char *servername,
-    int verify, struct str *err)
+    const char *const *match, struct str *err)
 {
 	const struct tls_conf *k;
 	struct tls *t;
+	size_t n;
 
 	t = xcalloc(1, sizeof(*t));
 	t->eng = &t->cc.eng;
@@ -1376,10 +1553,17 @@ tls_client_start(struct io *io, struct tls_conf *tc, const char *servername,
 		    br_ecdsa_sign_asn1_get_default());
 	t->chk.vtable = &chk_vtable;
 	t->chk.inner = &t->xc;
-	t->chk.verify = verify;
+	t->chk.verify = match != NULL;
+	if (match != NULL) {
+		for (n = 0; match[n] != NULL; n++)
+			;
+		t->chk.match = xreallocarray(NULL, n + 1, sizeof(char *));
+		for (n = 0; match[n] != NULL; n++)
+			t->chk.match[n] = xstrdup(match[n]);
+		t->chk.match[n] = NULL;
+	}
 	str_init(&t->chk.ee);
 	br_ssl_engine_set_x509(t->eng, &t->chk.vtable);
-	/* the SNI name is also the name BearSSL checks (when verifying) */
 	if (servername && *servername)
 		t->sni = xstrdup(servername);
 	return start(t, io, NULL, err);
@@ -1509,6 +1693,7 @@ tls_stop(struct io *io)
 	t->in->peek = t->out->peek = NULL;
 	str_free(&t->chk.ee);
 	str_free(&t->pend);
+	free_match(t->chk.match);
 	free(t->sni);
 	free(t);
 }

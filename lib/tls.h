@@ -25,8 +25,9 @@ int	tls_conf_client_cert(struct tls_conf *, const char *, const char *,
 	    const char *, struct str *);
 void	tls_conf_share_keys(struct tls_conf *, const struct tls_conf *);
 struct tls_conf *tls_client_conf(const char *, const char *, struct str *);
-int	tls_client_start(struct io *, struct tls_conf *, const char *, int,
-	    struct str *);
+int	tls_client_start(struct io *, struct tls_conf *, const char *,
+	    const char *const *, struct str *);
+int	tls_name_match(const char *, const char *const *);
 void	tls_stop(struct io *);
 void	tls_drop(struct io *);
 const char *tls_session_info(struct io *);

@@ -16,6 +16,7 @@
 #   --only=V        speak TLS version V only (1.0, 1.1 or 1.2)
 #   --ccert=CA      ask for a client certificate; "P: CN" in LOG for one
 #                   that CA signed
+#   --listen=A:P    listen on address A, port P (127.0.0.1, any free port)
 import socket
 import ssl
 import sys
@@ -40,7 +41,12 @@ def main():
             ctx.maximum_version = v
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", 0))
+    addr = ("127.0.0.1", 0)
+    for o in opts:
+        if o.startswith("--listen="):
+            a, p = o[9:].rsplit(":", 1)
+            addr = (a, int(p))
+    ls.bind(addr)
     ls.listen(5)
     with open(log + ".port", "w") as f:
         f.write("%d\n" % ls.getsockname()[1])

@@ -52,10 +52,16 @@ pki_ca() {
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$K/$1.key" \
 	    -out "$K/$1.crt" -subj "/CN=Test-$1" -days 2
 }
-# pki_cert FILE NAME [CA]: $K/FILE.crt and FILE.key for NAME (its CN and
-# DNS subjectAltName), signed by CA (ca)
+# pki_cert FILE NAME [CA [SAN]]: $K/FILE.crt and FILE.key for NAME (its CN
+# and DNS subjectAltName), signed by CA (ca); SAN, when given, is the
+# subjectAltName instead (openssl's syntax: "DNS:a.test,DNS:b.test"), "-"
+# for none
 pki_cert() {
-	printf 'subjectAltName=DNS:%s\n' "$2" > "$K/$1.ext"
+	if [ "${4:-}" = - ]; then
+		: > "$K/$1.ext"
+	else
+		printf 'subjectAltName=%s\n' "${4:-DNS:$2}" > "$K/$1.ext"
+	fi
 	openssl req -newkey rsa:2048 -nodes -keyout "$K/$1.key" \
 	    -out "$K/$1.csr" -subj "/CN=$2" &&
 	openssl x509 -req -in "$K/$1.csr" -CA "$K/${3:-ca}.crt" \

@@ -153,6 +153,7 @@ session(const char *cert, const char *key, const char *ca, const char *name,
 	struct str err = STR_INIT, line = STR_INIT;
 	struct io io;
 	int sv[2], st, ok = 0;
+	const char *m[2] = { NULL, NULL };
 	pid_t pid;
 
 	str_init(&err);
@@ -187,7 +188,9 @@ session(const char *cert, const char *key, const char *ca, const char *name,
 		tls_conf_free(cc);
 		cc = NULL;
 	}
-	if (cc && tls_client_start(&io, cc, name, verify, &err) == 0) {
+	m[0] = name;
+	if (cc && tls_client_start(&io, cc, name, verify ? m : NULL,
+	    &err) == 0) {
 		str_set(info, tls_session_info(&io));
 		status = tls_peer_status(&io);
 		tls_peer_names(&io, peer_cn, sizeof(peer_cn), peer_issuer,
@@ -281,6 +284,37 @@ main(void)
 	T_OK("unknown CA, verifying: untrusted issuer named",
 	    !session(rc, rk, put("ec-as-ca.crt", ec_crt), "mx.example.com",
 	    1, &info) && strcmp(info.s, "untrusted issuer /CN=TestCA") == 0);
+
+	/* tls_name_match(): Postfix's match list, RFC 6125 wildcards */
+	{
+		const char *mx[] = { "mx.example.com", NULL };
+		const char *two[] = { "a.example.org", "mx.example.com", NULL };
+		const char *dot[] = { ".example.com", NULL };
+		const char *none[] = { NULL };
+
+		T_OK("name: exact, any case", tls_name_match("MX.Example.COM",
+		    mx));
+		T_OK("name: the second of a list", tls_name_match(
+		    "mx.example.com", two));
+		T_OK("name: another is no match", !tls_name_match(
+		    "mx.example.net", two));
+		T_OK("name: *.example.com names mx.example.com",
+		    tls_name_match("*.example.com", mx));
+		T_OK("name: *.com does not name mx.example.com",
+		    !tls_name_match("*.com", mx));
+		T_OK("name: *.mx.example.com does not name mx.example.com",
+		    !tls_name_match("*.mx.example.com", mx));
+		T_OK("name: .example.com takes mx.example.com",
+		    tls_name_match("mx.example.com", dot));
+		T_OK("name: .example.com takes a.b.example.com",
+		    tls_name_match("a.b.example.com", dot));
+		T_OK("name: .example.com does not take example.com",
+		    !tls_name_match("example.com", dot));
+		T_OK("name: .example.com does not take badexample.com",
+		    !tls_name_match("x.badexample.com", dot));
+		T_OK("name: an empty list matches nothing",
+		    !tls_name_match("mx.example.com", none));
+	}
 
 	/* PEM as found in the wild: CRLF, text around the objects */
 	{

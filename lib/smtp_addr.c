@@ -517,6 +517,14 @@ find(const char *nexthop, int flags, struct smtp_addr_list *l, char *dsn,
 			smtp_addr_mx(host, &mx, &nmx);
 		if (r == DNS_OK && nmx == 0)
 			r = DNS_RETRY;	/* the answer changed under us */
+		if (r == DNS_INVAL) {
+			/* only malformed MX names (dns.c logged them) */
+			set_why(dsn, dsnlen, why, "5.4.4", "Name service "
+			    "error for name=%s type=MX: Malformed or "
+			    "unexpected name server reply", host);
+			ret = 5;
+			goto out;
+		}
 		if (r == DNS_RETRY || (r == DNS_NOTFOUND && nx &&
 		    !h.native)) {
 			set_why(dsn, dsnlen, why, r == DNS_RETRY ? "4.4.3" :
@@ -559,6 +567,24 @@ find(const char *nexthop, int flags, struct smtp_addr_list *l, char *dsn,
 			mx[j - 1] = t;
 		}
 	for (i = 0; i < nmx; i++) {
+		/* as Postfix: a numeric MX name (dns.c warned) is the
+		 * address; DNS is never asked about an address */
+		if (inet_pton(AF_INET, mx[i].host, bin) == 1 ||
+		    inet_pton(AF_INET6, mx[i].host, bin) == 1) {
+			family = strchr(mx[i].host, ':') ? AF_INET6 : AF_INET;
+			if ((family == AF_INET && h.v4) ||
+			    (family == AF_INET6 && h.v6)) {
+				inet_ntop(family, bin, abuf, sizeof(abuf));
+				add(l, mx[i].host, abuf, family, port,
+				    mx[i].pref);
+			} else {
+				set_why(dsn, dsnlen, why, "4.4.4", "%s: "
+				    "address family disabled by "
+				    "inet_protocols", mx[i].host);
+				retry = 1;
+			}
+			continue;
+		}
 		r = host_addrs(&h, mx[i].host, port, mx[i].pref, l, dsn,
 		    dsnlen, why);
 		if (r == DNS_RETRY)

@@ -102,14 +102,19 @@ relay() {
 	echo $? > "$T/.rc"
 }
 
+# a line feed and a blank in a logged name: the log's '?' and ' ' where
+# the C library's dn_expand() gives the bytes (musl), its \DDD escapes
+# where it escapes them (glibc, the sanitizer build)
+LF='(\?|\\010)'
+SP='( |\\032)'
 relay lf.test
 lacks "MX with a line feed: no forged MX record, nothing sent" 'MAIL FROM'
 check "MX with a line feed: sendmail fails" test "$(cat "$T/.rc")" != 0
 has "MX with a line feed: valid_hostname's warning" \
-    'warning: valid_hostname: invalid character 10\(decimal\): x\?0 mx\.good\.test' \
+    "warning: valid_hostname: invalid character (10|92)\\(decimal\\): x${LF}0${SP}mx\\.good\\.test" \
     "$T/nq.log"
 has "MX with a line feed: Postfix's malformed-name warning" \
-    'warning: malformed domain name in resource data of MX record for lf\.test: x\?0 mx\.good\.test' \
+    "warning: malformed domain name in resource data of MX record for lf\\.test: x${LF}0${SP}mx\\.good\\.test" \
     "$T/nq.log"
 # (relay mode makes it 4.4.4: a relay that cannot be found is a setting)
 has "MX with a line feed: malformed reply, not sent" \
@@ -122,8 +127,12 @@ has "malformed MX beside a good one: the good one takes the mail" \
 has "malformed MX beside a good one: relay=mx.good.test" \
     "relay=mx\.good\.test\[127\.0\.0\.1\]:$P, .*status=sent" "$T/nq.log"
 has "malformed MX beside a good one: warned" \
-    'malformed domain name in resource data of MX record for mixed\.test: bad\?name\.mixed\.test' \
+    "malformed domain name in resource data of MX record for mixed\\.test: bad${LF}name\\.mixed\\.test" \
     "$T/nq.log"
+n=$(grep -c 'malformed domain name in resource data of MX record for mixed' \
+    "$T/nq.log")
+check "malformed MX beside a good one: one MX question, one warning (saw $n)" \
+    test "$n" = 1
 
 : > "$T/dns.log"
 relay num.test
@@ -185,7 +194,7 @@ check_out "PTR with a line feed: the client has no reverse name" \
 has "PTR with a line feed: connect from unknown[127.0.0.7]" \
     'connect from unknown\[127\.0\.0\.7\]' "$T/maillog"
 has "PTR with a line feed: Postfix's malformed-name warning" \
-    'malformed domain name in resource data of PTR record for 7\.0\.0\.127\.in-addr\.arpa: client7\.good\.test\?x' \
+    "malformed domain name in resource data of PTR record for 7\\.0\\.0\\.127\\.in-addr\\.arpa: client7\\.good\\.test${LF}x" \
     "$T/maillog"
 rcpt 127.0.0.8 "$P_REV"
 check_out "a good PTR still names the client" "250 2.1.5 Ok" cat "$T/rcpt"

@@ -904,3 +904,114 @@ PARAM(virtual_mailbox_maps, STR, "", 0, 0,
 PARAM(virtual_transport, STR, "virtual", 0, 0,
     "The transport for mail to virtual_mailbox_domains.")
 #endif /* PARAM */
+
+/*
+ * Section 3: parameters that mta accepts but that change nothing, one row
+ * each, sorted by name:
+ *
+ *	NOOP(name, "why it has no effect")
+ *
+ * Each is also a PARAM row (postconf shows it, main.cf may set it).
+ * master, at start and at each reload, and `postfix check` warn about
+ * each one that main.cf sets to a value other than its default, naming
+ * it and the reason, so that nobody believes a setting is in force that
+ * is not.  "not implemented" marks a Postfix feature that mta lacks;
+ * tests/t-params.sh fails for any parameter that no code reads and that
+ * is not listed here.
+ */
+#ifdef NOOP
+NOOP(always_bcc, "not implemented: no blind copies are made")
+NOOP(biff, "mta does not notify comsat (as biff = no)")
+NOOP(compatibility_level,
+    "mta has one behaviour: Postfix's current safe defaults")
+NOOP(content_filter,
+    "not implemented: mail is not passed to an after-queue filter")
+NOOP(daemon_timeout,
+    "mta has no per-request watchdog; each protocol step has its own timeout")
+NOOP(debug_peer_level, "mta has no verbose logging levels")
+NOOP(debug_peer_list, "mta has no verbose logging levels")
+NOOP(default_destination_rate_delay,
+    "not implemented: deliveries to one destination are not paced")
+NOOP(default_recipient_limit,
+    "not implemented: qmgr does not bound in-memory recipients this way")
+NOOP(default_verp_delimiters, "mta does not implement VERP")
+NOOP(delay_logging_resolution_limit,
+    "delays are logged at Postfix's default resolution")
+NOOP(disable_mime_input_processing,
+    "not implemented: cleanup does not parse MIME parts")
+NOOP(disable_mime_output_conversion,
+    "mta never converts 8-bit mail (as disable_mime_output_conversion = yes)")
+NOOP(enable_original_recipient,
+    "not implemented: the original recipient is always recorded")
+NOOP(error_notice_recipient,
+    "mta sends no protocol, policy, resource or software notices")
+NOOP(fallback_transport, "not implemented in local delivery")
+NOOP(hash_queue_depth, "mta's queue directories are not hashed")
+NOOP(hash_queue_names, "mta's queue directories are not hashed")
+NOOP(header_address_token_limit,
+    "not implemented: header addresses are bounded by line length only")
+NOOP(helpful_warnings, "mta always logs its configuration warnings")
+NOOP(html_directory, "an install-time path: make install decides")
+NOOP(in_flow_delay, "mta has no in_flow_delay token pipe")
+NOOP(lmtp_body_checks, "not implemented: no checks on the way out")
+NOOP(lmtp_header_checks, "not implemented: no checks on the way out")
+NOOP(lmtp_sasl_type, "the lmtp client has one built-in SASL implementation")
+NOOP(lmtp_tls_session_cache_database, "mta keeps no TLS session cache")
+NOOP(local_header_rewrite_clients,
+    "not implemented: header addresses of remote mail are not rewritten")
+NOOP(mail_version, "read-only: it says which mta this is")
+NOOP(mailbox_command_maps, "not implemented in local delivery")
+NOOP(mailbox_transport, "not implemented in local delivery")
+NOOP(maillog_file_prefixes,
+    "not implemented: maillog_file is not checked against it")
+NOOP(mailq_path, "an install-time path: make install decides")
+NOOP(manpage_directory, "an install-time path: make install decides")
+NOOP(max_idle, "master runs one process per connection")
+NOOP(max_use, "master runs one process per connection")
+NOOP(message_reject_characters, "not implemented in cleanup")
+NOOP(message_strip_characters, "not implemented in cleanup")
+NOOP(mime_header_checks,
+    "not implemented: headers of MIME parts are not checked")
+NOOP(nested_header_checks,
+    "not implemented: headers of attached messages are not checked")
+NOOP(newaliases_path, "an install-time path: make install decides")
+NOOP(permit_mx_backup_networks,
+    "permit_mx_backup is not implemented (smtpd skips it with a warning)")
+NOOP(qmgr_message_recipient_limit,
+    "not implemented: qmgr does not bound in-memory recipients this way")
+NOOP(readme_directory, "an install-time path: make install decides")
+NOOP(receive_override_options, "not implemented: cleanup steps always run")
+NOOP(recipient_bcc_maps, "not implemented: no blind copies are made")
+NOOP(remote_header_rewrite_domain,
+    "not implemented: header addresses of remote mail are not rewritten")
+NOOP(resolve_numeric_domain, "not implemented: user@ipaddress is not local")
+NOOP(sender_bcc_maps, "not implemented: no blind copies are made")
+NOOP(sendmail_path, "an install-time path: make install decides")
+NOOP(setgid_group, "mta uses no set-gid program")
+NOOP(smtp_body_checks, "not implemented: no checks on the way out")
+NOOP(smtp_header_checks, "not implemented: no checks on the way out")
+NOOP(smtp_sasl_type, "the smtp client has one built-in SASL implementation")
+NOOP(smtp_tls_session_cache_database, "mta keeps no TLS session cache")
+NOOP(smtpd_authorized_xclient_hosts, "smtpd does not implement XCLIENT")
+NOOP(smtpd_expansion_filter,
+    "not implemented: $name values in RBL replies are not filtered")
+NOOP(smtpd_history_flush_threshold,
+    "mta sends no protocol, policy, resource or software notices")
+NOOP(smtpd_reject_footer, "not implemented: replies get no footer")
+NOOP(smtpd_sasl_local_domain,
+    "not implemented: SASL user names get no realm")
+NOOP(smtpd_starttls_timeout,
+    "not implemented: the TLS handshake has smtpd_timeout")
+NOOP(smtpd_tls_session_cache_database, "mta keeps no TLS session cache")
+NOOP(syslog_facility, "not implemented: mta logs to facility mail")
+NOOP(tls_random_source, "BearSSL seeds from getrandom(2)")
+NOOP(transport_retry_time, "qmgr keeps no dead-transport state")
+NOOP(trigger_timeout, "triggers are writes that never block")
+NOOP(unverified_recipient_reject_code,
+    "reject_unverified_recipient is not implemented (smtpd skips it with a "
+    "warning)")
+NOOP(virtual_alias_address_length_limit,
+    "not implemented: alias results are bounded by line length only")
+NOOP(virtual_mailbox_base, "mta has no virtual delivery agent")
+NOOP(virtual_mailbox_limit, "mta has no virtual delivery agent")
+#endif /* NOOP */

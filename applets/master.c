@@ -581,6 +581,7 @@ reload(void)
 	}
 	info("reload -- version %s, configuration %s", MTA_VERSION,
 	    m.confdir);
+	conf_noop_warn();
 	install(&t, 0);
 	/* long-running daemons restart to see the new configuration */
 	for (i = 0; i < nsvcs; i++)
@@ -852,6 +853,8 @@ master_main(int argc, char **argv)
 	    m.confdir);
 	ready();
 	setup_log();
+	/* once per start, in master's log: its children stay quiet */
+	conf_noop_warn();
 	loop();
 	return 0;
 }

@@ -46,6 +46,13 @@ const struct conf_row conf_rows[P_COUNT] = {
 #undef PARAM
 };
 
+const struct conf_noop conf_noops[] = {
+#define NOOP(name, why) { P_##name, why },
+#include "../config.h"
+#undef NOOP
+};
+const size_t conf_nnoops = sizeof(conf_noops) / sizeof(conf_noops[0]);
+
 #define SRC_DEFAULT	0	/* the compiled (or computed) default */
 #define SRC_FILE	1	/* main.cf */
 #define SRC_SET		2	/* conf_set(), -c or $MAIL_CONFIG */
@@ -1155,6 +1162,67 @@ conf_check(void)
 {
 	init();
 	return check(0);
+}
+
+/* does the entry hold its row's default (as a program would see it)? */
+static int
+is_default(struct ent *e)
+{
+	struct ent d;
+	struct str err = STR_INIT;
+	const char *v, *dv;
+	long long n, dn;
+	int same;
+
+	if (e->val == NULL)
+		return 1;
+	if (e->row->def == NULL)	/* computed: none is on the list */
+		return 0;
+	memset(&d, 0, sizeof(d));
+	d.name = e->name;
+	d.row = e->row;
+	str_init(&err);
+	if (e->row->type == CONF_STR || e->row->type == CONF_RAW)
+		same = value(e, 0, &v, &err) == 0 &&
+		    value(&d, 0, &dv, &err) == 0 && strcmp(v, dv) == 0;
+	else
+		same = typed(e, &n, &err) == 0 && typed(&d, &dn, &err) == 0 &&
+		    n == dn;
+	free(d.exp);
+	free(d.def);
+	str_free(&err);
+	return same;
+}
+
+/*
+ * conf_noop_warn - warn about each parameter of config.def.h's no-op
+ * list that the configuration sets to other than its default: mta
+ * accepts it but it changes nothing.  Called where main.cf is read for
+ * the whole mail system (master's start and reload, `postfix check`),
+ * not in every process.  Returns the number of warnings.
+ */
+int
+conf_noop_warn(void)
+{
+	struct ent *e;
+	size_t i;
+	int n = 0;
+
+	init();
+	for (i = 0; i < conf_nnoops; i++) {
+		e = &ents[conf_noops[i].param];
+		if (is_default(e))
+			continue;
+		if (e->src == SRC_FILE)
+			warn("%s, line %d: %s = %s has no effect in mta: %s",
+			    cfile, e->line, e->name, e->val,
+			    conf_noops[i].why);
+		else
+			warn("%s = %s has no effect in mta: %s", e->name,
+			    e->val, conf_noops[i].why);
+		n++;
+	}
+	return n;
 }
 
 /*

@@ -27,6 +27,15 @@ struct conf_row {
 
 extern const struct conf_row conf_rows[P_COUNT];
 
+/* config.def.h's section 3: parameters that change nothing in mta */
+struct conf_noop {
+	enum conf_param	param;
+	const char	*why;
+};
+
+extern const struct conf_noop conf_noops[];
+extern const size_t conf_nnoops;
+
 /* conf_load() flags */
 #define CONF_NOCHECK	1	/* postconf: typed values unchecked */
 #define CONF_NOFILE	2	/* compiled defaults only (postconf -d) */
@@ -58,5 +67,6 @@ int	conf_override(const char *);
 void	conf_daemon(int, char **);
 void	conf_free(void);
 void	conf_alias_prefix(const char *, const char *);
+int	conf_noop_warn(void);
 
 #endif

@@ -1,8 +1,10 @@
 /* MIT licence: see LICENSE. */
 /*
- * dns.h - the few DNS questions smtpd's restrictions ask (A, AAAA, MX,
- * TXT, PTR) through the C library resolver (res_query), with Postfix's
- * three outcomes.  Runs inside smtpd, unprivileged.  Man page: access(5).
+ * dns.h - the few DNS questions of smtpd's restrictions and the smtp
+ * client (A, AAAA, MX, TXT, PTR) through the C library resolver
+ * (res_query), with Postfix's outcomes and Postfix's checks of the host
+ * names in the answers.  Runs inside smtpd and smtp, unprivileged.  Man
+ * pages: access(5), smtp(8).
  */
 #ifndef MTA_DNS_H
 #define MTA_DNS_H
@@ -12,6 +14,7 @@
 #define DNS_OK		0	/* records found */
 #define DNS_NOTFOUND	1	/* NXDOMAIN, or the name has no such records */
 #define DNS_RETRY	2	/* no definite answer now (SERVFAIL, timeout) */
+#define DNS_INVAL	3	/* only malformed names in the answer */
 
 /* RR types (<arpa/nameser.h> values) */
 #define DNS_T_A		1
@@ -26,6 +29,8 @@
 int	dns_query(const char *, int, struct str *);
 int	dns_lookup(const char *, int, int, struct str *, int *);
 int	dns_mailhost(const char *);
+int	dns_valid_hostname(const char *, struct str *);
+int	dns_valid_hostaddr(const char *);
 const char *dns_strstatus(int);
 
 /* tests: answer instead of the resolver (NULL: the resolver) */

@@ -103,6 +103,25 @@ lookup(const char *name, int type, struct str *out, int *nx)
 	return dns_lookup(name, type, DNS_F_MXPREF, out, nx);
 }
 
+/* the "PREF HOST" lines of an MX answer into mx[] (the caller frees) */
+static void
+mx_parse(char *text, struct smtp_mx **mx, size_t *n)
+{
+	char *p, *line, *sp;
+	long long pref;
+
+	for (p = text; (line = str_token(&p, "\n")) != NULL; ) {
+		if ((sp = strchr(line, ' ')) == NULL)
+			continue;
+		*sp = 0;
+		if (num_parse(line, 0, 65535, &pref) < 0)
+			continue;
+		*mx = xreallocarray(*mx, *n + 1, sizeof(**mx));
+		(*mx)[*n].pref = (int)pref;
+		(*mx)[(*n)++].host = xstrdup(sp + 1);
+	}
+}
+
 /*
  * smtp_addr_mx - the MX records of name with their preferences (the
  * caller frees each host and the array)
@@ -111,25 +130,13 @@ int
 smtp_addr_mx(const char *name, struct smtp_mx **mx, size_t *n)
 {
 	struct str out;
-	char *p, *line, *sp;
-	long long pref;
 	int r, nx;
 
 	*mx = NULL;
 	*n = 0;
 	str_init(&out);
-	if ((r = lookup(name, DNS_T_MX, &out, &nx)) == DNS_OK) {
-		for (p = out.s; (line = str_token(&p, "\n")) != NULL; ) {
-			if ((sp = strchr(line, ' ')) == NULL)
-				continue;
-			*sp = 0;
-			if (num_parse(line, 0, 65535, &pref) < 0)
-				continue;
-			*mx = xreallocarray(*mx, *n + 1, sizeof(**mx));
-			(*mx)[*n].pref = (int)pref;
-			(*mx)[(*n)++].host = xstrdup(sp + 1);
-		}
-	}
+	if ((r = lookup(name, DNS_T_MX, &out, &nx)) == DNS_OK)
+		mx_parse(out.s, mx, n);
 	str_free(&out);
 	return r;
 }
@@ -512,11 +519,19 @@ find(const char *nexthop, int flags, struct smtp_addr_list *l, char *dsn,
 
 		str_init(&t);
 		r = lookup(host, DNS_T_MX, &t, &nx);
-		str_free(&t);
 		if (r == DNS_OK)
-			smtp_addr_mx(host, &mx, &nmx);
+			mx_parse(t.s, &mx, &nmx);
+		str_free(&t);
 		if (r == DNS_OK && nmx == 0)
-			r = DNS_RETRY;	/* the answer changed under us */
+			r = DNS_RETRY;	/* no MX line in an answer of MX */
+		if (r == DNS_INVAL) {
+			/* only malformed MX names (dns.c logged them) */
+			set_why(dsn, dsnlen, why, "5.4.4", "Name service "
+			    "error for name=%s type=MX: Malformed or "
+			    "unexpected name server reply", host);
+			ret = 5;
+			goto out;
+		}
 		if (r == DNS_RETRY || (r == DNS_NOTFOUND && nx &&
 		    !h.native)) {
 			set_why(dsn, dsnlen, why, r == DNS_RETRY ? "4.4.3" :
@@ -559,6 +574,24 @@ find(const char *nexthop, int flags, struct smtp_addr_list *l, char *dsn,
 			mx[j - 1] = t;
 		}
 	for (i = 0; i < nmx; i++) {
+		/* as Postfix: a numeric MX name (dns.c warned) is the
+		 * address; DNS is never asked about an address */
+		if (inet_pton(AF_INET, mx[i].host, bin) == 1 ||
+		    inet_pton(AF_INET6, mx[i].host, bin) == 1) {
+			family = strchr(mx[i].host, ':') ? AF_INET6 : AF_INET;
+			if ((family == AF_INET && h.v4) ||
+			    (family == AF_INET6 && h.v6)) {
+				inet_ntop(family, bin, abuf, sizeof(abuf));
+				add(l, mx[i].host, abuf, family, port,
+				    mx[i].pref);
+			} else {
+				set_why(dsn, dsnlen, why, "4.4.4", "%s: "
+				    "address family disabled by "
+				    "inet_protocols", mx[i].host);
+				retry = 1;
+			}
+			continue;
+		}
 		r = host_addrs(&h, mx[i].host, port, mx[i].pref, l, dsn,
 		    dsnlen, why);
 		if (r == DNS_RETRY)

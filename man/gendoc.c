@@ -19,6 +19,25 @@ static const struct row rows[] = {
 #undef PARAM
 };
 
+static const struct noop {
+	const char *name, *why;
+} noops[] = {
+#define NOOP(name, why) { #name, why },
+#include "../config.h"
+#undef NOOP
+};
+
+static const char *
+noop_why(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(noops) / sizeof(noops[0]); i++)
+		if (strcmp(noops[i].name, name) == 0)
+			return noops[i].why;
+	return NULL;
+}
+
 static void
 roff(const char *s)
 {
@@ -36,6 +55,7 @@ int
 main(void)
 {
 	char line[4096];
+	const char *why;
 	size_t i;
 
 	while (fgets(line, sizeof(line), stdin)) {
@@ -59,6 +79,11 @@ main(void)
 			fputs(")\n", stdout);
 			roff(rows[i].doc);
 			putchar('\n');
+			if ((why = noop_why(rows[i].name)) != NULL) {
+				fputs("\\fBNo effect in mta:\\fR ", stdout);
+				roff(why);
+				fputs(".\n", stdout);
+			}
 		}
 	}
 	return 0;

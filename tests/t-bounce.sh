@@ -72,7 +72,9 @@ trap 'exit 1' INT TERM
 # waitfor FILE PATTERN: FILE matches PATTERN within 10 s
 # notice QUEUEID: the queued notice as a message (with X-Envelope-From/To)
 notice() {
-	f=$(find "$Q" -type f -name "$1" | head -n 1)
+	# the queue file, not its defer/ or bounce/ log of the same name
+	f=$(find "$Q/incoming" "$Q/active" "$Q/deferred" "$Q/hold" -type f \
+	    -name "$1" 2>/dev/null | head -n 1)
 	[ -n "$f" ] && python3 "$TOP/tests/bounce_check.py" qf "$f"
 }
 

@@ -324,8 +324,9 @@ smtp_tls_mandatory_protocols = <=TLSv1.1"
 req smtp "[srv.test]:$P"
 same "<=TLSv1.1 against a TLSv1.2-only server: deferred" \
 "a@example.org deferred 4.7.5 $R:$P Cannot start TLS: handshake failure"
+# which alert (70, 40, 80) depends on the python3 and OpenSSL serving
 has "<=TLSv1.1 against a TLSv1.2-only server: the alert logged" \
-    "SSL_connect error to $HR:$P: handshake failed: alert 70 received" \
+    "SSL_connect error to $HR:$P: handshake failed: alert [0-9]+ received" \
     "$T/maillog"
 conf "smtp_tls_security_level = may
 smtp_tls_protocols = >=TLSv1.3"

@@ -201,7 +201,9 @@ lacks() {
 }
 # notice QUEUEID: the queued notice as a message (tests/bounce_check.py)
 notice() {
-	f=$(find "$Q" -type f -name "$1" | head -n 1)
+	# the queue file, not its defer/ or bounce/ log of the same name
+	f=$(find "$Q/incoming" "$Q/active" "$Q/deferred" "$Q/hold" -type f \
+	    -name "$1" 2>/dev/null | head -n 1)
 	[ -n "$f" ] && python3 "$TOP/tests/bounce_check.py" qf "$f"
 }
 S=': to=<u@'

@@ -7,7 +7,10 @@
  *
  * A daemon run by master as mail_owner, one process; its trigger socket
  * or fifo is fd 0 ("I" incoming, "D" deferred, "A" everything now, "F"
- * forget dead destinations, "W" wake up).  Agents are reached at the
+ * forget dead destinations, "W" wake up).  Any user may connect to the
+ * socket: D, A and F are honoured only from root, mail_owner and
+ * authorized_flush_users, by the uid the kernel gives (SO_PEERCRED);
+ * master makes a fifo writable by mail_owner only.  Agents are reached at the
  * master.cf service named by the transport ($queue_directory/private/
  * NAME); without master the binary runs itself as smtp, lmtp or local.
  * The request protocol is lib/agent.h; the message side (loading,
@@ -53,12 +56,15 @@
 #include "../lib/qmgr_msg.h"
 #include "../lib/queue.h"
 #include "../lib/resolve.h"
+#include "../lib/showq.h"
 #include "../lib/str.h"
 #include "../lib/svc.h"
 #include "../lib/x.h"
 
 #define DEAD_MAX	300	/* seconds a dead destination is skipped */
-#define FD_RESERVE	16	/* descriptors kept for all but the jobs */
+#define TCONN_MAX	8	/* trigger clients waited on (triggers()) */
+#define TCONN_WAIT	2	/* seconds one has to write its request */
+#define FD_RESERVE	(16 + TCONN_MAX) /* fds kept for all but the jobs */
 #define PAUSE		1	/* seconds a transient error stops loading */
 
 struct dent {				/* a message with mail for a dest */
@@ -94,6 +100,13 @@ static struct {
 	struct match_list *defer_tr;
 	time_t		next_deferred;
 	int		scan_def, flush;
+	int		fifo_safe;	/* fd 0 is a fifo only we may write */
+	struct tconn {			/* trigger clients yet to write */
+		int	fd;
+		uid_t	uid;
+		time_t	until;
+	}		tconn[TCONN_MAX];
+	size_t		ntconn;
 } g;
 
 /* parameters ----------------------------------------------------------- */
@@ -615,6 +628,125 @@ trigger(const char *buf, int n)
 	}
 }
 
+/*
+ * may_flush - may the client uid ((uid_t)-1: a fifo's writer) ask for
+ * deliveries now?  Anyone may connect to public/qmgr: root, this
+ * process's own account (mail_owner: cleanup, smtpd's ETRN) and
+ * authorized_flush_users may; postqueue's check is only a courtesy.
+ * A refusal is logged, once a second at most.
+ */
+static int
+may_flush(uid_t uid)
+{
+	static time_t said;
+	struct str who = STR_INIT;
+	int r;
+
+	if (uid == (uid_t)-1 ? g.fifo_safe : uid == 0 || uid == geteuid())
+		return 1;
+	str_init(&who);
+	if (uid == (uid_t)-1) {
+		str_set(&who, "a fifo that others may write");
+		r = 0;
+	} else {
+		r = showq_allowed(P_authorized_flush_users, uid, &who);
+	}
+	if (r <= 0 && time(NULL) != said) {
+		said = time(NULL);
+		if (r < 0 || uid == (uid_t)-1)
+			warn("flush request from %s: ignored", who.s);
+		else
+			warn("User %s(%ld) is not allowed to flush the mail "
+			    "queue: request ignored", who.s, (long)uid);
+	}
+	str_free(&who);
+	return r > 0;
+}
+
+/*
+ * request - the bytes of one trigger.  Wake-ups (I, W) are harmless;
+ * D, A and F make qmgr deliver deferred mail before its time, or retry
+ * destinations it found dead: a flush, for may_flush() to allow.
+ */
+static void
+request(const char *buf, int n, uid_t uid)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (buf[i] != SVC_TRIG_INCOMING && buf[i] != SVC_TRIG_WAKEUP)
+			break;
+	if (i < n && !may_flush(uid))
+		return;
+	trigger(buf, n);
+}
+
+/* a trigger connection is done: its slot goes to the last one */
+static void
+tconn_close(size_t i)
+{
+	close(g.tconn[i].fd);
+	g.tconn[i] = g.tconn[--g.ntconn];
+}
+
+/* the trigger connection fd has bytes, or has ended */
+static void
+tconn_read(int fd)
+{
+	char buf[64];
+	ssize_t k;
+	size_t i;
+
+	for (i = 0; i < g.ntconn; i++)
+		if (g.tconn[i].fd == fd)
+			break;
+	if (i == g.ntconn)
+		return;
+	k = read(fd, buf, sizeof(buf));
+	if (k < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (k > 0)
+		request(buf, (int)k, g.tconn[i].uid);
+	tconn_close(i);
+}
+
+/*
+ * triggers - the clients waiting on the trigger socket (fd 0).  A
+ * client's bytes may come a moment after its connection: such a
+ * connection waits in g.tconn, TCONN_WAIT seconds at most, and is
+ * polled with the agents, so that a client that never writes holds
+ * nothing up.  When all TCONN_MAX slots are taken the oldest goes.
+ */
+static void
+triggers(void)
+{
+	char buf[64];
+	ssize_t k;
+	uid_t uid;
+	int c, i;
+
+	for (i = 0; i < TCONN_MAX; i++) {
+		if ((c = svc_trigger_accept(0, &uid)) < 0)
+			break;
+		if ((k = read(c, buf, sizeof(buf))) > 0)
+			request(buf, (int)k, uid);
+		if (k >= 0 || (errno != EAGAIN && errno != EINTR)) {
+			close(c);
+			continue;
+		}
+		if (g.ntconn == TCONN_MAX) {
+			close(g.tconn[0].fd);
+			memmove(&g.tconn[0], &g.tconn[1],
+			    (TCONN_MAX - 1) * sizeof(g.tconn[0]));
+			g.ntconn--;
+		}
+		g.tconn[g.ntconn].fd = c;
+		g.tconn[g.ntconn].uid = uid;
+		g.tconn[g.ntconn].until = time(NULL) + TCONN_WAIT;
+		g.ntconn++;
+	}
+}
+
 static void
 reap(void)
 {
@@ -655,23 +787,40 @@ work(void)
 		g.pause_until = time(NULL) + PAUSE;
 }
 
+/*
+ * serve - the loop.  trig: fd 0 is master's trigger fifo or socket.
+ * The poll set is the trigger listener, the trigger clients yet to
+ * write, then the agents.
+ */
 static void
 serve(int trig)
 {
 	struct pollfd *pfd = NULL;
 	struct job *j, **byfd = NULL;
 	pid_t ppid = getppid();
+	struct stat st;
 	char buf[64];
 	size_t n, i;
-	int r, timeout;
+	int r, timeout, fifo, ready;
+	time_t now;
 
+	fifo = trig && fstat(0, &st) == 0 && S_ISFIFO(st.st_mode);
+	/* master makes qmgr's fifo 0600 (svc_run.c); an older one may not be */
+	g.fifo_safe = fifo && (st.st_mode & 022) == 0;
 	for (;;) {
 		work();
 		n = 0;
-		pfd = xreallocarray(pfd, g.njobs + 1, sizeof(*pfd));
-		byfd = xreallocarray(byfd, g.njobs + 1, sizeof(*byfd));
+		pfd = xreallocarray(pfd, g.njobs + TCONN_MAX + 1,
+		    sizeof(*pfd));
+		byfd = xreallocarray(byfd, g.njobs + TCONN_MAX + 1,
+		    sizeof(*byfd));
 		if (trig) {
 			pfd[n].fd = 0;
+			pfd[n].events = POLLIN;
+			byfd[n++] = NULL;
+		}
+		for (i = 0; i < g.ntconn; i++) {
+			pfd[n].fd = g.tconn[i].fd;
 			pfd[n].events = POLLIN;
 			byfd[n++] = NULL;
 		}
@@ -685,7 +834,7 @@ serve(int trig)
 			timeout = 1;
 		if (timeout > 60)
 			timeout = 60;
-		if (qmgr_q.pause && timeout > PAUSE)
+		if ((qmgr_q.pause || g.ntconn > 0) && timeout > PAUSE)
 			timeout = PAUSE;
 		if (qmgr_q.scan_in && qmgr_q.nmsgs < g.limit &&
 		    !qmgr_q.pause)
@@ -694,21 +843,30 @@ serve(int trig)
 		reap();
 		if (trig && getppid() != ppid)
 			break;	/* master is gone: so is its service */
-		if (r <= 0)
-			continue;
-		for (i = 0; i < n; i++) {
+		ready = 0;
+		for (i = 0; r > 0 && i < n; i++) {
 			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
-			if (byfd[i] == NULL) {
-				int k = svc_trigger_read(0, buf, sizeof(buf),
-				    0);
-
-				if (k > 0)
-					trigger(buf, k);
-			} else {
+			if (byfd[i] != NULL)
 				job_end(byfd[i], 1);
-			}
+			else if (trig && i == 0)
+				ready = 1;
+			else
+				tconn_read(pfd[i].fd);
 		}
+		/* after the loop: a new client may get a closed one's fd */
+		if (ready && fifo) {
+			int k = svc_trigger_read(0, buf, sizeof(buf), 0);
+
+			if (k > 0)
+				request(buf, k, (uid_t)-1);
+		} else if (ready) {
+			triggers();
+		}
+		now = time(NULL);
+		for (i = g.ntconn; i-- > 0;)
+			if (g.tconn[i].until <= now)
+				tconn_close(i);
 	}
 	free(pfd);
 	free(byfd);

@@ -67,6 +67,8 @@ int	svc_spawn(const char *, pid_t *, struct str *);
 int	svc_trigger(const char *, const char *, const char *);
 int	svc_trigger_path(const char *, const char *);
 int	svc_trigger_read(int, char *, size_t, int);
+int	svc_trigger_accept(int, uid_t *);
+int	svc_peer_uid(int, uid_t *);
 void	svc_exec_self(const char *, char **, char **);
 long	svc_master_pid(const char *);
 int	svc_lock(const char *);

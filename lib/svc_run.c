@@ -6,6 +6,7 @@
  * send to pickup and qmgr, and that those read on their fd 0), the lock
  * on master.pid, and re-executing the binary.  Man page: master(8).
  */
+#define _GNU_SOURCE	/* struct ucred */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -215,12 +216,57 @@ svc_trigger(const char *qdir, const char *name, const char *req)
 }
 
 /*
- * svc_trigger_read - for pickup and qmgr: wait up to timeout seconds (-1:
- * forever) for requests on fd, their fd 0 from master (a listening unix
+ * svc_peer_uid - the uid of the process at the other end of the unix
+ * socket fd, as the kernel saw it at connect(): 0 with *uid, -1 when
+ * the kernel does not say (not a unix socket).
+ */
+int
+svc_peer_uid(int fd, uid_t *uid)
+{
+#if defined(SO_PEERCRED)
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+	    len != sizeof(cred))
+		return -1;
+	*uid = cred.uid;
+	return 0;
+#else
+	gid_t gid;
+
+	return getpeereid(fd, uid, &gid);
+#endif
+}
+
+/*
+ * svc_trigger_accept - one client of the trigger socket fd: the
+ * connection (non-blocking, close-on-exec) and in *uid who it is, or
+ * (uid_t)-1 when the kernel does not say.  -1 when none waits.
+ */
+int
+svc_trigger_accept(int fd, uid_t *uid)
+{
+	int c;
+
+	if ((c = accept(fd, NULL, NULL)) < 0)
+		return -1;
+	fcntl(c, F_SETFD, FD_CLOEXEC);
+	fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK);
+	if (svc_peer_uid(c, uid) < 0)
+		*uid = (uid_t)-1;
+	return c;
+}
+
+/*
+ * svc_trigger_read - for pickup: wait up to timeout seconds (-1:
+ * forever) for requests on fd, its fd 0 from master (a listening unix
  * socket or a fifo), and put up to len request bytes in buf.  Returns
- * the number of bytes, 0 on timeout (or a connection without bytes), -1
- * on an error.  Interrupted by a signal: 0, so the caller looks at its
- * flags.
+ * the number of bytes, 0 on timeout, -1 on an error.  Interrupted by a
+ * signal: 0, so the caller looks at its flags.  A connection is not
+ * waited on for its bytes (a client that never writes would hold the
+ * daemon): one whose bytes are not there yet is a wake-up, "W".  qmgr,
+ * whose requests mean more, keeps such connections (qmgr.c).
  */
 int
 svc_trigger_read(int fd, char *buf, size_t len, int timeout)
@@ -228,9 +274,10 @@ svc_trigger_read(int fd, char *buf, size_t len, int timeout)
 	struct pollfd pfd;
 	struct stat st;
 	ssize_t n;
+	uid_t uid;
 	int c;
 
-	if (fstat(fd, &st) < 0)
+	if (fstat(fd, &st) < 0 || len == 0)
 		return -1;
 	pfd.fd = fd;
 	pfd.events = POLLIN;
@@ -242,16 +289,13 @@ svc_trigger_read(int fd, char *buf, size_t len, int timeout)
 		return n < 0 ? (errno == EAGAIN || errno == EINTR ? 0 : -1) :
 		    (int)n;
 	}
-	if ((c = accept(fd, NULL, NULL)) < 0)
+	if ((c = svc_trigger_accept(fd, &uid)) < 0)
 		return errno == EAGAIN || errno == EINTR ||
 		    errno == ECONNABORTED ? 0 : -1;
-	fcntl(c, F_SETFD, FD_CLOEXEC);
-	/* the client wrote before it connected fully: a short wait is enough */
-	pfd.fd = c;
-	pfd.events = POLLIN;
-	n = 0;
-	if (poll(&pfd, 1, 1000) > 0 && (n = read(c, buf, len)) < 0)
-		n = 0;
+	if ((n = read(c, buf, len)) <= 0) {
+		buf[0] = SVC_TRIG_WAKEUP;
+		n = 1;
+	}
 	close(c);
 	return (int)n;
 }
@@ -535,8 +579,16 @@ listen_local(const struct svc *s, const char *path)
 			errno = EPERM;
 			goto fail;
 		}
-		/* the umask must not take the others' write bit */
-		if (fchmod(fd, 0622) < 0)
+		/*
+		 * A fifo cannot say who wrote: anyone may write only to
+		 * pickup's, whose one request (look at maildrop now) is
+		 * harmless.  qmgr's flush requests need a socket to be
+		 * checked against authorized_flush_users; on a fifo they
+		 * come only from root and mail_owner.  fchmod: the umask
+		 * must not take the others' write bit.
+		 */
+		if (fchmod(fd, strcmp(s->command, "pickup") == 0 ? 0622 :
+		    0600) < 0)
 			goto fail;
 		return fd;
 	}
@@ -551,11 +603,14 @@ listen_local(const struct svc *s, const char *path)
 	if (fd < 0)
 		return -1;
 	/*
-	 * Anyone may wake pickup and qmgr, and ask showq for the listing
-	 * (it checks authorized_mailq_users itself); no other socket is
-	 * for users, whatever its directory: with no set-gid postdrop,
-	 * public/cleanup open to all would let any user forge the
-	 * attributes that smtpd and pickup vouch for.
+	 * Anyone may connect to pickup, qmgr and showq, which ask the
+	 * kernel who connected (SO_PEERCRED): pickup takes only wake-ups,
+	 * qmgr honours a flush only from root, mail_owner and
+	 * authorized_flush_users, showq lists the queue only to
+	 * authorized_mailq_users.  No other socket is for users, whatever
+	 * its directory: with no set-gid postdrop, public/cleanup open to
+	 * all would let any user forge the attributes that smtpd and
+	 * pickup vouch for.
 	 */
 	mask = umask(svc_is_daemon(s) || strcmp(s->command, "showq") == 0 ?
 	    0111 : 0177);

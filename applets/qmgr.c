@@ -10,9 +10,10 @@
  * forget dead destinations, "W" wake up).  Any user may connect to the
  * socket: D, A and F are honoured only from root, mail_owner and
  * authorized_flush_users, by the uid the kernel gives (SO_PEERCRED);
- * master makes a fifo writable by mail_owner only.  Agents are reached at the
- * master.cf service named by the transport ($queue_directory/private/
- * NAME); without master the binary runs itself as smtp, lmtp or local.
+ * master makes a fifo writable by mail_owner only.  Agents are reached
+ * at the master.cf service named by the transport ($queue_directory/
+ * private/NAME); without master the binary runs itself as smtp, lmtp or
+ * local.
  * The request protocol is lib/agent.h; the message side (loading,
  * results, notices, expiry, the end of a message's turn) is
  * lib/qmgr_msg.c.  Man page: qmgr(8).
@@ -62,9 +63,8 @@
 #include "../lib/x.h"
 
 #define DEAD_MAX	300	/* seconds a dead destination is skipped */
-#define TCONN_MAX	8	/* trigger clients waited on (triggers()) */
-#define TCONN_WAIT	2	/* seconds one has to write its request */
-#define FD_RESERVE	(16 + TCONN_MAX) /* fds kept for all but the jobs */
+/* fds kept for all but the jobs, and the trigger clients (svc_trig) */
+#define FD_RESERVE	(16 + SVC_TRIG_CONNS)
 #define PAUSE		1	/* seconds a transient error stops loading */
 
 struct dent {				/* a message with mail for a dest */
@@ -101,12 +101,7 @@ static struct {
 	time_t		next_deferred;
 	int		scan_def, flush;
 	int		fifo_safe;	/* fd 0 is a fifo only we may write */
-	struct tconn {			/* trigger clients yet to write */
-		int	fd;
-		uid_t	uid;
-		time_t	until;
-	}		tconn[TCONN_MAX];
-	size_t		ntconn;
+	struct svc_trig	trig;		/* trigger clients yet to write */
 } g;
 
 /* parameters ----------------------------------------------------------- */
@@ -669,82 +664,17 @@ may_flush(uid_t uid)
  * destinations it found dead: a flush, for may_flush() to allow.
  */
 static void
-request(const char *buf, int n, uid_t uid)
+request(void *ctx, const char *buf, int n, uid_t uid)
 {
 	int i;
 
+	(void)ctx;
 	for (i = 0; i < n; i++)
 		if (buf[i] != SVC_TRIG_INCOMING && buf[i] != SVC_TRIG_WAKEUP)
 			break;
 	if (i < n && !may_flush(uid))
 		return;
 	trigger(buf, n);
-}
-
-/* a trigger connection is done: its slot goes to the last one */
-static void
-tconn_close(size_t i)
-{
-	close(g.tconn[i].fd);
-	g.tconn[i] = g.tconn[--g.ntconn];
-}
-
-/* the trigger connection fd has bytes, or has ended */
-static void
-tconn_read(int fd)
-{
-	char buf[64];
-	ssize_t k;
-	size_t i;
-
-	for (i = 0; i < g.ntconn; i++)
-		if (g.tconn[i].fd == fd)
-			break;
-	if (i == g.ntconn)
-		return;
-	k = read(fd, buf, sizeof(buf));
-	if (k < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (k > 0)
-		request(buf, (int)k, g.tconn[i].uid);
-	tconn_close(i);
-}
-
-/*
- * triggers - the clients waiting on the trigger socket (fd 0).  A
- * client's bytes may come a moment after its connection: such a
- * connection waits in g.tconn, TCONN_WAIT seconds at most, and is
- * polled with the agents, so that a client that never writes holds
- * nothing up.  When all TCONN_MAX slots are taken the oldest goes.
- */
-static void
-triggers(void)
-{
-	char buf[64];
-	ssize_t k;
-	uid_t uid;
-	int c, i;
-
-	for (i = 0; i < TCONN_MAX; i++) {
-		if ((c = svc_trigger_accept(0, &uid)) < 0)
-			break;
-		if ((k = read(c, buf, sizeof(buf))) > 0)
-			request(buf, (int)k, uid);
-		if (k >= 0 || (errno != EAGAIN && errno != EINTR)) {
-			close(c);
-			continue;
-		}
-		if (g.ntconn == TCONN_MAX) {
-			close(g.tconn[0].fd);
-			memmove(&g.tconn[0], &g.tconn[1],
-			    (TCONN_MAX - 1) * sizeof(g.tconn[0]));
-			g.ntconn--;
-		}
-		g.tconn[g.ntconn].fd = c;
-		g.tconn[g.ntconn].uid = uid;
-		g.tconn[g.ntconn].until = time(NULL) + TCONN_WAIT;
-		g.ntconn++;
-	}
 }
 
 static void
@@ -790,7 +720,7 @@ work(void)
 /*
  * serve - the loop.  trig: fd 0 is master's trigger fifo or socket.
  * The poll set is the trigger listener, the trigger clients yet to
- * write, then the agents.
+ * write (a client is never waited on alone: svc_trig.c), the agents.
  */
 static void
 serve(int trig)
@@ -802,7 +732,6 @@ serve(int trig)
 	char buf[64];
 	size_t n, i;
 	int r, timeout, fifo, ready;
-	time_t now;
 
 	fifo = trig && fstat(0, &st) == 0 && S_ISFIFO(st.st_mode);
 	/* master makes qmgr's fifo 0600 (svc_run.c); an older one may not be */
@@ -810,20 +739,17 @@ serve(int trig)
 	for (;;) {
 		work();
 		n = 0;
-		pfd = xreallocarray(pfd, g.njobs + TCONN_MAX + 1,
+		pfd = xreallocarray(pfd, g.njobs + SVC_TRIG_CONNS + 1,
 		    sizeof(*pfd));
-		byfd = xreallocarray(byfd, g.njobs + TCONN_MAX + 1,
+		byfd = xreallocarray(byfd, g.njobs + SVC_TRIG_CONNS + 1,
 		    sizeof(*byfd));
 		if (trig) {
 			pfd[n].fd = 0;
 			pfd[n].events = POLLIN;
 			byfd[n++] = NULL;
 		}
-		for (i = 0; i < g.ntconn; i++) {
-			pfd[n].fd = g.tconn[i].fd;
-			pfd[n].events = POLLIN;
+		for (i = svc_trig_pollfds(&g.trig, pfd + n); i > 0; i--)
 			byfd[n++] = NULL;
-		}
 		for (j = g.jobs; j; j = j->next) {
 			pfd[n].fd = j->io.fd;
 			pfd[n].events = POLLIN;
@@ -834,7 +760,7 @@ serve(int trig)
 			timeout = 1;
 		if (timeout > 60)
 			timeout = 60;
-		if ((qmgr_q.pause || g.ntconn > 0) && timeout > PAUSE)
+		if ((qmgr_q.pause || g.trig.n > 0) && timeout > PAUSE)
 			timeout = PAUSE;
 		if (qmgr_q.scan_in && qmgr_q.nmsgs < g.limit &&
 		    !qmgr_q.pause)
@@ -852,21 +778,19 @@ serve(int trig)
 			else if (trig && i == 0)
 				ready = 1;
 			else
-				tconn_read(pfd[i].fd);
+				svc_trig_ready(&g.trig, pfd[i].fd, request,
+				    NULL);
 		}
 		/* after the loop: a new client may get a closed one's fd */
 		if (ready && fifo) {
 			int k = svc_trigger_read(0, buf, sizeof(buf), 0);
 
 			if (k > 0)
-				request(buf, k, (uid_t)-1);
+				request(NULL, buf, k, (uid_t)-1);
 		} else if (ready) {
-			triggers();
+			svc_trig_accept(&g.trig, 0, request, NULL);
 		}
-		now = time(NULL);
-		for (i = g.ntconn; i-- > 0;)
-			if (g.tconn[i].until <= now)
-				tconn_close(i);
+		svc_trig_expire(&g.trig);
 	}
 	free(pfd);
 	free(byfd);

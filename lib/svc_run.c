@@ -1,12 +1,11 @@
 /* MIT licence: see LICENSE. */
 /*
  * svc_run.c - the running side of the service table: binding listeners
- * (master, as root before it gives children away), triggers (one-byte
- * wake-up requests that master, cleanup, postdrop and `postfix flush`
- * send to pickup and qmgr, and that those read on their fd 0), the lock
- * on master.pid, and re-executing the binary.  Man page: master(8).
+ * (master, as root before it gives children away), reaching a unix
+ * service, the lock on master.pid, and re-executing the binary.  The
+ * triggers that pickup and qmgr read on their fd 0 are svc_trig.c's.
+ * Man page: master(8).
  */
-#define _GNU_SOURCE	/* struct ucred */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -27,58 +26,6 @@
 #include "str.h"
 #include "svc.h"
 #include "x.h"
-
-/*
- * svc_trigger_path - send the request bytes to the fifo or unix socket
- * at path.  Never blocks: a busy daemon finds the bytes later.  0 on
- * success, -1 with errno (EAGAIN: the daemon is far behind).
- */
-int
-svc_trigger_path(const char *path, const char *req)
-{
-	struct sockaddr_un sun;
-	struct stat st;
-	size_t len = strlen(req);
-	int fd = -1, r = -1, saved;
-
-	if (stat(path, &st) < 0)
-		return -1;
-	if (S_ISFIFO(st.st_mode)) {
-		if ((fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
-			goto out;
-	} else if (S_ISSOCK(st.st_mode)) {
-		memset(&sun, 0, sizeof(sun));
-		sun.sun_family = AF_UNIX;
-		if (str_copy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-		    sizeof(sun.sun_path)) {
-			errno = ENAMETOOLONG;
-			goto out;
-		}
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
-		    SOCK_NONBLOCK, 0);
-		if (fd < 0 || connect(fd, (struct sockaddr *)&sun,
-		    sizeof(sun)) < 0)
-			goto out;
-	} else {
-		errno = ENOTSOCK;
-		goto out;
-	}
-	/*
-	 * pickup takes a connection whose bytes are not there yet for a
-	 * wake-up and closes it (svc_trigger_read): the request was had,
-	 * and a closed peer is no reason for SIGPIPE or a failure.
-	 */
-	if (S_ISSOCK(st.st_mode) ? send(fd, req, len, MSG_NOSIGNAL) ==
-	    (ssize_t)len || errno == EPIPE || errno == ECONNRESET :
-	    write(fd, req, len) == (ssize_t)len)
-		r = 0;
-out:
-	saved = errno;
-	if (fd >= 0)
-		close(fd);
-	errno = saved;
-	return r;
-}
 
 /*
  * svc_locate - the socket or fifo of the service NAME: public/NAME when
@@ -197,114 +144,6 @@ svc_spawn(const char *name, pid_t *pid, struct str *err)
 	free(alt1);
 	free(alt2);
 	return sv[0];
-}
-
-/*
- * svc_trigger - send the request bytes (SVC_TRIG_*) to the daemon NAME:
- * to $queue_directory/public/NAME, else private/NAME.  A daemon that is
- * not running finds its work when master starts it.  0 on success, -1
- * with errno.
- */
-int
-svc_trigger(const char *qdir, const char *name, const char *req)
-{
-	char *path;
-	int r, saved;
-
-	if ((path = svc_locate(qdir, name)) == NULL) {
-		errno = ENOENT;
-		return -1;
-	}
-	r = svc_trigger_path(path, req);
-	saved = errno;
-	free(path);
-	errno = saved;
-	return r;
-}
-
-/*
- * svc_peer_uid - the uid of the process at the other end of the unix
- * socket fd, as the kernel saw it at connect(): 0 with *uid, -1 when
- * the kernel does not say (not a unix socket).
- */
-int
-svc_peer_uid(int fd, uid_t *uid)
-{
-#if defined(SO_PEERCRED)
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-	    len != sizeof(cred))
-		return -1;
-	*uid = cred.uid;
-	return 0;
-#else
-	gid_t gid;
-
-	return getpeereid(fd, uid, &gid);
-#endif
-}
-
-/*
- * svc_trigger_accept - one client of the trigger socket fd: the
- * connection (non-blocking, close-on-exec) and in *uid who it is, or
- * (uid_t)-1 when the kernel does not say.  -1 when none waits.
- */
-int
-svc_trigger_accept(int fd, uid_t *uid)
-{
-	int c;
-
-	if ((c = accept(fd, NULL, NULL)) < 0)
-		return -1;
-	fcntl(c, F_SETFD, FD_CLOEXEC);
-	fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK);
-	if (svc_peer_uid(c, uid) < 0)
-		*uid = (uid_t)-1;
-	return c;
-}
-
-/*
- * svc_trigger_read - for pickup: wait up to timeout seconds (-1:
- * forever) for requests on fd, its fd 0 from master (a listening unix
- * socket or a fifo), and put up to len request bytes in buf.  Returns
- * the number of bytes, 0 on timeout, -1 on an error.  Interrupted by a
- * signal: 0, so the caller looks at its flags.  A connection is not
- * waited on for its bytes (a client that never writes would hold the
- * daemon): one whose bytes are not there yet is a wake-up, "W".  qmgr,
- * whose requests mean more, keeps such connections (qmgr.c).
- */
-int
-svc_trigger_read(int fd, char *buf, size_t len, int timeout)
-{
-	struct pollfd pfd;
-	struct stat st;
-	ssize_t n;
-	uid_t uid;
-	int c;
-
-	if (fstat(fd, &st) < 0 || len == 0)
-		return -1;
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	pfd.revents = 0;
-	if ((n = poll(&pfd, 1, timeout < 0 ? -1 : timeout * 1000)) <= 0)
-		return n < 0 && errno != EINTR ? -1 : 0;
-	if (S_ISFIFO(st.st_mode)) {
-		n = read(fd, buf, len);
-		return n < 0 ? (errno == EAGAIN || errno == EINTR ? 0 : -1) :
-		    (int)n;
-	}
-	if ((c = svc_trigger_accept(fd, &uid)) < 0)
-		return errno == EAGAIN || errno == EINTR ||
-		    errno == ECONNABORTED ? 0 : -1;
-	if ((n = read(c, buf, len)) <= 0) {
-		buf[0] = SVC_TRIG_WAKEUP;
-		n = 1;
-	}
-	close(c);
-	return (int)n;
 }
 
 /*

@@ -43,8 +43,8 @@
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <pwd.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -103,15 +103,22 @@ svc_trigger(const char *qdir, const char *name, const char *req)
 /*
  * svc_peer_uid - the uid of the process at the other end of the unix
  * socket fd, as the kernel saw it at connect(): 0 with *uid, -1 when
- * the kernel does not say (not a unix socket).
+ * the kernel does not say.  Only a unix socket names its peer: Linux
+ * answers SO_PEERCRED on a TCP socket too, with the overflow uid
+ * (nobody's), which would let a network client pass for nobody.
  */
 int
 svc_peer_uid(int fd, uid_t *uid)
 {
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
 #if defined(SO_PEERCRED)
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0 ||
+	    ss.ss_family != AF_UNIX)
+		return -1;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
 	    len != sizeof(cred))
 		return -1;
@@ -120,6 +127,9 @@ svc_peer_uid(int fd, uid_t *uid)
 #else
 	gid_t gid;
 
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0 ||
+	    ss.ss_family != AF_UNIX)
+		return -1;
 	return getpeereid(fd, uid, &gid);
 #endif
 }

@@ -21,7 +21,7 @@
 #    write do not hold qmgr up.
 # 5. authorized_mailq_users = root: daemon's postqueue -p and a raw
 #    connection to public/showq are refused; showq on an inet port (a
-#    client the kernel does not name) lists nothing.
+#    client the kernel does not name) lists nothing, even to "anyone".
 # 6. master.cf fifos: pickup's is 0622 (wake-ups), qmgr's 0600.
 # Runs as root.  Loopback only; every process started here is stopped
 # by its pid (master by `postfix stop`).
@@ -281,6 +281,9 @@ if grep -q 'refused=User daemon(1) is not allowed' "$T/raw" &&
 	ok "showq: daemon's raw connection refused, no listing"
 else fail "showq: daemon's raw connection refused, no listing" \
     "$(head -c 300 "$T/raw")"; fi
+sed -i '/^authorized_mailq_users/d' "$T/etc/main.cf"
+# with the default (static:anyone): a TCP client is nobody's uid to
+# Linux's SO_PEERCRED, and must not pass for a local user
 $PY - "$SP" > "$T/raw" 2>&1 <<'PY'
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
@@ -295,7 +298,6 @@ if grep -q 'refused=' "$T/raw" && ! grep -q 'root@' "$T/raw"; then
 	ok "showq on an inet port: an unnamed client is refused"
 else fail "showq on an inet port: an unnamed client is refused" \
     "$(head -c 300 "$T/raw")"; fi
-sed -i '/^authorized_mailq_users/d' "$T/etc/main.cf"
 mta postfix stop >/dev/null 2>&1
 
 # --- 6. fifos ---------------------------------------------------------------

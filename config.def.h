@@ -568,7 +568,7 @@ PARAM(service_name, STR, "", 0, 0,
 PARAM(service_throttle_time, TIME, "60s", 0, 0,
     "How long master waits before it restarts a service that failed.")
 PARAM(setgid_group, STR, SETGID_GROUP, 0, 0,
-    "The group of the maildrop directory (mta uses no set-gid program).")
+    "Unused: maildrop's group is mail_owner's (no set-gid program).")
 PARAM(show_user_unknown_table_name, BOOL, "yes", 0, 0,
     "Name the table in \"User unknown\" replies.")
 PARAM(smtp_address_preference, STR, "any", 0, 0,

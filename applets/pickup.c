@@ -6,11 +6,18 @@
  * its fifo) that also looks at maildrop every few seconds on its own, so
  * it needs no trigger to work; `pickup -1` makes one pass and exits.
  * Maildrop files are owned by their submitters (mta has no set-gid
- * postdrop) and mode 0644 in a directory nobody else can list (1733,
- * owned by mail_owner), so pickup runs as mail_owner like the other
- * daemons and may remove them (the sticky bit allows the directory's
- * owner).  It runs no other program and passes what it reads only to
- * cleanup.
+ * postdrop), mode 0640, in a directory nobody else can list (3733,
+ * owned by mail_owner and its group): the set-gid bit gives each file
+ * mail_owner's group, so pickup, running as mail_owner like the other
+ * daemons, reads them and no other user does, and may remove them (the
+ * sticky bit allows the directory's owner).  It runs no other program
+ * and passes what it reads only to cleanup.  Its trigger takes only
+ * wake-ups, harmless from anyone.
+ *
+ * The submitter is the file's owner, which no user can forge, and must
+ * be on authorized_submit_users: sendmail checks it, but anyone can
+ * write a maildrop file by hand, so pickup checks it too; a file of an
+ * owner off the list goes to corrupt/.
  *
  * Every maildrop file is untrusted input: any local user can write one
  * by hand.  The submitter is the file's owner, never its content; the
@@ -370,6 +377,7 @@ pick(int dfd, const char *name)
 {
 	struct pick p;
 	struct stat st;
+	struct str who;
 	int fd, res;
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -416,7 +424,23 @@ pick(int dfd, const char *name)
 	p.name = name;
 	p.uid = st.st_uid;
 	str_init(&p.why);
-	res = forward(&p, fd, &st);
+	/*
+	 * sendmail asked authorized_submit_users already, but maildrop is
+	 * open to every user's hand: the gate is here (Postfix's postdrop).
+	 */
+	str_init(&who);
+	if ((res = submit_allowed(p.uid, &who)) < 0) {
+		warn("maildrop/%s: uid=%ld: %s; will try again", name,
+		    (long)p.uid, who.s);
+		res = PICK_KEEP;
+	} else if (res == 0) {
+		str_addf(&p.why, "User %s(%ld) is not allowed to submit mail",
+		    who.s, (long)p.uid);
+		res = PICK_CORRUPT;
+	} else {
+		res = forward(&p, fd, &st);
+	}
+	str_free(&who);
 	close(fd);
 	switch (res) {
 	case PICK_DONE:

@@ -8,11 +8,14 @@
  * listing comes from the showq(8) service: run here on a socketpair when
  * the caller may read the queue (root, mail_owner), else reached at
  * public/showq through master, which runs it as mail_owner.  Flushing
- * sends triggers to qmgr (anyone may: public/qmgr is mode 0666); -i and
- * -s also date the deferred files concerned "now" when the caller may
- * write them.  In relay mode (smtp_relay.c: a relay and no queue this
- * user can reach) sendmail keeps nothing, so the queue is empty, not
- * down: mailq says "Mail queue is empty" and a flush does nothing.
+ * sends triggers to qmgr; -i and -s also date the deferred files
+ * concerned "now" when the caller may write them.  The checks of
+ * authorized_mailq_users and authorized_flush_users here only give
+ * Postfix's messages: anyone may connect to public/showq and
+ * public/qmgr, so showq and qmgr check the caller's uid themselves.
+ * In relay mode (smtp_relay.c: a relay and no queue this user can
+ * reach) sendmail keeps nothing, so the queue is empty, not down: mailq
+ * says "Mail queue is empty" and a flush does nothing.
  * Output formats, messages and exit codes are Postfix's.
  * Man pages: postqueue(1), mailq(1), showq(8).
  */
@@ -249,6 +252,20 @@ list(int asjson)
 	return out.err ? EX_IOERR : 0;
 }
 
+/*
+ * qmgr did not get the request: it is not running, or (EACCES) its
+ * master.cf entry is a fifo, which only root and mail_owner may write
+ */
+static void
+trigger_failed(void)
+{
+	if (errno == EACCES)
+		die_status(EX_UNAVAILABLE, "Cannot flush mail queue - qmgr "
+		    "is a fifo service: only root and %s may flush",
+		    conf_str(P_mail_owner));
+	die_status(EX_UNAVAILABLE, DOWN);
+}
+
 /* -f, and the fall-back of -i and -s for who cannot touch the files */
 static int
 flush_all(const char *req)
@@ -258,7 +275,7 @@ flush_all(const char *req)
 	if (smtp_relay_wanted())
 		return 0;
 	if (svc_trigger(qdir, "qmgr", req) < 0)
-		die_status(EX_UNAVAILABLE, DOWN);
+		trigger_failed();
 	/* maildrop too, as Postfix's mail_flush_maildrop() */
 	if (svc_trigger(qdir, "pickup", "W") < 0)
 		die_status(EX_UNAVAILABLE, DOWN);
@@ -290,7 +307,7 @@ flush_id(const char *id)
 		return flush_all("A");
 	touch(id);
 	if (svc_trigger(qdir, "qmgr", "D") < 0)
-		die_status(EX_UNAVAILABLE, DOWN);
+		trigger_failed();
 	return 0;
 }
 
@@ -358,7 +375,7 @@ flush_site(const char *site)
 	closedir(dir);
 	free(path);
 	if (svc_trigger(qdir, "qmgr", "D") < 0)
-		die_status(EX_UNAVAILABLE, DOWN);
+		trigger_failed();
 	return 0;
 }
 

@@ -7,9 +7,13 @@
  *
  * A daemon run by master as mail_owner, one process; its trigger socket
  * or fifo is fd 0 ("I" incoming, "D" deferred, "A" everything now, "F"
- * forget dead destinations, "W" wake up).  Agents are reached at the
- * master.cf service named by the transport ($queue_directory/private/
- * NAME); without master the binary runs itself as smtp, lmtp or local.
+ * forget dead destinations, "W" wake up).  Any user may connect to the
+ * socket: D, A and F are honoured only from root, mail_owner and
+ * authorized_flush_users, by the uid the kernel gives (SO_PEERCRED);
+ * master makes a fifo writable by mail_owner only.  Agents are reached
+ * at the master.cf service named by the transport ($queue_directory/
+ * private/NAME); without master the binary runs itself as smtp, lmtp or
+ * local.
  * The request protocol is lib/agent.h; the message side (loading,
  * results, notices, expiry, the end of a message's turn) is
  * lib/qmgr_msg.c.  Man page: qmgr(8).
@@ -53,12 +57,14 @@
 #include "../lib/qmgr_msg.h"
 #include "../lib/queue.h"
 #include "../lib/resolve.h"
+#include "../lib/showq.h"
 #include "../lib/str.h"
 #include "../lib/svc.h"
 #include "../lib/x.h"
 
 #define DEAD_MAX	300	/* seconds a dead destination is skipped */
-#define FD_RESERVE	16	/* descriptors kept for all but the jobs */
+/* fds kept for all but the jobs, and the trigger clients (svc_trig) */
+#define FD_RESERVE	(16 + SVC_TRIG_CONNS)
 #define PAUSE		1	/* seconds a transient error stops loading */
 
 struct dent {				/* a message with mail for a dest */
@@ -94,6 +100,8 @@ static struct {
 	struct match_list *defer_tr;
 	time_t		next_deferred;
 	int		scan_def, flush;
+	int		fifo_safe;	/* fd 0 is a fifo only we may write */
+	struct svc_trig	trig;		/* trigger clients yet to write */
 } g;
 
 /* parameters ----------------------------------------------------------- */
@@ -615,6 +623,60 @@ trigger(const char *buf, int n)
 	}
 }
 
+/*
+ * may_flush - may the client uid ((uid_t)-1: a fifo's writer) ask for
+ * deliveries now?  Anyone may connect to public/qmgr: root, this
+ * process's own account (mail_owner: cleanup, smtpd's ETRN) and
+ * authorized_flush_users may; postqueue's check is only a courtesy.
+ * A refusal is logged, once a second at most.
+ */
+static int
+may_flush(uid_t uid)
+{
+	static time_t said;
+	struct str who = STR_INIT;
+	int r;
+
+	if (uid == (uid_t)-1 ? g.fifo_safe : uid == 0 || uid == geteuid())
+		return 1;
+	str_init(&who);
+	if (uid == (uid_t)-1) {
+		str_set(&who, "a fifo that others may write");
+		r = 0;
+	} else {
+		r = showq_allowed(P_authorized_flush_users, uid, &who);
+	}
+	if (r <= 0 && time(NULL) != said) {
+		said = time(NULL);
+		if (r < 0 || uid == (uid_t)-1)
+			warn("flush request from %s: ignored", who.s);
+		else
+			warn("User %s(%ld) is not allowed to flush the mail "
+			    "queue: request ignored", who.s, (long)uid);
+	}
+	str_free(&who);
+	return r > 0;
+}
+
+/*
+ * request - the bytes of one trigger.  Wake-ups (I, W) are harmless;
+ * D, A and F make qmgr deliver deferred mail before its time, or retry
+ * destinations it found dead: a flush, for may_flush() to allow.
+ */
+static void
+request(void *ctx, const char *buf, int n, uid_t uid)
+{
+	int i;
+
+	(void)ctx;
+	for (i = 0; i < n; i++)
+		if (buf[i] != SVC_TRIG_INCOMING && buf[i] != SVC_TRIG_WAKEUP)
+			break;
+	if (i < n && !may_flush(uid))
+		return;
+	trigger(buf, n);
+}
+
 static void
 reap(void)
 {
@@ -655,26 +717,39 @@ work(void)
 		g.pause_until = time(NULL) + PAUSE;
 }
 
+/*
+ * serve - the loop.  trig: fd 0 is master's trigger fifo or socket.
+ * The poll set is the trigger listener, the trigger clients yet to
+ * write (a client is never waited on alone: svc_trig.c), the agents.
+ */
 static void
 serve(int trig)
 {
 	struct pollfd *pfd = NULL;
 	struct job *j, **byfd = NULL;
 	pid_t ppid = getppid();
+	struct stat st;
 	char buf[64];
 	size_t n, i;
-	int r, timeout;
+	int r, timeout, fifo, ready;
 
+	fifo = trig && fstat(0, &st) == 0 && S_ISFIFO(st.st_mode);
+	/* master makes qmgr's fifo 0600 (svc_run.c); an older one may not be */
+	g.fifo_safe = fifo && (st.st_mode & 022) == 0;
 	for (;;) {
 		work();
 		n = 0;
-		pfd = xreallocarray(pfd, g.njobs + 1, sizeof(*pfd));
-		byfd = xreallocarray(byfd, g.njobs + 1, sizeof(*byfd));
+		pfd = xreallocarray(pfd, g.njobs + SVC_TRIG_CONNS + 1,
+		    sizeof(*pfd));
+		byfd = xreallocarray(byfd, g.njobs + SVC_TRIG_CONNS + 1,
+		    sizeof(*byfd));
 		if (trig) {
 			pfd[n].fd = 0;
 			pfd[n].events = POLLIN;
 			byfd[n++] = NULL;
 		}
+		for (i = svc_trig_pollfds(&g.trig, pfd + n); i > 0; i--)
+			byfd[n++] = NULL;
 		for (j = g.jobs; j; j = j->next) {
 			pfd[n].fd = j->io.fd;
 			pfd[n].events = POLLIN;
@@ -685,7 +760,7 @@ serve(int trig)
 			timeout = 1;
 		if (timeout > 60)
 			timeout = 60;
-		if (qmgr_q.pause && timeout > PAUSE)
+		if ((qmgr_q.pause || g.trig.n > 0) && timeout > PAUSE)
 			timeout = PAUSE;
 		if (qmgr_q.scan_in && qmgr_q.nmsgs < g.limit &&
 		    !qmgr_q.pause)
@@ -694,21 +769,28 @@ serve(int trig)
 		reap();
 		if (trig && getppid() != ppid)
 			break;	/* master is gone: so is its service */
-		if (r <= 0)
-			continue;
-		for (i = 0; i < n; i++) {
+		ready = 0;
+		for (i = 0; r > 0 && i < n; i++) {
 			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
-			if (byfd[i] == NULL) {
-				int k = svc_trigger_read(0, buf, sizeof(buf),
-				    0);
-
-				if (k > 0)
-					trigger(buf, k);
-			} else {
+			if (byfd[i] != NULL)
 				job_end(byfd[i], 1);
-			}
+			else if (trig && i == 0)
+				ready = 1;
+			else
+				svc_trig_ready(&g.trig, pfd[i].fd, request,
+				    NULL);
 		}
+		/* after the loop: a new client may get a closed one's fd */
+		if (ready && fifo) {
+			int k = svc_trigger_read(0, buf, sizeof(buf), 0);
+
+			if (k > 0)
+				request(NULL, buf, k, (uid_t)-1);
+		} else if (ready) {
+			svc_trig_accept(&g.trig, 0, request, NULL);
+		}
+		svc_trig_expire(&g.trig);
 	}
 	free(pfd);
 	free(byfd);

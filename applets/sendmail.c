@@ -7,9 +7,11 @@
  * Run by any user, with that user's privileges: mta has no set-id bit.
  * A caller who may write the queue (root, mail_owner, the owner of a
  * rootless queue) hands the message to cleanup; anyone else writes a
- * maildrop file through lib/submit.c (mode 0644 in the sticky maildrop
- * directory), which pickup(8) turns into a queue file.  The exit status
- * is 0 only once the message is on disk in one of the two places.
+ * maildrop file through lib/submit.c (the caller's, mode 0640, group
+ * mail_owner's by the set-gid maildrop directory: no other user can
+ * list, read or change it), which pickup(8) turns into a queue file.
+ * The exit status is 0 only once the message is on disk in one of the
+ * two places.
  * Also run as mailq (-bp) and, through postdrop.c, as postdrop.
  * Man pages: sendmail(1), postdrop(1).
  */
@@ -28,7 +30,6 @@
 #include "../config.h"
 #include "../lib/conf.h"
 #include "../lib/log.h"
-#include "../lib/match.h"
 #include "../lib/queue.h"
 #include "../lib/smtp_relay.h"
 #include "../lib/str.h"
@@ -560,25 +561,21 @@ log_as_pickup(const char *id, long uid, const char *sender)
 	conf_log(LOG_TO_STDERR | LOG_TO_SYSLOG);
 }
 
-/* authorized_submit_users, by login name (or uid when there is none) */
+/* authorized_submit_users (pickup asks again for maildrop files) */
 static void
-check_submit(const char *login, uid_t uid)
+check_submit(uid_t uid)
 {
-	struct match_list *ml;
-	char num[32];
+	struct str who = STR_INIT;
 	int r;
 
-	snprintf(num, sizeof(num), "%ld", (long)uid);
-	ml = match_init("authorized_submit_users", MATCH_STRING,
-	    conf_str(P_authorized_submit_users));
-	r = match_find(ml, login ? login : num, NULL);
+	str_init(&who);
+	r = submit_allowed(uid, &who);
 	if (r < 0)
-		die_status(EX_TEMPFAIL, "authorized_submit_users: %s",
-		    ml->err.s);
-	match_free(ml);
+		die_status(EX_TEMPFAIL, "%s", who.s);
 	if (r == 0)
 		die_status(EX_NOPERM, "User %s(%ld) is not allowed to submit "
-		    "mail", login ? login : num, (long)uid);
+		    "mail", who.s, (long)uid);
+	str_free(&who);
 }
 
 /* discard the rest of the input, so a pipe writer sees no SIGPIPE */
@@ -608,7 +605,7 @@ post(struct opts *o, int argc, char **argv)
 	str_init(&line);
 	str_init(&who);
 	login = login_name(uid, &gecos);
-	check_submit(login, uid);
+	check_submit(uid);
 	if (o->sender) {
 		check_arg("sender address", o->sender);
 		sender = sender_of(o->sender);

@@ -10,10 +10,13 @@
  * takes no input: it writes the listing (lib/showq.c, the stream in
  * showq.h) and exits.  Postfix leaves authorized_mailq_users to its
  * set-gid postqueue; mta has no set-gid program, so showq checks the
- * list itself against the peer's uid (SO_PEERCRED).  Man page: showq(8).
+ * list itself against the peer's uid (SO_PEERCRED), and refuses a peer
+ * the kernel does not name.  Maildrop files are listed as Postfix's
+ * showq lists them, envelope and all, like every other queue's:
+ * authorized_mailq_users says who sees the queue; the name of a
+ * maildrop file opens nothing (mode 0640, mail_owner's group).
+ * Man page: showq(8).
  */
-#define _GNU_SOURCE	/* struct ucred */
-#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <stdio.h>
@@ -29,35 +32,41 @@
 #include "../lib/queue.h"
 #include "../lib/showq.h"
 #include "../lib/str.h"
+#include "../lib/svc.h"
 #include "../lib/x.h"
 
-/* the peer of fd 0 may list the queue (always so on a socketpair) */
+/*
+ * the peer of fd 0 may list the queue: root, this process's account
+ * (postqueue run by mail_owner, or by the owner of a rootless queue, on
+ * a socket pair), or authorized_mailq_users.  A client the kernel does
+ * not name (not a unix socket: an inet line in master.cf) is refused.
+ */
 static int
 peer_allowed(struct str *why)
 {
-#ifdef SO_PEERCRED
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
 	struct str who = STR_INIT;
+	uid_t uid;
 	int r;
 
-	if (getsockopt(0, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-	    cred.pid == getppid())
+	if (svc_peer_uid(0, &uid) < 0) {
+		str_adds(why, "cannot tell who the client is: showq must be "
+		    "a unix service");
+		warn("%s", why->s);
+		return 0;
+	}
+	if (uid == 0 || uid == geteuid())
 		return 1;
 	str_init(&who);
-	r = showq_allowed(P_authorized_mailq_users, cred.uid, &who);
+	r = showq_allowed(P_authorized_mailq_users, uid, &who);
 	if (r == 0)
 		str_addf(why, "User %s(%ld) is not allowed to view the mail "
-		    "queue", who.s, (long)cred.uid);
+		    "queue", who.s, (long)uid);
 	else if (r < 0)
 		str_addf(why, "authorized_mailq_users: %s", who.s);
 	if (r <= 0)
 		warn("%s", why->s);
 	str_free(&who);
 	return r > 0;
-#else
-	return 1;
-#endif
 }
 
 /* showq_main - showq(8) */

@@ -155,8 +155,12 @@ static const struct {
 	mode_t		mode;
 	int		mail_owner;
 } qdirs[] = {
-	/* any user drops a file; nobody lists or reads another's */
-	{ Q_MAILDROP,	01733, 1 },
+	/*
+	 * Any user drops a file; nobody lists, reads or removes another's:
+	 * the set-gid bit gives each file mail_owner's group, which the
+	 * file's mode (0640, lib/submit.c) lets pickup read.
+	 */
+	{ Q_MAILDROP,	MAILDROP_MODE, 1 },
 	{ Q_INCOMING,	0700, 1 },
 	{ Q_ACTIVE,	0700, 1 },
 	{ Q_DEFERRED,	0700, 1 },
@@ -220,9 +224,11 @@ queue_dirs(const char *qdir, const char *owner, int create, struct str *err)
 			str_addf(err, "%s%s: not a directory",
 			    bad++ ? "\n" : "", path);
 		} else if (create) {
+			/* a chown may clear the set-gid bit: look again */
 			if ((mine && (st.st_uid != pw->pw_uid ||
 			    st.st_gid != pw->pw_gid) &&
-			    chown(path, pw->pw_uid, pw->pw_gid) < 0) ||
+			    (chown(path, pw->pw_uid, pw->pw_gid) < 0 ||
+			    stat(path, &st) < 0)) ||
 			    ((st.st_mode & 07777) != qdirs[i].mode &&
 			    chmod(path, qdirs[i].mode) < 0))
 				str_addf(err, "%s%s: %s", bad++ ? "\n" : "",

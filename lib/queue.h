@@ -68,6 +68,7 @@
 
 /* queue names: subdirectories of queue_directory */
 #define Q_MAILDROP	"maildrop"
+#define MAILDROP_MODE	03733		/* sticky, set-gid, -wx for others */
 #define Q_INCOMING	"incoming"
 #define Q_ACTIVE	"active"
 #define Q_DEFERRED	"deferred"

@@ -6,7 +6,7 @@
  * Used by smtpd and pickup (as mail_owner), and by sendmail and postdrop
  * (as the submitting user).  Needs no privileges: cleanup's socket is
  * private/cleanup, which only mail_owner can reach; maildrop is mode
- * 1733, where anyone may create a file and nobody may list the others.
+ * 3733, where anyone may create a file and nobody may list the others.
  * Man pages: cleanup(8), mta-queue(5).
  *
  * The records are queue.c's.  The caller's envelope records go out as
@@ -25,10 +25,15 @@
  * cannot create the file says "4 X.Y.Z text" instead and exits.  The
  * final answer is one line: "0 QUEUEID", "4 X.Y.Z text" or "5 X.Y.Z text".
  *
- * SUBMIT_MAILDROP writes $queue_directory/maildrop/.NAME (O_EXCL, 0644,
+ * SUBMIT_MAILDROP writes $queue_directory/maildrop/.NAME (O_EXCL, 0640,
  * NAME 24 random hex digits), and at close fsyncs it, renames it to NAME
  * and fsyncs the directory: pickup, which skips dot names, never sees a
- * file being written.
+ * file being written.  The file is the submitter's, and its group is
+ * maildrop's (mail_owner's, by the directory's set-gid bit): pickup and
+ * showq read it through the group, other users not at all, whatever
+ * they learn of its name (mailq lists it).  The submitter is the file's
+ * owner, which nobody else can make a file have: pickup takes the uid
+ * from there.  No set-id program is needed, nor a daemon to be up.
  */
 #define _GNU_SOURCE	/* syncfs() */
 #include <sys/socket.h>
@@ -39,6 +44,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +56,7 @@
 #include "conf.h"
 #include "io.h"
 #include "log.h"
+#include "match.h"
 #include "queue.h"
 #include "smtp_relay.h"
 #include "str.h"
@@ -107,6 +114,39 @@ random_name(char *buf, size_t size)
 	return 0;
 }
 
+/*
+ * maildrop_group - the new maildrop file may be read by pickup (maildrop's
+ * owner and group) and by nobody else.  Its group comes from maildrop's
+ * set-gid bit; without the bit (a queue that `postfix set-permissions`
+ * has not seen yet) it is the caller's, and pickup could read the file
+ * only if all could: that is refused, as a temporary error.
+ */
+static int
+maildrop_group(struct submit *s, struct str *err)
+{
+	struct stat fst, dst;
+
+	if (fstat(s->fd, &fst) < 0 || stat(s->dir, &dst) < 0) {
+		str_addf(err, "%s: %s", s->tmp, strerror(errno));
+		goto fail;
+	}
+	if (fst.st_uid != dst.st_uid && fst.st_gid != dst.st_gid) {
+		str_addf(err, "%s: group %ld, not the group of %s (%ld): "
+		    "that directory needs mode %04o (postfix set-permissions)",
+		    s->tmp, (long)fst.st_gid, s->dir, (long)dst.st_gid,
+		    (unsigned)MAILDROP_MODE);
+		goto fail;
+	}
+	if (fchmod(s->fd, 0640) == 0)
+		return 0;
+	str_addf(err, "%s: chmod: %s", s->tmp, strerror(errno));
+fail:
+	close(s->fd);
+	unlink(s->tmp);
+	s->fd = -1;
+	return -1;
+}
+
 static int
 open_maildrop(struct submit *s, struct str *err)
 {
@@ -126,21 +166,16 @@ open_maildrop(struct submit *s, struct str *err)
 		s->tmp = xasprintf("%s/.%s", s->dir, name);
 		s->path = xasprintf("%s/%s", s->dir, name);
 		/*
-		 * 0644, not 0600: pickup runs as mail_owner, not root.  Other
-		 * users still cannot read the file: maildrop (1733) cannot be
-		 * listed, and the name holds 96 random bits.  Nobody else can
-		 * write it, and the sticky bit keeps them from removing it.
+		 * 0640: readable by maildrop's group (mail_owner's: pickup,
+		 * showq), by no other user, whoever learns the name.  Nobody
+		 * else can write it, and the sticky bit keeps them from
+		 * removing or renaming it.  fchmod: the umask may have taken
+		 * the group's bit.
 		 */
 		s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
-		    O_NOFOLLOW, 0644);
-		if (s->fd >= 0 && fchmod(s->fd, 0644) == 0)
-			return 0;
-		if (s->fd >= 0) {
-			close(s->fd);
-			unlink(s->tmp);
-			s->fd = -1;
-			errno = EPERM;
-		}
+		    O_NOFOLLOW, 0600);
+		if (s->fd >= 0)
+			return maildrop_group(s, err);
 		if (errno != EEXIST)
 			break;
 	}
@@ -357,7 +392,7 @@ submit_close(struct submit *s, struct str *out)
 		goto out;
 	}
 	/*
-	 * The rename must be on disk too.  maildrop (mode 1733) cannot be
+	 * The rename must be on disk too.  maildrop (mode 3733) cannot be
 	 * opened for reading by an ordinary user, so when fsync of the
 	 * directory is not possible, the file system is synced through the
 	 * file (Linux syncfs), or everything is (sync).
@@ -411,4 +446,33 @@ submit_abort(struct submit *s)
 	if (s->how == SUBMIT_MAILDROP)
 		unlink(s->tmp);
 	submit_free(s);
+}
+
+/*
+ * submit_allowed - may uid post mail (authorized_submit_users, by login
+ * name, or by number when there is none)?  1 or 0, with "name" or the
+ * number in who; -1 when the list cannot be read, the reason in who.
+ * sendmail asks before it reads the message, pickup again for every
+ * maildrop file, whose owner may have written it by hand.  Postfix
+ * exempts nobody, root included.
+ */
+int
+submit_allowed(uid_t uid, struct str *who)
+{
+	struct match_list *ml;
+	struct passwd *pw;
+	int r;
+
+	str_reset(who);
+	if ((pw = getpwuid(uid)) != NULL)
+		str_set(who, pw->pw_name);
+	else
+		str_addf(who, "%ld", (long)uid);
+	ml = match_init("authorized_submit_users", MATCH_STRING,
+	    conf_str(P_authorized_submit_users));
+	r = match_find(ml, who->s, NULL);
+	if (r < 0)
+		str_addf(who, ": authorized_submit_users: %s", ml->err.s);
+	match_free(ml);
+	return r < 0 ? -1 : r > 0;
 }

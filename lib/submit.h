@@ -13,11 +13,13 @@
  * waits for it, so submit_id() can be logged before the content goes
  * out), and at the end one line: "0 QUEUEID" (accepted and on disk), or
  * "4 X.Y.Z text" / "5 X.Y.Z text" (refused; nothing was queued).
+ * submit_allowed() is authorized_submit_users, for sendmail and pickup.
  */
 #ifndef MTA_SUBMIT_H
 #define MTA_SUBMIT_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "str.h"
 
@@ -34,5 +36,6 @@ void	submit_recs(struct submit *, int, const char *);
 void	submit_line(struct submit *, const char *, size_t);
 int	submit_close(struct submit *, struct str *);
 void	submit_abort(struct submit *);
+int	submit_allowed(uid_t, struct str *);
 
 #endif

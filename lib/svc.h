@@ -1,14 +1,16 @@
 /* MIT licence: see LICENSE. */
 /*
  * svc.h - the service table (master.cf) as mta reads it, the compiled
- * default table, and triggers: the one-byte wake-up requests that master,
- * cleanup, postdrop and `postfix flush` send to pickup and qmgr.
+ * default table (svc.c), the listeners and unix services (svc_run.c),
+ * and triggers: the short requests that master, postqueue, sendmail,
+ * smtpd's ETRN and `postfix flush` send to pickup and qmgr (svc_trig.c).
  * Man pages: master(5), master(8).
  */
 #ifndef MTA_SVC_H
 #define MTA_SVC_H
 
 #include <sys/types.h>
+#include <time.h>
 
 #include "str.h"
 
@@ -67,6 +69,29 @@ int	svc_spawn(const char *, pid_t *, struct str *);
 int	svc_trigger(const char *, const char *, const char *);
 int	svc_trigger_path(const char *, const char *);
 int	svc_trigger_read(int, char *, size_t, int);
+int	svc_trigger_accept(int, uid_t *);
+int	svc_peer_uid(int, uid_t *);
+
+/* trigger clients that connected and have not written yet (svc_trig.c) */
+#define SVC_TRIG_CONNS	8	/* at most this many wait */
+#define SVC_TRIG_WAIT	2	/* seconds each may take to write */
+
+struct svc_trig {
+	struct {
+		int	fd;
+		uid_t	uid;
+		time_t	until;
+	}	c[SVC_TRIG_CONNS];
+	size_t	n;
+};
+
+struct pollfd;
+typedef void (*svc_trig_fn)(void *, const char *, int, uid_t);
+
+void	svc_trig_accept(struct svc_trig *, int, svc_trig_fn, void *);
+size_t	svc_trig_pollfds(const struct svc_trig *, struct pollfd *);
+void	svc_trig_ready(struct svc_trig *, int, svc_trig_fn, void *);
+void	svc_trig_expire(struct svc_trig *);
 void	svc_exec_self(const char *, char **, char **);
 long	svc_master_pid(const char *);
 int	svc_lock(const char *);

@@ -1,10 +1,10 @@
 /* MIT licence: see LICENSE. */
 /*
  * svc_run.c - the running side of the service table: binding listeners
- * (master, as root before it gives children away), triggers (one-byte
- * wake-up requests that master, cleanup, postdrop and `postfix flush`
- * send to pickup and qmgr, and that those read on their fd 0), the lock
- * on master.pid, and re-executing the binary.  Man page: master(8).
+ * (master, as root before it gives children away), reaching a unix
+ * service, the lock on master.pid, and re-executing the binary.  The
+ * triggers that pickup and qmgr read on their fd 0 are svc_trig.c's.
+ * Man page: master(8).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,51 +26,6 @@
 #include "str.h"
 #include "svc.h"
 #include "x.h"
-
-/*
- * svc_trigger_path - send the request bytes to the fifo or unix socket
- * at path.  Never blocks: a busy daemon finds the bytes later.  0 on
- * success, -1 with errno (EAGAIN: the daemon is far behind).
- */
-int
-svc_trigger_path(const char *path, const char *req)
-{
-	struct sockaddr_un sun;
-	struct stat st;
-	size_t len = strlen(req);
-	int fd = -1, r = -1, saved;
-
-	if (stat(path, &st) < 0)
-		return -1;
-	if (S_ISFIFO(st.st_mode)) {
-		if ((fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
-			goto out;
-	} else if (S_ISSOCK(st.st_mode)) {
-		memset(&sun, 0, sizeof(sun));
-		sun.sun_family = AF_UNIX;
-		if (str_copy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-		    sizeof(sun.sun_path)) {
-			errno = ENAMETOOLONG;
-			goto out;
-		}
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
-		    SOCK_NONBLOCK, 0);
-		if (fd < 0 || connect(fd, (struct sockaddr *)&sun,
-		    sizeof(sun)) < 0)
-			goto out;
-	} else {
-		errno = ENOTSOCK;
-		goto out;
-	}
-	if (write(fd, req, len) == (ssize_t)len)
-		r = 0;
-out:
-	saved = errno;
-	if (fd >= 0)
-		close(fd);
-	errno = saved;
-	return r;
-}
 
 /*
  * svc_locate - the socket or fifo of the service NAME: public/NAME when
@@ -189,71 +144,6 @@ svc_spawn(const char *name, pid_t *pid, struct str *err)
 	free(alt1);
 	free(alt2);
 	return sv[0];
-}
-
-/*
- * svc_trigger - send the request bytes (SVC_TRIG_*) to the daemon NAME:
- * to $queue_directory/public/NAME, else private/NAME.  A daemon that is
- * not running finds its work when master starts it.  0 on success, -1
- * with errno.
- */
-int
-svc_trigger(const char *qdir, const char *name, const char *req)
-{
-	char *path;
-	int r, saved;
-
-	if ((path = svc_locate(qdir, name)) == NULL) {
-		errno = ENOENT;
-		return -1;
-	}
-	r = svc_trigger_path(path, req);
-	saved = errno;
-	free(path);
-	errno = saved;
-	return r;
-}
-
-/*
- * svc_trigger_read - for pickup and qmgr: wait up to timeout seconds (-1:
- * forever) for requests on fd, their fd 0 from master (a listening unix
- * socket or a fifo), and put up to len request bytes in buf.  Returns
- * the number of bytes, 0 on timeout (or a connection without bytes), -1
- * on an error.  Interrupted by a signal: 0, so the caller looks at its
- * flags.
- */
-int
-svc_trigger_read(int fd, char *buf, size_t len, int timeout)
-{
-	struct pollfd pfd;
-	struct stat st;
-	ssize_t n;
-	int c;
-
-	if (fstat(fd, &st) < 0)
-		return -1;
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	pfd.revents = 0;
-	if ((n = poll(&pfd, 1, timeout < 0 ? -1 : timeout * 1000)) <= 0)
-		return n < 0 && errno != EINTR ? -1 : 0;
-	if (S_ISFIFO(st.st_mode)) {
-		n = read(fd, buf, len);
-		return n < 0 ? (errno == EAGAIN || errno == EINTR ? 0 : -1) :
-		    (int)n;
-	}
-	if ((c = accept(fd, NULL, NULL)) < 0)
-		return errno == EAGAIN || errno == EINTR ||
-		    errno == ECONNABORTED ? 0 : -1;
-	fcntl(c, F_SETFD, FD_CLOEXEC);
-	/* the client wrote before it connected fully: a short wait is enough */
-	pfd.fd = c;
-	pfd.events = POLLIN;
-	n = 0;
-	if (poll(&pfd, 1, 1000) > 0 && (n = read(c, buf, len)) < 0)
-		n = 0;
-	close(c);
-	return (int)n;
 }
 
 /*
@@ -535,8 +425,16 @@ listen_local(const struct svc *s, const char *path)
 			errno = EPERM;
 			goto fail;
 		}
-		/* the umask must not take the others' write bit */
-		if (fchmod(fd, 0622) < 0)
+		/*
+		 * A fifo cannot say who wrote: anyone may write only to
+		 * pickup's, whose one request (look at maildrop now) is
+		 * harmless.  qmgr's flush requests need a socket to be
+		 * checked against authorized_flush_users; on a fifo they
+		 * come only from root and mail_owner.  fchmod: the umask
+		 * must not take the others' write bit.
+		 */
+		if (fchmod(fd, strcmp(s->command, "pickup") == 0 ? 0622 :
+		    0600) < 0)
 			goto fail;
 		return fd;
 	}
@@ -551,11 +449,14 @@ listen_local(const struct svc *s, const char *path)
 	if (fd < 0)
 		return -1;
 	/*
-	 * Anyone may wake pickup and qmgr, and ask showq for the listing
-	 * (it checks authorized_mailq_users itself); no other socket is
-	 * for users, whatever its directory: with no set-gid postdrop,
-	 * public/cleanup open to all would let any user forge the
-	 * attributes that smtpd and pickup vouch for.
+	 * Anyone may connect to pickup, qmgr and showq, which ask the
+	 * kernel who connected (SO_PEERCRED): pickup takes only wake-ups,
+	 * qmgr honours a flush only from root, mail_owner and
+	 * authorized_flush_users, showq lists the queue only to
+	 * authorized_mailq_users.  No other socket is for users, whatever
+	 * its directory: with no set-gid postdrop, public/cleanup open to
+	 * all would let any user forge the attributes that smtpd and
+	 * pickup vouch for.
 	 */
 	mask = umask(svc_is_daemon(s) || strcmp(s->command, "showq") == 0 ?
 	    0111 : 0177);

@@ -114,7 +114,7 @@ check "listener is up" wait_port "$P1" 5
 check "unix service socket (public: private n)" test -S "$Q/public/cleanup"
 check "cleanup socket: mail system only (0600)" \
 	test "$(stat -c %a "$Q/public/cleanup")" = 600
-for d in maildrop:1733 incoming:700 active:700 deferred:700 hold:700 \
+for d in maildrop:3733 incoming:700 active:700 deferred:700 hold:700 \
     corrupt:700 private:700 public:711 pid:755; do
 	check "queue dir ${d%:*} mode ${d#*:}" \
 		test "$(stat -c %a "$Q/${d%:*}")" = "${d#*:}"

@@ -86,9 +86,9 @@ F=$(one maildrop)
 if [ $rc = 0 ] && [ -n "$F" ]; then ok "nobody: exit 0 and one maildrop file"
 else fail "nobody: exit 0 and one maildrop file" \
     "exit $rc, $(count maildrop) files: $(cat "$T/.err")"; fi
-# 0644: pickup reads it as mail_owner; others cannot find it (below)
-check "maildrop file: owner nobody, mode 0644" \
-    test "$(stat -c %u:%a "$F")" = 65534:644
+# 0640, maildrop's group (mail_owner's): pickup reads it, no other user
+check "maildrop file: owner nobody, mode 0640, mail_owner's group" \
+    test "$(stat -c %u:%a:%G "$F")" = 65534:640:postfix
 check "maildrop file: envelope records" has "$F" "S a@b" \
     "R user@example.com" "A rewrite_context=local"
 check "maildrop file: content then X and E" test \
@@ -228,7 +228,7 @@ if [ $rc = 75 ] && [ "$(wc -l < "$T/.err")" = 1 ]; then
 	ok "maildrop not writable: exit 75 with one line"
 else fail "maildrop not writable: exit 75 with one line" \
     "exit $rc: $(cat "$T/.err")"; fi
-chmod 1733 "$Q/maildrop"
+chmod 3733 "$Q/maildrop"
 mkdir -p "$T/etc2"
 printf 'queue_directory = %s/nonexistent\n' "$T" > "$T/etc2/main.cf"
 printf 'x\n' | nobody "$MTA" sendmail -C "$T/etc2/main.cf" a@x \

@@ -289,8 +289,8 @@ test_submit(void)
 	T_OK("submit_close maildrop returns 0 and a name", r == 0 &&
 	    out.len == 24);
 	snprintf(path, sizeof(path), "%s/q/maildrop/%s", top, out.s);
-	T_OK("maildrop file mode 0644, no temporary left",
-	    stat(path, &st) == 0 && (st.st_mode & 0777) == 0644 &&
+	T_OK("maildrop file mode 0640, no temporary left",
+	    stat(path, &st) == 0 && (st.st_mode & 0777) == 0640 &&
 	    count("maildrop") == 1);
 	T_OK("maildrop records", read_stream(path, &types) == QUEUE_EOF &&
 	    strcmp(types.s, "SRMLPLXE") == 0);

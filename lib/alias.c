@@ -500,7 +500,7 @@ alias_build(const char *spec, int dflags, int aflags)
 	struct dict_writer *w = NULL;
 	struct str err = STR_INIT;
 	struct stat st;
-	char *type = NULL, *name = NULL, *path = NULL;
+	char *type = NULL, *name = NULL;
 	FILE *fp = NULL;
 	int ret = -1, su = 0;
 
@@ -537,15 +537,15 @@ alias_build(const char *spec, int dflags, int aflags)
 	}
 	if (put_signatures(w) < 0)
 		goto out;
+	/* on the descriptor: by name, root could chmod a link's target */
+	if (!(aflags & ALIAS_NOPERM))
+		dict_writer_mode(w, st.st_mode & 0777);
 	ret = dict_commit(w, &err);
 	w = NULL;
 	if (ret < 0) {
 		error("%s", err.s);
 		goto out;
 	}
-	path = xasprintf("%s.cdb", name);
-	if (!(aflags & ALIAS_NOPERM) && chmod(path, st.st_mode & 0777) < 0)
-		warn("chmod %s: %s", path, strerror(errno));
 out:
 	if (w)
 		dict_abort(w);
@@ -556,6 +556,5 @@ out:
 	str_free(&err);
 	free(type);
 	free(name);
-	free(path);
 	return ret;
 }

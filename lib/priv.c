@@ -10,14 +10,20 @@
  * no longer allowed), and is checked: a process that could get root back
  * is a fatal error.  Man page: master(8).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "conf.h"
 #include "log.h"
 #include "priv.h"
+#include "str.h"
+#include "x.h"
 
 /*
  * priv_user - the uid and gid of a user name, as getpwnam says.  0 on
@@ -35,6 +41,36 @@ priv_user(const char *name, uid_t *uid, gid_t *gid)
 	*uid = pw->pw_uid;
 	*gid = pw->pw_gid;
 	return 0;
+}
+
+/*
+ * priv_root_dir - 1 when the directory that holds path (its name up to
+ * the last '/', "." for none) is root's and writable by root only, so
+ * that no other account can change the names in it; 0 when another
+ * account could (or it is no directory, or not there).  Root then works
+ * there by name only in the first case (Postfix's rule for files root
+ * opens: a link is followed only where nobody else could have made it).
+ */
+int
+priv_root_dir(const char *path)
+{
+	struct stat st;
+	char *dir = xstrdup(path), *slash;
+	size_t n = strlen(dir);
+	int r;
+
+	while (n > 1 && dir[n - 1] == '/')	/* "d/" names d, in . */
+		dir[--n] = 0;
+	if ((slash = strrchr(dir, '/')) == NULL)
+		str_copy(dir, ".", n + 1);
+	else if (slash == dir)
+		slash[1] = 0;
+	else
+		*slash = 0;
+	r = lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
+	    (st.st_mode & 022) == 0;
+	free(dir);
+	return r;
 }
 
 /*

@@ -12,5 +12,6 @@ int	priv_user(const char *, uid_t *, gid_t *);
 int	priv_drop_to(uid_t, gid_t);
 void	priv_drop(const char *);
 void	priv_daemon(void);
+int	priv_root_dir(const char *);
 
 #endif

@@ -131,10 +131,14 @@ datadir(int mode)
 		made = 1;
 	}
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		warn("data_directory %s: %s", dir, errno == ENOTDIR ?
-		    "not a directory" : errno == ELOOP ? "a symbolic link in "
-		    "a directory that another account may change" :
-		    strerror(errno));
+		if ((errno == ENOTDIR || errno == ELOOP) &&
+		    (flags & O_NOFOLLOW) && lstat(dir, &st) == 0 &&
+		    S_ISLNK(st.st_mode))
+			warn("data_directory %s: a symbolic link in a "
+			    "directory that another account may change", dir);
+		else
+			warn("data_directory %s: %s", dir, errno == ENOTDIR ?
+			    "not a directory" : strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return 1;

@@ -110,6 +110,61 @@ check "postmap: a table in postfix's directory is still built" \
     mta postmap "cdb:$T/u/t"
 check_out "postmap -q: and read" v mta postmap -q k "cdb:$T/u/t"
 
+# --- local: the mailbox in a spool every account may write ---------------
+# nobody, the recipient, puts a link (or root a hard link, as where the
+# kernel allows any) to root's file in the place of its mailbox
+Q=$T/lq
+H=host.example
+mkdir -m 1777 "$T/spool"
+cat > "$T/etc/main.cf" <<EOC
+queue_directory = $Q
+maillog_file = $T/maillog
+mail_owner = postfix
+myhostname = $H
+mydestination = \$myhostname
+alias_maps =
+mail_spool_directory = $T/spool
+deliver_lock_attempts = 2
+deliver_lock_delay = 1s
+EOC
+mkqueue >/dev/null 2>&1 || fail "local: queue" "set-permissions failed"
+# deliver: a message for nobody through sendmail and cleanup, then to
+# local as qmgr hands it over; the result line in $T/out
+deliver() {
+	ls "$Q/incoming" > "$T/.before"
+	printf 'Subject: x\n\nbody\n' | "$MTA" sendmail -f s@remote.example \
+	    "nobody@$H"
+	id=$(ls "$Q/incoming" | grep -vxF -f "$T/.before" | head -n 1)
+	python3 "$TOP/tests/agent_req.py" "$Q" incoming "$id" local "$H" \
+	    -- "$MTA" local -c "$T/etc" > "$T/out" 2>&1
+}
+first() { grep "^nobody@$H " "$T/out" | cut -d' ' -f2; }
+setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    ln -s "$T/shadow" "$T/spool/nobody"
+deliver
+check_out "local: a link as the mailbox is not delivered to" deferred first
+check_out "local: root's file untouched (link)" "root 600 7" \
+    stat -c '%U %a %s' "$T/shadow"
+rm -f "$T/spool/nobody"
+if ln "$T/shadow" "$T/spool/nobody" 2>/dev/null; then
+	deliver
+	check "local: a hard link as the mailbox is not delivered to" \
+	    sh -c "! grep -q '^nobody@$H sent' '$T/out'"
+	check_out "local: root's file untouched (hard link)" "root 600 7" \
+	    stat -c '%U %a %s' "$T/shadow"
+	rm -f "$T/spool/nobody"
+fi
+setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    ln -s "$T/shadow" "$T/spool/nobody.lock"
+deliver
+check_out "local: a link as the dot-lock: deferred" deferred first
+check_out "local: root's file untouched (lock)" "root 600 7" \
+    stat -c '%U %a %s' "$T/shadow"
+rm -f "$T/spool/nobody.lock"
+deliver
+check_out "local: a mailbox of its own is delivered to" sent first
+check_out "local: nobody's, 0600" "nobody 600" um "$T/spool/nobody"
+
 # --- postalias's mode of the new table: the moment it is in place, postfix
 # renames a link to root's file over it
 if ! command -v strace >/dev/null || ! cc -O2 -o "$T/race_file" \

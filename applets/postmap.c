@@ -23,6 +23,7 @@
 #include "../lib/conf.h"
 #include "../lib/dict.h"
 #include "../lib/log.h"
+#include "../lib/priv.h"
 #include "../lib/str.h"
 #include "../lib/table.h"
 #include "../lib/x.h"
@@ -197,7 +198,7 @@ build(const char *spec, const struct opts *o)
 	if (o->incremental) {
 		fp = stdin;
 	} else {
-		if ((fp = fopen(name, "r")) == NULL)
+		if ((fp = priv_fopen(name)) == NULL)
 			die("open %s:", name);
 		if (fstat(fileno(fp), &st) < 0)
 			die("fstat %s:", name);

@@ -28,6 +28,7 @@
 #include "conf.h"
 #include "dict.h"
 #include "log.h"
+#include "priv.h"
 #include "readl.h"
 #include "str.h"
 #include "x.h"
@@ -510,7 +511,7 @@ alias_build(const char *spec, int dflags, int aflags)
 		    "of \"%s\"", spec);
 		goto out;
 	}
-	if ((fp = fopen(name, "r")) == NULL || fstat(fileno(fp), &st) < 0) {
+	if ((fp = priv_fopen(name)) == NULL || fstat(fileno(fp), &st) < 0) {
 		error("open %s: %s", name, strerror(errno));
 		goto out;
 	}

@@ -169,28 +169,18 @@ struct dict *
 dict_cdb_open(const char *name, int flags, struct str *err)
 {
 	struct cdbdict *cd;
-	struct stat st;
 	char *path;
-	int fd, e, oflags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
+	int fd, e;
 
 	path = xasprintf("%s.cdb", name);
-	if (geteuid() == 0 && !priv_root_dir(path))
-		oflags |= O_NOFOLLOW;
-	if ((fd = open(path, oflags)) < 0 || ((oflags & O_NOFOLLOW) &&
-	    (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_nlink != 1))) {
-		e = fd < 0 && errno != ELOOP ? errno : EPERM;
+	if ((fd = priv_open(path, O_RDONLY, 0)) < 0) {
+		e = errno;
 		str_reset(err);
-		if (fd < 0)
-			str_addf(err, "open database %s: %s", path,
-			    errno == ELOOP ? "a symbolic link in a directory "
-			    "that another account may change" :
-			    strerror(errno));
-		else
-			str_addf(err, "open database %s: not a regular file "
-			    "with one link", path);
-		if (fd >= 0)
-			close(fd);
+		str_addf(err, "open database %s: %s", path, e == ELOOP ?
+		    "a symbolic link in a directory that another account may "
+		    "change" : e == EPERM ? "not a regular file with one "
+		    "link, in a directory that another account may change" :
+		    strerror(e));
 		free(path);
 		errno = e;
 		return NULL;

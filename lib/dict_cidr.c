@@ -28,6 +28,7 @@
 #include "dict.h"
 #include "inet.h"
 #include "log.h"
+#include "priv.h"
 #include "readl.h"
 #include "str.h"
 #include "x.h"
@@ -210,7 +211,7 @@ dict_cidr_open(const char *name, int flags, struct str *err)
 	FILE *fp;
 	int r;
 
-	if ((fp = fopen(name, "r")) == NULL) {
+	if ((fp = priv_fopen(name)) == NULL) {
 		str_reset(err);
 		str_addf(err, "open %s: %s", name, strerror(errno));
 		return NULL;

@@ -30,6 +30,7 @@
 
 #include "dict.h"
 #include "log.h"
+#include "priv.h"
 #include "readl.h"
 #include "str.h"
 #include "x.h"
@@ -521,7 +522,7 @@ dict_regexp_open(const char *name, int flags, struct str *err)
 	size_t n;
 	int r;
 
-	if ((fp = fopen(name, "r")) == NULL) {
+	if ((fp = priv_fopen(name)) == NULL) {
 		str_reset(err);
 		str_addf(err, "open %s: %s", name, strerror(errno));
 		return NULL;

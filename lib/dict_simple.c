@@ -25,6 +25,7 @@
 
 #include "dict.h"
 #include "log.h"
+#include "priv.h"
 #include "str.h"
 #include "table.h"
 #include "x.h"
@@ -353,7 +354,7 @@ dict_texthash_open(const char *name, int flags, struct str *err)
 	FILE *fp;
 	int r;
 
-	if ((fp = fopen(name, "r")) == NULL) {
+	if ((fp = priv_fopen(name)) == NULL) {
 		str_reset(err);
 		str_addf(err, "open database %s: %s", name, strerror(errno));
 		return NULL;

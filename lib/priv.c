@@ -13,8 +13,10 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -71,6 +73,52 @@ priv_root_dir(const char *path)
 	    (st.st_mode & 022) == 0;
 	free(dir);
 	return r;
+}
+
+/*
+ * priv_open - open(2) for a process that may be root: as root, a name in
+ * a directory another account may change (priv_root_dir() false) is
+ * opened without following a link, and must be a regular file with no
+ * other name (O_NONBLOCK keeps a fifo from blocking the open); else, or
+ * not root, the name is opened as it is.  The descriptor, or -1 with
+ * errno (ELOOP: a link; EPERM: not a regular file with one name).
+ */
+int
+priv_open(const char *path, int flags, mode_t mode)
+{
+	struct stat st;
+	int fd, strict = geteuid() == 0 && !priv_root_dir(path);
+
+	fd = open(path, flags | O_CLOEXEC | (strict ? O_NOFOLLOW |
+	    O_NONBLOCK : 0), mode);
+	if (fd < 0 || !strict)
+		return fd;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	/* the non-blocking mode was only for the open */
+	if (!(flags & O_NONBLOCK))
+		(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+/* priv_fopen - priv_open() for reading, as a stream; NULL with errno */
+FILE *
+priv_fopen(const char *path)
+{
+	FILE *fp;
+	int fd, e;
+
+	if ((fd = priv_open(path, O_RDONLY, 0)) < 0)
+		return NULL;
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		e = errno;
+		close(fd);
+		errno = e;
+	}
+	return fp;
 }
 
 /*

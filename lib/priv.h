@@ -8,10 +8,14 @@
 
 #include <sys/types.h>
 
+#include <stdio.h>
+
 int	priv_user(const char *, uid_t *, gid_t *);
 int	priv_drop_to(uid_t, gid_t);
 void	priv_drop(const char *);
 void	priv_daemon(void);
 int	priv_root_dir(const char *);
+int	priv_open(const char *, int, mode_t);
+FILE	*priv_fopen(const char *);
 
 #endif

@@ -103,7 +103,21 @@ check "postalias -s: a linked table of root's is not listed" \
 echo "new: x" | mta postalias -i "cdb:$T/u/a" > /dev/null 2>&1
 check "postalias -i: root's secrets are not copied" \
     sh -c "! grep -rqa topsecret '$T/u'"
-rm -f "$T/u/t.cdb" "$T/u/a.cdb"
+# the text a table is built from, and text tables read as they are
+printf 'relay: topsecret\n' > "$T/sec/al"
+chmod 600 "$T/sec/al"
+as_pf ln -s "$T/sec/sasl" "$T/u/src"
+as_pf ln -s "$T/sec/al" "$T/u/asrc"
+mta postmap -p "cdb:$T/u/src" > /dev/null 2>&1
+mta postalias -p "cdb:$T/u/asrc" > /dev/null 2>&1
+check "postmap -p, postalias -p: a linked source of root's is not copied" \
+    sh -c "! grep -rqa topsecret '$T/u'"
+for ty in texthash regexp cidr; do
+	mta postmap -q relay.example "$ty:$T/u/src" > "$T/out" 2>&1
+	check "postmap -q $ty: no value through the link" \
+	    sh -c "! grep -q topsecret '$T/out'"
+done
+rm -f "$T/u/t.cdb" "$T/u/a.cdb" "$T/u/src.cdb" "$T/u/asrc.cdb"
 printf 'k v\n' > "$T/u/t"
 chown root "$T/u/t"
 check "postmap: a table in postfix's directory is still built" \

@@ -206,5 +206,36 @@ else
 	check "postalias: the table gets its source's mode" \
 	    mta postalias "cdb:$T/al/aliases"
 	check_out "postalias: mode 644" "root 644" um "$T/al/aliases.cdb"
+
+	# postfix flush wakes qmgr as root through public/qmgr, a fifo in
+	# mail_owner's directory: between root's stat and its open, postfix
+	# renames a link to root's file over it (strace holds root's second
+	# stat of that name for 2 s; the rename comes after 1 s)
+	Q=$T/tq
+	mkdir -p "$T/tc"
+	printf 'queue_directory = %s\nmail_owner = postfix\n' "$Q" \
+	    > "$T/tc/main.cf"
+	: > "$T/tc/master.cf"
+	mta postfix -c "$T/tc" set-permissions >/dev/null 2>&1
+	as_pf mkfifo -m 622 "$Q/public/qmgr"
+	as_pf ln -s "$T/shadow" "$Q/public/qmgr.race"
+	# a master, as far as the lock on its pid file says
+	python3 -c 'import fcntl, os, sys, time
+f = open(sys.argv[1], "w"); fcntl.lockf(f, fcntl.LOCK_EX)
+f.write("%10d\n" % os.getpid()); f.flush(); time.sleep(8)' \
+	    "$Q/pid/master.pid" &
+	LPID=$!
+	sleep 0.5
+	(sleep 1; as_pf mv -T "$Q/public/qmgr.race" "$Q/public/qmgr") &
+	MVPID=$!
+	timeout 20 strace -f -o /dev/null -P "$Q/public/qmgr" \
+	    -e inject=stat,newfstatat,statx:delay_exit=2000000:when=2 \
+	    "$MTA" postfix -c "$T/tc" flush >/dev/null 2>&1
+	wait "$MVPID"
+	check "postfix flush raced: the link was swapped in" \
+	    test -L "$Q/public/qmgr"
+	check_out "postfix flush raced: root's file is not written" \
+	    "secret" cat "$T/shadow"
+	stop_pid "$LPID" 2>/dev/null
 fi
 exit 0

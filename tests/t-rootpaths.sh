@@ -124,6 +124,22 @@ check "postmap: a table in postfix's directory is still built" \
     mta postmap "cdb:$T/u/t"
 check_out "postmap -q: and read" v mta postmap -q k "cdb:$T/u/t"
 
+# --- postconf -e: main.cf rewritten as root in a directory postfix may
+# change, with a link to root's file waiting where the new file is made
+mkdir -m 755 "$T/pc"
+chown postfix "$T/pc"
+printf 'myhostname = a.example\n' > "$T/pc/main.cf"
+: > "$T/pc/master.cf"
+as_pf ln -s "$T/shadow" "$T/pc/main.cf.tmp"
+mta postconf -c "$T/pc" -e myhostname=b.example >/dev/null 2>&1
+check_out "postconf -e: root's file is not written through a link" \
+    "root 600 secret" sh -c "stat -c '%U %a' '$T/shadow' | tr '\n' ' ';
+    cat '$T/shadow'"
+check_out "postconf -e: main.cf edited" "b.example" \
+    mta postconf -c "$T/pc" -h myhostname
+check "postconf -e: no temporary file left" \
+    sh -c "! ls '$T/pc' | grep -v '^main.cf.tmp\$' | grep -q tmp"
+
 # --- local: the mailbox in a spool every account may write ---------------
 # nobody, the recipient, puts a link (or root a hard link, as where the
 # kernel allows any) to root's file in the place of its mailbox

@@ -45,34 +45,75 @@ priv_user(const char *name, uid_t *uid, gid_t *gid)
 	return 0;
 }
 
+/* 1 when only root may change the entry name of the directory dir */
+static int
+entry_root_only(const char *dir, const char *name)
+{
+	struct stat st, est;
+	char *p;
+	int r;
+
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0)
+		return 0;
+	if ((st.st_mode & 022) == 0)
+		return 1;
+	/* a sticky directory: others may not rename root's entries */
+	if (!(st.st_mode & S_ISVTX) || name == NULL)
+		return 0;
+	p = xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", name);
+	r = lstat(p, &est) == 0 && est.st_uid == 0;
+	free(p);
+	return r;
+}
+
 /*
- * priv_root_dir - 1 when the directory that holds path (its name up to
- * the last '/', "." for none) is root's and writable by root only, so
- * that no other account can change the names in it; 0 when another
- * account could (or it is no directory, or not there).  Root then works
- * there by name only in the first case (Postfix's rule for files root
- * opens: a link is followed only where nobody else could have made it).
+ * priv_root_dir - 1 when only root can change the names that lead to
+ * path: the directory that holds it is root's and writable by root only,
+ * and so is each directory above (or, sticky, it holds a name of
+ * root's); 0 when another account could put a link somewhere on the way
+ * (or a directory is not there).  Root then works there by name only in
+ * the first case (Postfix's rule for files root opens: a link is followed
+ * only where nobody else could have made it).  The directories a link
+ * on the way leads through are not followed further.
  */
 int
 priv_root_dir(const char *path)
 {
-	struct stat st;
-	char *dir = xstrdup(path), *slash;
-	size_t n = strlen(dir);
-	int r;
+	char cwd[4096], *full, *slash, *e, *end, *parent, *name;
+	size_t n;
+	int ok = 1;
 
-	while (n > 1 && dir[n - 1] == '/')	/* "d/" names d, in . */
-		dir[--n] = 0;
-	if ((slash = strrchr(dir, '/')) == NULL)
-		str_copy(dir, ".", n + 1);
-	else if (slash == dir)
+	if (*path != '/') {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			return 0;
+		full = xasprintf("%s/%s", cwd, path);
+	} else {
+		full = xstrdup(path);
+	}
+	n = strlen(full);
+	while (n > 1 && full[n - 1] == '/')	/* "d/" names d */
+		full[--n] = 0;
+	if ((slash = strrchr(full, '/')) == full)
 		slash[1] = 0;
 	else
 		*slash = 0;
-	r = lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
-	    (st.st_mode & 022) == 0;
-	free(dir);
-	return r;
+	/* each name on the way, in the directory that holds it */
+	for (e = full + 1; ok && *e; e = end + 1) {
+		end = strchr(e, '/');
+		parent = e - 1 > full ? xstrndup(full, (size_t)(e - 1 - full)) :
+		    xstrdup("/");
+		name = end ? xstrndup(e, (size_t)(end - e)) : xstrdup(e);
+		ok = entry_root_only(parent, name);
+		free(parent);
+		free(name);
+		if (end == NULL)
+			break;
+	}
+	/* and the directory itself: no name in it may be another's */
+	if (ok)
+		ok = entry_root_only(full, NULL);
+	free(full);
+	return ok;
 }
 
 /*

@@ -231,6 +231,7 @@ else
 	mkdir -p "$T/tc"
 	printf 'queue_directory = %s\nmail_owner = postfix\n' "$Q" \
 	    > "$T/tc/main.cf"
+	echo "data_directory = $T/tdd" >> "$T/tc/main.cf"
 	: > "$T/tc/master.cf"
 	mta postfix -c "$T/tc" set-permissions >/dev/null 2>&1
 	as_pf mkfifo -m 622 "$Q/public/qmgr"

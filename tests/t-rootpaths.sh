@@ -154,6 +154,7 @@ myhostname = $H
 mydestination = \$myhostname
 alias_maps =
 mail_spool_directory = $T/spool
+forward_path = $T/fwd/\${user}.forward
 deliver_lock_attempts = 2
 deliver_lock_delay = 1s
 EOC
@@ -194,6 +195,37 @@ rm -f "$T/spool/nobody.lock"
 deliver
 check_out "local: a mailbox of its own is delivered to" sent first
 check_out "local: nobody's, 0600" "nobody 600" um "$T/spool/nobody"
+
+# a .forward in a directory others may write (forward_path): after local
+# checked nobody's own file (strace holds that lstat 2 s), postfix renames
+# its own file over the name; its command must not run as nobody
+mkdir -m 777 "$T/fwd"
+printf '\\nobody\n' > "$T/fwd/nobody.forward"
+chown nobody "$T/fwd/nobody.forward"
+cat > "$T/fwd/evil" <<EOC
+"|/bin/sh -c 'id -u > $T/fwd/pwned'"
+EOC
+chown postfix "$T/fwd/evil"
+if command -v strace >/dev/null; then
+	ls "$Q/incoming" > "$T/.before"
+	printf 'Subject: x\n\nbody\n' | "$MTA" sendmail -f s@remote.example \
+	    "nobody@$H"
+	id=$(ls "$Q/incoming" | grep -vxF -f "$T/.before" | head -n 1)
+	(sleep 1; as_pf mv -T "$T/fwd/evil" "$T/fwd/nobody.forward") &
+	MVPID=$!
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	    python3 "$TOP/tests/agent_req.py" "$Q" incoming "$id" local "$H" \
+	    -- strace -f -o /dev/null -P "$T/fwd/nobody.forward" \
+	    -e inject=lstat,newfstatat,statx:delay_exit=2000000:when=1 \
+	    "$MTA" local -c "$T/etc" > "$T/out" 2>&1
+	wait "$MVPID"
+	check "local: the .forward was swapped in the race" \
+	    test "$(stat -c %U "$T/fwd/nobody.forward")" = postfix
+	check "local: a .forward that changed after its checks does not run" \
+	    test ! -e "$T/fwd/pwned"
+	check "local: ... and the message goes to the mailbox" \
+	    grep -q "^nobody@$H sent" "$T/out"
+fi
 
 # --- postalias's mode of the new table: the moment it is in place, postfix
 # renames a link to root's file over it

@@ -53,6 +53,7 @@ struct dict {
 	const char	*type;	/* canonical type name ("cdb") */
 	char		*name;	/* what follows "type:" */
 	char		*file;	/* file actually read (cdb: NAME.cdb) */
+	uid_t		owner;	/* its owner when opened, or (uid_t)-1 */
 	int		flags;
 	struct str	err;	/* the last error, for logs and replies */
 	struct str	fold;	/* scratch for the folded key */

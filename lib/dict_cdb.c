@@ -169,6 +169,7 @@ struct dict *
 dict_cdb_open(const char *name, int flags, struct str *err)
 {
 	struct cdbdict *cd;
+	struct stat st;
 	char *path;
 	int fd, e;
 
@@ -187,6 +188,8 @@ dict_cdb_open(const char *name, int flags, struct str *err)
 	}
 	cd = (struct cdbdict *)dict_alloc("cdb", name, flags, sizeof(*cd));
 	cd->d.file = path;
+	if (fstat(fd, &st) == 0)
+		cd->d.owner = st.st_uid;
 	cd->fd = fd;
 	if (cdb_init(&cd->cdb, fd) < 0) {
 		str_reset(err);

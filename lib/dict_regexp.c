@@ -18,6 +18,8 @@
  * TRE is called by its own names (tre_regcomp ...) so that it is TRE, not
  * the C library's regex, that gets linked; do not include <regex.h>.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -518,6 +520,8 @@ dict_regexp_open(const char *name, int flags, struct str *err)
 	struct load ld;
 	struct str line = STR_INIT;
 	struct dict *d;
+	struct stat st;
+	uid_t owner = (uid_t)-1;
 	FILE *fp;
 	size_t n;
 	int r;
@@ -527,6 +531,8 @@ dict_regexp_open(const char *name, int flags, struct str *err)
 		str_addf(err, "open %s: %s", name, strerror(errno));
 		return NULL;
 	}
+	if (fstat(fileno(fp), &st) == 0)
+		owner = st.st_uid;
 	tp = xcalloc(1, sizeof(*tp));
 	memset(&ld, 0, sizeof(ld));
 	ld.path = name;
@@ -565,6 +571,7 @@ dict_regexp_open(const char *name, int flags, struct str *err)
 	d = dict_alloc("regexp", name, (flags & ~DICT_FOLD) | DICT_PATTERN,
 	    sizeof(*d));
 	d->file = xstrdup(name);
+	d->owner = owner;
 	d->lookup = regexp_lookup;
 	d->close = regexp_close;
 	d->priv = tp;

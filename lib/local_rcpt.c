@@ -377,7 +377,13 @@ alias_priv(struct local_ctx *c, struct local_attr *a,
 	memset(&a->priv, 0, sizeof(a->priv));
 	if (t == NULL || t->dict == NULL || t->dict->file == NULL)
 		return 0;
-	if (stat(t->dict->file, &st) < 0) {
+	/*
+	 * the owner of the file the alias came from, as it was opened: by
+	 * name now, its owner could have put a link to another's file there
+	 */
+	if (t->dict->owner != (uid_t)-1)
+		st.st_uid = t->dict->owner;
+	else if (stat(t->dict->file, &st) < 0) {
 		warn("cannot find alias database owner for %s: %s: %s",
 		    t->spec, t->dict->file, strerror(errno));
 		local_result(c, a, AGENT_DEFER, "4.3.0",

@@ -28,8 +28,10 @@ um() { stat -c '%U %a' "$1"; }
 
 # root's things, which no other account may get at
 mkdir -m 755 "$T/victim" "$T/victim2"
-printf 'secret\n' > "$T/shadow"
-chmod 600 "$T/shadow"
+for f in shadow shadow_pc shadow_l; do
+	printf 'secret\n' > "$T/$f"
+	chmod 600 "$T/$f"
+done
 
 # --- the queue directory: a top that postfix could change -----------------
 Q=$T/q
@@ -130,11 +132,11 @@ mkdir -m 755 "$T/pc"
 chown postfix "$T/pc"
 printf 'myhostname = a.example\n' > "$T/pc/main.cf"
 : > "$T/pc/master.cf"
-as_pf ln -s "$T/shadow" "$T/pc/main.cf.tmp"
+as_pf ln -s "$T/shadow_pc" "$T/pc/main.cf.tmp"
 mta postconf -c "$T/pc" -e myhostname=b.example >/dev/null 2>&1
 check_out "postconf -e: root's file is not written through a link" \
-    "root 600 secret" sh -c "stat -c '%U %a' '$T/shadow' | tr '\n' ' ';
-    cat '$T/shadow'"
+    "root 600 secret" sh -c "stat -c '%U %a' '$T/shadow_pc' | tr '\n' ' ';
+    cat '$T/shadow_pc'"
 check_out "postconf -e: main.cf edited" "b.example" \
     mta postconf -c "$T/pc" -h myhostname
 check "postconf -e: no temporary file left" \
@@ -171,26 +173,26 @@ deliver() {
 }
 first() { grep "^nobody@$H " "$T/out" | cut -d' ' -f2; }
 setpriv --reuid=nobody --regid=nogroup --clear-groups \
-    ln -s "$T/shadow" "$T/spool/nobody"
+    ln -s "$T/shadow_l" "$T/spool/nobody"
 deliver
 check_out "local: a link as the mailbox is not delivered to" deferred first
 check_out "local: root's file untouched (link)" "root 600 7" \
-    stat -c '%U %a %s' "$T/shadow"
+    stat -c '%U %a %s' "$T/shadow_l"
 rm -f "$T/spool/nobody"
-if ln "$T/shadow" "$T/spool/nobody" 2>/dev/null; then
+if ln "$T/shadow_l" "$T/spool/nobody" 2>/dev/null; then
 	deliver
 	check "local: a hard link as the mailbox is not delivered to" \
 	    sh -c "! grep -q '^nobody@$H sent' '$T/out'"
 	check_out "local: root's file untouched (hard link)" "root 600 7" \
-	    stat -c '%U %a %s' "$T/shadow"
+	    stat -c '%U %a %s' "$T/shadow_l"
 	rm -f "$T/spool/nobody"
 fi
 setpriv --reuid=nobody --regid=nogroup --clear-groups \
-    ln -s "$T/shadow" "$T/spool/nobody.lock"
+    ln -s "$T/shadow_l" "$T/spool/nobody.lock"
 deliver
 check_out "local: a link as the dot-lock: deferred" deferred first
 check_out "local: root's file untouched (lock)" "root 600 7" \
-    stat -c '%U %a %s' "$T/shadow"
+    stat -c '%U %a %s' "$T/shadow_l"
 rm -f "$T/spool/nobody.lock"
 deliver
 check_out "local: a mailbox of its own is delivered to" sent first
@@ -225,6 +227,48 @@ if command -v strace >/dev/null; then
 	    test ! -e "$T/fwd/pwned"
 	check "local: ... and the message goes to the mailbox" \
 	    grep -q "^nobody@$H sent" "$T/out"
+
+	# an alias table of postfix's lends postfix's rights to its
+	# commands; once local has opened it, postfix renames a link to a
+	# file of nobody's over its name (strace holds local 2 s after that
+	# open): the commands must not run as nobody
+	mkdir -m 755 "$T/ual"
+	chown postfix "$T/ual"
+	cat > "$T/ual/aliases" <<EOC
+cmd: "|/bin/sh -c 'id -u > $T/fwd/alias.uid'"
+EOC
+	chown postfix "$T/ual/aliases"
+	mta postalias "cdb:$T/ual/aliases"
+	ls "$Q/incoming" > "$T/.before"
+	printf 'Subject: x\n\nbody\n' | "$MTA" sendmail -f s@remote.example \
+	    "cmd@$H"
+	id=$(ls "$Q/incoming" | grep -vxF -f "$T/.before" | head -n 1)
+	python3 "$TOP/tests/agent_req.py" "$Q" incoming "$id" local "$H" \
+	    -- "$MTA" local -c "$T/etc" -o "alias_maps=cdb:$T/ual/aliases" \
+	    > "$T/out" 2>&1
+	check_out "local: an alias command runs as the table's owner" \
+	    "$PF" cat "$T/fwd/alias.uid"
+	rm -f "$T/fwd/alias.uid"
+	: > "$T/nob.cdb"
+	chown nobody "$T/nob.cdb"
+	as_pf ln -s "$T/nob.cdb" "$T/ual/link"
+	ls "$Q/incoming" > "$T/.before"
+	printf 'Subject: x\n\nbody\n' | "$MTA" sendmail -f s@remote.example \
+	    "cmd@$H"
+	id=$(ls "$Q/incoming" | grep -vxF -f "$T/.before" | head -n 1)
+	(sleep 1; as_pf mv -T "$T/ual/link" "$T/ual/aliases.cdb") &
+	MVPID=$!
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	    python3 "$TOP/tests/agent_req.py" "$Q" incoming "$id" local "$H" \
+	    -- strace -f -o /dev/null -P "$T/ual/aliases.cdb" \
+	    -e inject=open,openat:delay_exit=2000000:when=1 \
+	    "$MTA" local -c "$T/etc" -o "alias_maps=cdb:$T/ual/aliases" \
+	    > "$T/out" 2>&1
+	wait "$MVPID"
+	check "local: the alias table was swapped in the race" \
+	    test -L "$T/ual/aliases.cdb"
+	check "local: the swapped table's command never runs as nobody" \
+	    sh -c "! grep -qx 65534 '$T/fwd/alias.uid' 2>/dev/null"
 fi
 
 # --- postalias's mode of the new table: the moment it is in place, postfix

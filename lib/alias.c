@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -520,7 +521,8 @@ alias_build(const char *spec, int dflags, int aflags)
 		goto out;
 	}
 	if (!(aflags & ALIAS_KEEPPRIV) && geteuid() == 0 && st.st_uid != 0) {
-		if (setegid(st.st_gid) < 0 || seteuid(st.st_uid) < 0) {
+		if (setgroups(1, &st.st_gid) < 0 || setegid(st.st_gid) < 0 ||
+		    seteuid(st.st_uid) < 0) {
 			error("set effective uid %ld: %s", (long)st.st_uid,
 			    strerror(errno));
 			goto out;

@@ -116,24 +116,84 @@ priv_root_dir(const char *path)
 	return ok;
 }
 
+/* 1 when root alone may change the name c in the directory open on dfd */
+static int
+name_root_only(int dfd, const char *c)
+{
+	struct stat st, est;
+
+	if (fstat(dfd, &st) < 0 || st.st_uid != 0)
+		return 0;
+	if ((st.st_mode & 022) == 0)
+		return 1;
+	return (st.st_mode & S_ISVTX) && fstatat(dfd, c, &est,
+	    AT_SYMLINK_NOFOLLOW) == 0 && est.st_uid == 0;
+}
+
 /*
- * priv_open - open(2) for a process that may be root: as root, a name in
- * a directory another account may change (priv_root_dir() false) is
- * opened without following a link, and must be a regular file with no
- * other name (O_NONBLOCK keeps a fifo from blocking the open); else, or
- * not root, the name is opened as it is.  The descriptor, or -1 with
- * errno (ELOOP: a link; EPERM: not a regular file with one name).
+ * the directory that holds path, opened one name at a time, so that a
+ * link is followed only where root alone could have put it; *base is the
+ * last name.  The descriptor, or -1 with errno.
+ */
+static int
+open_parent(const char *path, const char **base)
+{
+	char *copy = xstrdup(path), *slash, *c, *next;
+	int fd, nfd, e;
+
+	if ((slash = strrchr(copy, '/')) == NULL) {
+		free(copy);
+		*base = path;
+		return open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	*base = path + (slash - copy) + 1;
+	*slash = 0;
+	fd = open(*path == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC);
+	for (c = copy; fd >= 0 && c != NULL; c = next) {
+		if ((next = strchr(c, '/')) != NULL)
+			*next++ = 0;
+		if (*c == 0)
+			continue;
+		nfd = openat(fd, c, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+		    (name_root_only(fd, c) ? 0 : O_NOFOLLOW));
+		e = errno;
+		close(fd);
+		fd = nfd;
+		errno = e;
+	}
+	free(copy);
+	return fd;
+}
+
+/*
+ * priv_open - open(2) for a process that may be root: as root, a name
+ * that another account could change on the way (priv_root_dir() false)
+ * is reached one directory at a time, following a link only where root
+ * alone could have made it and never at the end, and must be a regular
+ * file with no other name (O_NONBLOCK keeps a fifo from blocking the
+ * open); else, or not root, the name is opened as it is.  The
+ * descriptor, or -1 with errno (ELOOP or ENOTDIR: a link; EPERM: not a
+ * regular file with one name).
  */
 int
 priv_open(const char *path, int flags, mode_t mode)
 {
 	struct stat st;
-	int fd, strict = geteuid() == 0 && !priv_root_dir(path);
+	const char *base;
+	int dfd, fd, e;
 
-	fd = open(path, flags | O_CLOEXEC | (strict ? O_NOFOLLOW |
-	    O_NONBLOCK : 0), mode);
-	if (fd < 0 || !strict)
-		return fd;
+	if (geteuid() != 0 || priv_root_dir(path))
+		return open(path, flags | O_CLOEXEC, mode);
+	if ((dfd = open_parent(path, &base)) < 0)
+		return -1;
+	fd = openat(dfd, base, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+	    mode);
+	e = errno;
+	close(dfd);
+	errno = e;
+	if (fd < 0)
+		return -1;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
 		close(fd);
 		errno = EPERM;

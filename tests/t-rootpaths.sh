@@ -90,6 +90,11 @@ check "postmap -s: a linked table of root's is not listed" \
     sh -c "! grep -q topsecret '$T/out'"
 check_err "postmap -s: the link is named" "a symbolic link" \
     mta postmap -s "cdb:$T/u/t"
+# a link on the way, not at the end
+as_pf ln -s "$T/sec" "$T/u/d"
+mta postmap -s "cdb:$T/u/d/sasl" > "$T/out" 2>&1
+check "postmap -s: no table of root's through a linked directory" \
+    sh -c "! grep -q topsecret '$T/out'"
 mta postmap -q relay.example "cdb:$T/u/t" > "$T/out" 2>&1
 check "postmap -q: no value through the link" \
     sh -c "! grep -q topsecret '$T/out'"

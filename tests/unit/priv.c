@@ -76,6 +76,18 @@ main(void)
 	fd = priv_open(at("u/fifo"), O_RDONLY, 0);
 	T_OK("priv_open: no fifo (and no wait for a writer)", fd < 0 &&
 	    errno == EPERM);
+	unlink(at("u/hard"));
+	/* a link on the way, in another's directory, to root's directory */
+	symlink(at("r"), at("u/dir"));
+	fd = priv_open(at("u/dir/secret"), O_RDONLY, 0);
+	T_OK("priv_open: no link on the way in another's directory",
+	    fd < 0 && (errno == ELOOP || errno == ENOTDIR));
+	if (fd >= 0)
+		close(fd);
+	fd = priv_open(at("u/r/../../r/secret"), O_RDONLY, 0);
+	T_OK("priv_open: the way through real directories", fd >= 0);
+	if (fd >= 0)
+		close(fd);
 	fd = priv_open(at("r/secret"), O_RDONLY, 0);
 	T_OK("priv_open: a file in root's directory", fd >= 0 &&
 	    (fcntl(fd, F_GETFL) & O_NONBLOCK) == 0);
@@ -89,6 +101,7 @@ main(void)
 	unlink(at("u/link"));
 	unlink(at("u/hard"));
 	unlink(at("u/fifo"));
+	unlink(at("u/dir"));
 	rmdir(at("u/r"));
 	rmdir(at("u"));
 	rmdir(at("r"));

@@ -8,7 +8,14 @@
  * there is nothing to drop: everything runs as that user.  The drop is
  * setgroups, setgid, setuid, in that order (after setuid the others are
  * no longer allowed), and is checked: a process that could get root back
- * is a fatal error.  Man page: master(8).
+ * is a fatal error.
+ *
+ * Root's files by name: priv_root_dir() tells whether only root can
+ * change the names that lead to a path; where another account could,
+ * priv_open() reaches the file one directory at a time without following
+ * that account's links and takes only a regular file with one name (the
+ * tables, /file/name lists and table sources root reads).  Man page:
+ * master(8).
  */
 #include <sys/stat.h>
 

@@ -1,7 +1,8 @@
 /* MIT licence: see LICENSE. */
 /*
  * priv.h - giving up root: the mail_owner account of the daemons, and
- * the recipient's account for local delivery.  Man page: master(8).
+ * the recipient's account for local delivery; and opening files by name
+ * as root where another account may change the names.  Man page: master(8).
  */
 #ifndef MTA_PRIV_H
 #define MTA_PRIV_H

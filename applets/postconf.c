@@ -24,6 +24,7 @@
 #include "../lib/conf.h"
 #include "../lib/dict.h"
 #include "../lib/log.h"
+#include "../lib/priv.h"
 #include "../lib/str.h"
 #include "../lib/x.h"
 
@@ -163,7 +164,7 @@ slurp(const char *path, struct str *buf, struct stat *st)
 	FILE *fp;
 
 	str_init(buf);
-	if ((fp = fopen(path, "r")) == NULL) {
+	if ((fp = priv_fopen(path)) == NULL) {
 		if (errno != ENOENT)
 			die("open %s:", path);
 		st->st_mode = 0644;
@@ -183,12 +184,19 @@ slurp(const char *path, struct str *buf, struct stat *st)
 static void
 commit(const char *path, const struct str *out, const struct stat *st)
 {
-	char *tmp = xasprintf("%s.tmp", path), *dcopy;
+	char *tmp = xasprintf("%s.%ld.tmp", path, (long)getpid()), *dcopy;
 	size_t off = 0;
 	ssize_t n;
 	int fd;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/*
+	 * a new file, never one already there: in a directory another
+	 * account may write, a link put there in advance would have root
+	 * truncate, fill and chown the file it names
+	 */
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
 	if (fd < 0)
 		die("open %s:", tmp);
 	while (off < out->len) {

@@ -91,6 +91,11 @@ mkparents(const char *path)
  * mail_owner (when run as root; else by the running user), mode 0700.
  * Without it smtpd cannot enforce the connection count and rate
  * limits.  Returns the number of problems, each logged.
+ *
+ * Root changes it through a descriptor, and where another account may
+ * change the names of its parent, opens it without following a link:
+ * else that account could put a link to /etc in its place and have root
+ * give /etc to mail_owner.
  */
 static int
 datadir(int mode)
@@ -99,6 +104,7 @@ datadir(int mode)
 	struct stat st;
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
+	int fd, made = 0, flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC, bad = 0;
 
 	if (dir == NULL || *dir != '/') {
 		warn("data_directory: not an absolute path: \"%s\"",
@@ -107,48 +113,54 @@ datadir(int mode)
 	}
 	if (uid == 0 && priv_user(conf_str(P_mail_owner), &uid, &gid) < 0)
 		return 1;	/* config_errors() names it */
-	if (stat(dir, &st) < 0) {
-		if (errno == ENOENT && mode == DD_CHECK) {
+	if (geteuid() == 0 && !priv_root_dir(dir))
+		flags |= O_NOFOLLOW;
+	if ((fd = open(dir, flags)) < 0 && errno == ENOENT) {
+		if (mode == DD_CHECK) {
 			/* not a fault: postfix start makes it */
 			warn("data_directory %s: %s (postfix start creates "
 			    "it)", dir, strerror(errno));
 			return 0;
 		}
-		if (errno != ENOENT) {
-			warn("data_directory %s: %s", dir, strerror(errno));
-			return 1;
-		}
 		mkparents(dir);
-		if (mkdir(dir, 0700) < 0 || stat(dir, &st) < 0) {
+		if (mkdir(dir, 0700) < 0 || (fd = open(dir, flags)) < 0) {
 			warn("data_directory %s: cannot create: %s", dir,
 			    strerror(errno));
 			return 1;
 		}
-		if (st.st_uid != uid && chown(dir, uid, gid) < 0) {
-			warn("data_directory %s: chown: %s", dir,
-			    strerror(errno));
-			return 1;
-		}
-		return 0;
+		made = 1;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		warn("data_directory %s: not a directory", dir);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if ((errno == ENOTDIR || errno == ELOOP) &&
+		    (flags & O_NOFOLLOW) && lstat(dir, &st) == 0 &&
+		    S_ISLNK(st.st_mode))
+			warn("data_directory %s: a symbolic link in a "
+			    "directory that another account may change", dir);
+		else
+			warn("data_directory %s: %s", dir, errno == ENOTDIR ?
+			    "not a directory" : strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return 1;
 	}
-	if (mode == DD_FIX) {
-		if ((st.st_uid != uid || st.st_gid != gid) &&
-		    chown(dir, uid, gid) < 0) {
-			warn("data_directory %s: chown: %s", dir,
-			    strerror(errno));
-			return 1;
+	if (made || mode == DD_FIX) {
+		if (st.st_uid != uid || (mode == DD_FIX && st.st_gid != gid)) {
+			if (fchown(fd, uid, gid) < 0) {
+				warn("data_directory %s: chown: %s", dir,
+				    strerror(errno));
+				bad = 1;
+			}
 		}
-		if ((st.st_mode & 07777) != 0700 && chmod(dir, 0700) < 0) {
+		if (!bad && mode == DD_FIX && (st.st_mode & 07777) != 0700 &&
+		    fchmod(fd, 0700) < 0) {
 			warn("data_directory %s: chmod: %s", dir,
 			    strerror(errno));
-			return 1;
+			bad = 1;
 		}
-		return 0;
+		close(fd);
+		return bad;
 	}
+	close(fd);
 	/* as postfix-script's check: the owner, and no group or other write */
 	if (st.st_uid != uid) {
 		warn("data_directory %s: not owned by %s", dir,

@@ -14,6 +14,7 @@
  * write a new one, which replaces the old one in a single rename.
  */
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "../lib/conf.h"
 #include "../lib/dict.h"
 #include "../lib/log.h"
+#include "../lib/priv.h"
 #include "../lib/str.h"
 #include "../lib/table.h"
 #include "../lib/x.h"
@@ -197,7 +199,7 @@ build(const char *spec, const struct opts *o)
 	if (o->incremental) {
 		fp = stdin;
 	} else {
-		if ((fp = fopen(name, "r")) == NULL)
+		if ((fp = priv_fopen(name)) == NULL)
 			die("open %s:", name);
 		if (fstat(fileno(fp), &st) < 0)
 			die("fstat %s:", name);
@@ -207,7 +209,8 @@ build(const char *spec, const struct opts *o)
 		}
 		/* root builds someone else's table as its owner */
 		if (o->as_owner && euid == 0 && st.st_uid != 0) {
-			if (setegid(st.st_gid) < 0 || seteuid(st.st_uid) < 0)
+			if (setgroups(1, &st.st_gid) < 0 ||
+			    setegid(st.st_gid) < 0 || seteuid(st.st_uid) < 0)
 				die("set privileges to uid %ld:",
 				    (long)st.st_uid);
 			changed = 1;

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -28,6 +29,7 @@
 #include "conf.h"
 #include "dict.h"
 #include "log.h"
+#include "priv.h"
 #include "readl.h"
 #include "str.h"
 #include "x.h"
@@ -514,7 +516,7 @@ alias_build(const char *spec, int dflags, int aflags)
 	struct dict_writer *w = NULL;
 	struct str err = STR_INIT;
 	struct stat st;
-	char *type = NULL, *name = NULL, *path = NULL;
+	char *type = NULL, *name = NULL;
 	FILE *fp = NULL;
 	int ret = -1, su = 0;
 
@@ -524,7 +526,7 @@ alias_build(const char *spec, int dflags, int aflags)
 		    "of \"%s\"", spec);
 		goto out;
 	}
-	if ((fp = fopen(name, "r")) == NULL || fstat(fileno(fp), &st) < 0) {
+	if ((fp = priv_fopen(name)) == NULL || fstat(fileno(fp), &st) < 0) {
 		error("open %s: %s", name, strerror(errno));
 		goto out;
 	}
@@ -533,7 +535,8 @@ alias_build(const char *spec, int dflags, int aflags)
 		goto out;
 	}
 	if (!(aflags & ALIAS_KEEPPRIV) && geteuid() == 0 && st.st_uid != 0) {
-		if (setegid(st.st_gid) < 0 || seteuid(st.st_uid) < 0) {
+		if (setgroups(1, &st.st_gid) < 0 || setegid(st.st_gid) < 0 ||
+		    seteuid(st.st_uid) < 0) {
 			error("set effective uid %ld: %s", (long)st.st_uid,
 			    strerror(errno));
 			goto out;
@@ -551,15 +554,15 @@ alias_build(const char *spec, int dflags, int aflags)
 	}
 	if (put_signatures(w) < 0)
 		goto out;
+	/* on the descriptor: by name, root could chmod a link's target */
+	if (!(aflags & ALIAS_NOPERM))
+		dict_writer_mode(w, st.st_mode & 0777);
 	ret = dict_commit(w, &err);
 	w = NULL;
 	if (ret < 0) {
 		error("%s", err.s);
 		goto out;
 	}
-	path = xasprintf("%s.cdb", name);
-	if (!(aflags & ALIAS_NOPERM) && chmod(path, st.st_mode & 0777) < 0)
-		warn("chmod %s: %s", path, strerror(errno));
 out:
 	if (w)
 		dict_abort(w);
@@ -570,6 +573,5 @@ out:
 	str_free(&err);
 	free(type);
 	free(name);
-	free(path);
 	return ret;
 }

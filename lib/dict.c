@@ -265,6 +265,7 @@ dict_alloc(const char *type, const char *name, int flags, size_t size)
 	d->type = type;
 	d->name = xstrdup(name);
 	d->flags = flags;
+	d->owner = (uid_t)-1;
 	str_init(&d->err);
 	str_init(&d->fold);
 	return d;

@@ -29,6 +29,8 @@
 #ifndef MTA_DICT_H
 #define MTA_DICT_H
 
+#include <sys/types.h>
+
 #include "str.h"
 
 /* open flags (Postfix's DICT_FLAG_* where they share a meaning) */
@@ -51,6 +53,7 @@ struct dict {
 	const char	*type;	/* canonical type name ("cdb") */
 	char		*name;	/* what follows "type:" */
 	char		*file;	/* file actually read (cdb: NAME.cdb) */
+	uid_t		owner;	/* its owner when opened, or (uid_t)-1 */
 	int		flags;
 	struct str	err;	/* the last error, for logs and replies */
 	struct str	fold;	/* scratch for the folded key */
@@ -77,6 +80,7 @@ int	dict_put(struct dict_writer *, const char *, size_t,
 int	dict_commit(struct dict_writer *, struct str *);
 void	dict_abort(struct dict_writer *);
 void	dict_writer_flags(struct dict_writer *, int);
+void	dict_writer_mode(struct dict_writer *, mode_t);
 
 /* per-type constructors, called by dict_open() */
 struct dict *dict_cdb_open(const char *, int, struct str *);

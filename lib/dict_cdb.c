@@ -4,7 +4,13 @@
  *
  * The reader runs in every process that looks up an indexed table, with
  * its privileges; the writer in postmap, postalias and newaliases, as the
- * invoking user (or the source file's owner).  Man page: postmap(1).
+ * invoking user (or the source file's owner).  Root works by name only
+ * where no other account can change the names: in a directory another
+ * account may write, the reader follows no link and takes only a file
+ * with one name (else root's own secret tables could be listed, or
+ * copied into a new world-readable table), the writer makes its file
+ * with O_EXCL, sets its mode through the descriptor (dict_writer_mode)
+ * and renames it into place.  Man page: postmap(1).
  *
  * The file format is Postfix's: NAME.cdb holds the keys and values
  * without a terminating NUL unless the writer was asked for one (postmap
@@ -30,6 +36,7 @@
 
 #include "dict.h"
 #include "log.h"
+#include "priv.h"
 #include "str.h"
 #include "x.h"
 
@@ -57,6 +64,7 @@ struct dict_writer {
 	struct cdb_make	cm;
 	int		fd;
 	int		flags;
+	int		mode;		/* -1, or fchmod()ed before rename */
 	char		*name;		/* for messages: as the user said */
 	char		*path;		/* NAME.cdb */
 	char		*tmp;		/* NAME.cdb.PID.tmp until commit */
@@ -161,18 +169,27 @@ struct dict *
 dict_cdb_open(const char *name, int flags, struct str *err)
 {
 	struct cdbdict *cd;
+	struct stat st;
 	char *path;
-	int fd;
+	int fd, e;
 
 	path = xasprintf("%s.cdb", name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	if ((fd = priv_open(path, O_RDONLY, 0)) < 0) {
+		e = errno;
 		str_reset(err);
-		str_addf(err, "open database %s: %s", path, strerror(errno));
+		str_addf(err, "open database %s: %s", path, e == ELOOP ?
+		    "a symbolic link in a directory that another account may "
+		    "change" : e == EPERM ? "not a regular file with one "
+		    "link, in a directory that another account may change" :
+		    strerror(e));
 		free(path);
+		errno = e;
 		return NULL;
 	}
 	cd = (struct cdbdict *)dict_alloc("cdb", name, flags, sizeof(*cd));
 	cd->d.file = path;
+	if (fstat(fd, &st) == 0)
+		cd->d.owner = st.st_uid;
 	cd->fd = fd;
 	if (cdb_init(&cd->cdb, fd) < 0) {
 		str_reset(err);
@@ -222,6 +239,7 @@ dict_create(const char *spec, int flags, struct str *err)
 	}
 	w = xcalloc(1, sizeof(*w));
 	w->flags = flags;
+	w->mode = -1;
 	w->name = name;
 	w->path = xasprintf("%s.cdb", name);
 	w->tmp = xasprintf("%s.cdb.%ld.tmp", name, (long)getpid());
@@ -411,6 +429,12 @@ dict_commit(struct dict_writer *w, struct str *err)
 		close(w->fd);
 		goto out;
 	}
+	if (w->mode >= 0 && fchmod(w->fd, (mode_t)w->mode) < 0) {
+		str_reset(err);
+		str_addf(err, "chmod %s: %s", w->tmp, strerror(errno));
+		close(w->fd);
+		goto out;
+	}
 	if (close(w->fd) < 0) {
 		str_reset(err);
 		str_addf(err, "close %s: %s", w->tmp, strerror(errno));
@@ -435,6 +459,16 @@ out:
 		(void)unlink(w->tmp);
 	writer_free(w);
 	return r;
+}
+
+/*
+ * dict_writer_mode - the new table gets mode (permission bits) at
+ * commit, set on its descriptor before it takes the table's name
+ */
+void
+dict_writer_mode(struct dict_writer *w, mode_t mode)
+{
+	w->mode = (int)(mode & 07777);
 }
 
 /* dict_abort - forget the new table; the old one stays */

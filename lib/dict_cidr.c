@@ -17,6 +17,7 @@
  * address matches nothing.  Man page: cidr_table(5).
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -28,6 +29,7 @@
 #include "dict.h"
 #include "inet.h"
 #include "log.h"
+#include "priv.h"
 #include "readl.h"
 #include "str.h"
 #include "x.h"
@@ -207,14 +209,18 @@ dict_cidr_open(const char *name, int flags, struct str *err)
 	struct str line = STR_INIT, why = STR_INIT;
 	struct dict *d;
 	size_t *stack = NULL, depth = 0;
+	struct stat st;
+	uid_t owner = (uid_t)-1;
 	FILE *fp;
 	int r;
 
-	if ((fp = fopen(name, "r")) == NULL) {
+	if ((fp = priv_fopen(name)) == NULL) {
 		str_reset(err);
 		str_addf(err, "open %s: %s", name, strerror(errno));
 		return NULL;
 	}
+	if (fstat(fileno(fp), &st) == 0)
+		owner = st.st_uid;
 	tp = xcalloc(1, sizeof(*tp));
 	readl_init(&rl, fp, name, 0);
 	while ((r = readl_next(&rl, &line)) > 0) {
@@ -265,6 +271,7 @@ dict_cidr_open(const char *name, int flags, struct str *err)
 	d = dict_alloc("cidr", name, (flags & ~DICT_FOLD) | DICT_PATTERN,
 	    sizeof(*d));
 	d->file = xstrdup(name);
+	d->owner = owner;
 	d->lookup = cidr_lookup;
 	d->close = cidr_close;
 	d->priv = tp;

@@ -18,6 +18,8 @@
  * TRE is called by its own names (tre_regcomp ...) so that it is TRE, not
  * the C library's regex, that gets linked; do not include <regex.h>.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -30,6 +32,7 @@
 
 #include "dict.h"
 #include "log.h"
+#include "priv.h"
 #include "readl.h"
 #include "str.h"
 #include "x.h"
@@ -517,15 +520,19 @@ dict_regexp_open(const char *name, int flags, struct str *err)
 	struct load ld;
 	struct str line = STR_INIT;
 	struct dict *d;
+	struct stat st;
+	uid_t owner = (uid_t)-1;
 	FILE *fp;
 	size_t n;
 	int r;
 
-	if ((fp = fopen(name, "r")) == NULL) {
+	if ((fp = priv_fopen(name)) == NULL) {
 		str_reset(err);
 		str_addf(err, "open %s: %s", name, strerror(errno));
 		return NULL;
 	}
+	if (fstat(fileno(fp), &st) == 0)
+		owner = st.st_uid;
 	tp = xcalloc(1, sizeof(*tp));
 	memset(&ld, 0, sizeof(ld));
 	ld.path = name;
@@ -564,6 +571,7 @@ dict_regexp_open(const char *name, int flags, struct str *err)
 	d = dict_alloc("regexp", name, (flags & ~DICT_FOLD) | DICT_PATTERN,
 	    sizeof(*d));
 	d->file = xstrdup(name);
+	d->owner = owner;
 	d->lookup = regexp_lookup;
 	d->close = regexp_close;
 	d->priv = tp;

@@ -14,6 +14,8 @@
  *	unix:group.byname	getgrnam(): "name:passwd:gid:member,..."
  *	fail:NAME		every lookup is an error (tests, fallbacks)
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <grp.h>
@@ -25,6 +27,7 @@
 
 #include "dict.h"
 #include "log.h"
+#include "priv.h"
 #include "str.h"
 #include "table.h"
 #include "x.h"
@@ -350,14 +353,18 @@ dict_texthash_open(const char *name, int flags, struct str *err)
 {
 	struct thload ld;
 	struct dict *d;
+	struct stat st;
+	uid_t owner = (uid_t)-1;
 	FILE *fp;
 	int r;
 
-	if ((fp = fopen(name, "r")) == NULL) {
+	if ((fp = priv_fopen(name)) == NULL) {
 		str_reset(err);
 		str_addf(err, "open database %s: %s", name, strerror(errno));
 		return NULL;
 	}
+	if (fstat(fileno(fp), &st) == 0)
+		owner = st.st_uid;
 	ld.ht = xcalloc(1, sizeof(*ld.ht));
 	ld.path = name;
 	ld.flags = flags;
@@ -372,6 +379,7 @@ dict_texthash_open(const char *name, int flags, struct str *err)
 	}
 	d = ht_dict("texthash", name, flags, ld.ht);
 	d->file = xstrdup(name);
+	d->owner = owner;
 	return d;
 }
 

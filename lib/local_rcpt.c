@@ -377,7 +377,13 @@ alias_priv(struct local_ctx *c, struct local_attr *a,
 	memset(&a->priv, 0, sizeof(a->priv));
 	if (t == NULL || t->dict == NULL || t->dict->file == NULL)
 		return 0;
-	if (stat(t->dict->file, &st) < 0) {
+	/*
+	 * the owner of the file the alias came from, as it was opened: by
+	 * name now, its owner could have put a link to another's file there
+	 */
+	if (t->dict->owner != (uid_t)-1)
+		st.st_uid = t->dict->owner;
+	else if (stat(t->dict->file, &st) < 0) {
 		warn("cannot find alias database owner for %s: %s: %s",
 		    t->spec, t->dict->file, strerror(errno));
 		local_result(c, a, AGENT_DEFER, "4.3.0",
@@ -599,7 +605,7 @@ deliver_forward(struct local_ctx *c, struct local_attr a,
     const struct passwd *pw)
 {
 	struct str path = STR_INIT;
-	struct stat st;
+	struct stat st, ost;
 	char *fp, *cp, *item, *body = NULL;
 	int found = 0, r;
 
@@ -644,8 +650,18 @@ deliver_forward(struct local_ctx *c, struct local_attr a,
 		warn("file %s has bad owner uid %ld", path.s, (long)st.st_uid);
 	else if (st.st_mode & 002)
 		warn("file %s is world writable", path.s);
-	else if ((body = read_as(&a.priv, path.s, &st)) == NULL)
+	else if ((body = read_as(&a.priv, path.s, &ost)) == NULL)
 		warn("cannot open file %s: %s", path.s, strerror(errno));
+	else if (ost.st_dev != st.st_dev || ost.st_ino != st.st_ino) {
+		/*
+		 * another file took the name after the checks above (an
+		 * account that may write the directory): its text must not
+		 * speak with the user's rights
+		 */
+		warn("file %s changed while it was opened", path.s);
+		free(body);
+		body = NULL;
+	}
 	if (body) {
 		local_keep(c, body);
 		a.notify = a.notify == DSN_NOTIFY_SUCCESS ?

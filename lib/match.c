@@ -29,6 +29,7 @@
 #include "inet.h"
 #include "log.h"
 #include "match.h"
+#include "priv.h"
 #include "readl.h"
 #include "str.h"
 #include "x.h"
@@ -111,7 +112,7 @@ parse_file(struct match_list *ml, const char *path, int neg, int depth)
 	FILE *fp;
 	int r;
 
-	if (depth > 20 || (fp = fopen(path, "r")) == NULL) {
+	if (depth > 20 || (fp = priv_fopen(path)) == NULL) {
 		p = add_pat(ml, PAT_BROKEN, neg, path);
 		p->why = depth > 20 ?
 		    xasprintf("%s: /file/name includes nest too deep: %s",

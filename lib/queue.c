@@ -175,11 +175,51 @@ static const struct {
 	{ Q_PID,	0755, 0 },
 };
 
+/* a "PATH: ..." problem line of queue_dirs() */
+static void
+problem(struct str *err, int *bad, const char *fmt, ...)
+{
+	va_list ap;
+
+	if ((*bad)++)
+		str_addc(err, '\n');
+	va_start(ap, fmt);
+	str_vaddf(err, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * give the directory open on fd the owner (uid; gid unless -1) and mode
+ * it should have: through the descriptor, so that a link put in the
+ * place of its name can never lend root's rights to another file
+ */
+static int
+fix_dir(int fd, const struct stat *st, uid_t uid, gid_t gid, mode_t mode)
+{
+	int chowned = 0;
+
+	if (st->st_uid != uid || (gid != (gid_t)-1 && st->st_gid != gid)) {
+		if (fchown(fd, uid, gid) < 0)
+			return -1;
+		chowned = 1;	/* it may have cleared the set-gid bit */
+	}
+	if ((chowned || (st->st_mode & 07777) != mode) && fchmod(fd, mode) < 0)
+		return -1;
+	return 0;
+}
+
 /*
  * queue_dirs - check, or with create make and fix, the queue directory
  * and its subdirectories: modes as above, owned by owner (mail_owner)
  * when run as root (pid/ and the top stay root's).  Returns 0, or -1
  * with what is wrong in err (all problems, one per line, when checking).
+ *
+ * As root, the top must be root's and writable by root only, as
+ * Postfix's postfix-files has it: master makes pid/master.pid and the
+ * listeners' directories by name in it, so an account that could change
+ * its names could have root write, chown or chmod a file of its choice.
+ * The subdirectories are opened without following a link and changed
+ * through their descriptors, never by name.
  */
 int
 queue_dirs(const char *qdir, const char *owner, int create, struct str *err)
@@ -187,10 +227,8 @@ queue_dirs(const char *qdir, const char *owner, int create, struct str *err)
 	struct passwd *pw = NULL;
 	struct stat st;
 	uid_t uid = geteuid();
-	gid_t gid = getegid();
-	char *path;
+	int bad = 0, mine, qfd, fd;
 	size_t i;
-	int bad = 0, mine;
 
 	if (uid == 0 && owner && *owner) {
 		if ((pw = getpwnam(owner)) == NULL) {
@@ -198,57 +236,74 @@ queue_dirs(const char *qdir, const char *owner, int create, struct str *err)
 			return -1;
 		}
 	}
-	if (stat(qdir, &st) < 0) {
-		if (!create || errno != ENOENT || mkdir(qdir, 0755) < 0) {
-			str_addf(err, "queue_directory %s: %s", qdir,
-			    strerror(errno));
-			return -1;
-		}
-	} else if (!S_ISDIR(st.st_mode)) {
-		str_addf(err, "queue_directory %s: not a directory", qdir);
+	if (stat(qdir, &st) < 0 && (!create || errno != ENOENT ||
+	    mkdir(qdir, 0755) < 0)) {
+		str_addf(err, "queue_directory %s: %s", qdir, strerror(errno));
 		return -1;
 	}
+	if ((qfd = open(qdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fstat(qfd, &st) < 0) {
+		str_addf(err, "queue_directory %s: %s", qdir, errno == ENOTDIR ?
+		    "not a directory" : strerror(errno));
+		if (qfd >= 0)
+			close(qfd);
+		return -1;
+	}
+	if (uid == 0 && create) {
+		if (fix_dir(qfd, &st, 0, (gid_t)-1, st.st_mode & 07755) < 0)
+			problem(err, &bad, "%s: %s", qdir, strerror(errno));
+	} else if (uid == 0) {
+		if (st.st_uid != 0)
+			problem(err, &bad, "%s: not owned by root", qdir);
+		if (st.st_mode & 022)
+			problem(err, &bad, "%s: group or other writable",
+			    qdir);
+	}
 	for (i = 0; i < sizeof(qdirs) / sizeof(qdirs[0]); i++) {
-		path = xasprintf("%s/%s", qdir, qdirs[i].name);
+		const char *name = qdirs[i].name;
+
 		mine = pw && qdirs[i].mail_owner;
-		if (stat(path, &st) < 0) {
-			if (!create || errno != ENOENT ||
-			    mkdir(path, 0700) < 0 || stat(path, &st) < 0) {
-				str_addf(err, "%s%s: %s", bad++ ? "\n" : "",
-				    path, strerror(errno));
-				free(path);
-				continue;
-			}
+		if (fstatat(qfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    (!create || errno != ENOENT || mkdirat(qfd, name,
+		    0700) < 0 || fstatat(qfd, name, &st,
+		    AT_SYMLINK_NOFOLLOW) < 0)) {
+			problem(err, &bad, "%s/%s: %s", qdir, name,
+			    strerror(errno));
+			continue;
 		}
 		if (!S_ISDIR(st.st_mode)) {
-			str_addf(err, "%s%s: not a directory",
-			    bad++ ? "\n" : "", path);
+			problem(err, &bad, "%s/%s: not a directory", qdir,
+			    name);
 		} else if (create) {
-			/* a chown may clear the set-gid bit: look again */
-			if ((mine && (st.st_uid != pw->pw_uid ||
-			    st.st_gid != pw->pw_gid) &&
-			    (chown(path, pw->pw_uid, pw->pw_gid) < 0 ||
-			    stat(path, &st) < 0)) ||
-			    ((st.st_mode & 07777) != qdirs[i].mode &&
-			    chmod(path, qdirs[i].mode) < 0))
-				str_addf(err, "%s%s: %s", bad++ ? "\n" : "",
-				    path, strerror(errno));
+			if ((fd = openat(qfd, name, O_RDONLY | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+			    fstat(fd, &st) < 0 ||
+			    (mine && fix_dir(fd, &st, pw->pw_uid, pw->pw_gid,
+			    qdirs[i].mode) < 0) ||
+			    (!mine && fix_dir(fd, &st, uid == 0 ? 0 :
+			    st.st_uid, (gid_t)-1, qdirs[i].mode) < 0))
+				problem(err, &bad, "%s/%s: %s", qdir, name,
+				    strerror(errno));
+			if (fd >= 0)
+				close(fd);
 		} else {
 			if ((st.st_mode & 07777) != qdirs[i].mode)
-				str_addf(err, "%s%s: mode %04o, want %04o",
-				    bad++ ? "\n" : "", path,
+				problem(err, &bad, "%s/%s: mode %04o, want "
+				    "%04o", qdir, name,
 				    (unsigned)(st.st_mode & 07777),
 				    (unsigned)qdirs[i].mode);
 			if (mine && st.st_uid != pw->pw_uid)
-				str_addf(err, "%s%s: not owned by %s",
-				    bad++ ? "\n" : "", path, owner);
+				problem(err, &bad, "%s/%s: not owned by %s",
+				    qdir, name, owner);
+			else if (!mine && uid == 0 && st.st_uid != 0)
+				problem(err, &bad, "%s/%s: not owned by root",
+				    qdir, name);
 			else if (!pw && st.st_uid != uid && uid != 0)
-				str_addf(err, "%s%s: not owned by uid %ld",
-				    bad++ ? "\n" : "", path, (long)uid);
+				problem(err, &bad, "%s/%s: not owned by uid "
+				    "%ld", qdir, name, (long)uid);
 		}
-		free(path);
 	}
-	(void)gid;
+	close(qfd);
 	return bad ? -1 : 0;
 }
 

@@ -41,8 +41,17 @@ svc_trigger_path(const char *path, const char *req)
 	if (stat(path, &st) < 0)
 		return -1;
 	if (S_ISFIFO(st.st_mode)) {
-		if ((fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+		/*
+		 * the name may have changed since stat (public/ is
+		 * mail_owner's): as root, never write to what a link names
+		 */
+		if ((fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC |
+		    O_NOFOLLOW)) < 0)
 			goto out;
+		if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+			errno = ENOTSOCK;
+			goto out;
+		}
 	} else if (S_ISSOCK(st.st_mode)) {
 		memset(&sun, 0, sizeof(sun));
 		sun.sun_family = AF_UNIX;

@@ -79,7 +79,9 @@ has "log: AUTH rate warning" \
     'warning: AUTH command rate limit exceeded: 3 from localhost\[127.0.0.1\] for service arate$' \
     "$T/maillog"
 
-run "$P_exempt" "$M;RCPT TO:<u@$H>;RCPT TO:<v@$H>;RCPT TO:<w@$H>;RSET;$M;RSET;$M;RSET;AUTH PLAIN $BAD;AUTH PLAIN $BAD;AUTH PLAIN $GOOD"
+R="RCPT TO:<u@$H>;RCPT TO:<v@$H>;RCPT TO:<w@$H>"
+A="AUTH PLAIN $BAD;AUTH PLAIN $BAD;AUTH PLAIN $GOOD"
+run "$P_exempt" "$M;$R;RSET;$M;RSET;$M;RSET;$A"
 same "smtpd_client_event_limit_exceptions: not limited" "250 2.1.0 Ok
 250 2.1.5 Ok
 250 2.1.5 Ok

@@ -686,6 +686,8 @@ PARAM(smtpd_authorized_xclient_hosts, STR, "", 0, 0,
     "Clients allowed to use XCLIENT.")
 PARAM(smtpd_banner, STR, "$myhostname ESMTP $mail_name", 0, 0,
     "The text after 220 in the SMTP greeting.")
+PARAM(smtpd_client_auth_rate_limit, INT, "0", 0, PMAX,
+    "AUTH commands per anvil_rate_time_unit one client may send (0: no limit).")
 PARAM(smtpd_client_connection_count_limit, INT, "50", 0, PMAX,
     "Simultaneous connections one client may have (0: no limit).")
 PARAM(smtpd_client_connection_rate_limit, INT, "0", 0, PMAX,

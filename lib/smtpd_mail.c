@@ -203,6 +203,8 @@ smtpd_mail_cmd(struct smtpd_sess *s, const char *arg)
 		smtpd_reply(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
 		return -1;
 	}
+	if (smtpd_anvil_event(s, SMTPD_ANVIL_MAIL) < 0)
+		return -1;
 	str_init(&addr);
 	str_init(&reply);
 	if (smtpd_mail_addr(s, &p, &addr, 0,
@@ -306,6 +308,8 @@ smtpd_mail_rcpt(struct smtpd_sess *s, const char *arg)
 		smtpd_reply(s, "501 5.5.4 Syntax: RCPT TO:<address>");
 		return -1;
 	}
+	if (smtpd_anvil_event(s, SMTPD_ANVIL_RCPT) < 0)
+		return -1;
 	if (s->rcpt_limit > 0 && s->nrcpt >= (size_t)s->rcpt_limit) {
 		smtpd_reply(s, "452 4.5.3 Error: too many recipients");
 		/* Postfix: an error only past the overshoot limit */

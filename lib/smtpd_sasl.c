@@ -282,6 +282,8 @@ smtpd_sasl_cmd(struct smtpd_sess *s, const char *arg)
 		smtpd_reply(s, "503 5.5.1 Error: already authenticated");
 		return -1;
 	}
+	if (smtpd_anvil_event(s, SMTPD_ANVIL_AUTH) < 0)
+		return -1;
 	p = args = xstrdup(arg);
 	mech = str_token(&p, " \t");
 	init = str_token(&p, " \t");
@@ -375,6 +377,23 @@ smtpd_sasl_reset_mail(void)
 {
 	free(auth_sender);
 	auth_sender = NULL;
+}
+
+/*
+ * smtpd_sasl_reset - forget the login (RFC 3207 4.2: after STARTTLS
+ * nothing learned in plaintext counts; a man in the middle must not hand
+ * over a session logged in with its own account)
+ */
+void
+smtpd_sasl_reset(struct smtpd_sess *s)
+{
+	smtpd_sasl_reset_mail();
+	free(username);
+	free(method);
+	username = NULL;
+	method = NULL;
+	s->ck.sasl_username = NULL;
+	s->ck.sasl_method = NULL;
 }
 
 /* smtpd_sasl_log - append ", sasl_method=M, sasl_username=U" for logs */

@@ -178,11 +178,16 @@ void	smtpd_sasl_ehlo(struct smtpd_sess *);
 int	smtpd_sasl_cmd(struct smtpd_sess *, const char *);
 int	smtpd_sasl_mail_param(struct smtpd_sess *, const char *);
 void	smtpd_sasl_reset_mail(void);
+void	smtpd_sasl_reset(struct smtpd_sess *);
 void	smtpd_sasl_log(struct str *);
 const char *smtpd_sasl_username(void);
 
 /* lib/smtpd_anvil.c */
+#define SMTPD_ANVIL_MAIL	1	/* smtpd_client_message_rate_limit */
+#define SMTPD_ANVIL_RCPT	2	/* smtpd_client_recipient_rate_limit */
+#define SMTPD_ANVIL_AUTH	3	/* smtpd_client_auth_rate_limit */
 int	smtpd_anvil_connect(struct smtpd_sess *);
+int	smtpd_anvil_event(struct smtpd_sess *, int);
 void	smtpd_anvil_disconnect(void);
 
 #endif

@@ -237,14 +237,19 @@ smtpd_tls_starttls(struct smtpd_sess *s, const char *arg)
 			    s->namaddr);
 		return -1;
 	}
-	/* a new session: the client says EHLO again */
+	/*
+	 * RFC 3207 4.2: a new session; nothing the client said in plaintext
+	 * holds: no HELO (it says EHLO again), no transaction, no login.
+	 */
 	smtpd_data_bdat(s, NULL);
 	smtpd_reset_mail(s);
+	smtpd_sasl_reset(s);
 	free(s->helo);
 	s->helo = NULL;
 	s->ck.helo_name = NULL;
 	s->esmtp = 0;
 	s->ill_pipelining = 0;
+	s->ck.pipelining_violation = 0;
 	return 0;
 }
 

@@ -113,7 +113,9 @@ queued <<'EOF' || exit 1
 1|MAIL FROM:<s@example.org>\r\n
 1|RCPT TO:<good@example.org>\r\n
 1|DATA\r\n
-1|Subject: t\r\n\r\nline\r.\rMAIL FROM:<evil@example.org>\rRCPT TO:<evil@example.org>\rDATA\rsmuggled\r.\r\nend\r\n.\r\n
+0|Subject: t\r\n\r\nline\r.\rMAIL FROM:<evil@example.org>\r
+0|RCPT TO:<evil@example.org>\rDATA\rsmuggled\r.\r\n
+1|end\r\n.\r\n
 1|QUIT\r\n
 EOF
 srv_start python3 "$TOP/tests/smtp_server.py" 0 "$T/s.log"
@@ -164,7 +166,9 @@ for tr in smtp lmtp; do
 	has "queue file by hand, $tr: good recipient sent" \
 	    '^good@example.org sent 2\.'
 	has "queue file by hand, $tr: CR in the recipient: 5.1.3" \
-	    "$(printf '^b\rad@example.org bounced 5\\.1\\.3 .*bad recipient address syntax$')"
+	    "$(printf '^b\rad@example.org bounced 5\\.1\\.3 ')"
+	has "queue file by hand, $tr: the 5.1.3 reason" \
+	    'bounced 5\.1\.3 .* bad recipient address syntax$'
 	has "queue file by hand, $tr: ORCPT with a CR in its type left out" \
 	    '^C: RCPT TO:<good@example\.org>$' "$T/s.log"
 	has "queue file by hand, $tr: ENVID as xtext, bad RET left out" \
@@ -198,5 +202,23 @@ req smtp "[127.0.0.1]:$P"
 has "queue file by hand: CR in the sender: 5.1.7" \
     '^good@example.org bounced 5\.1\.7 .*bad sender address syntax$'
 lacks "queue file by hand: CR in the sender: no MAIL FROM" '^C: MAIL'
+srv_stop
+
+# --- sendmail's relay mode (no queue; the same client) ---------------------
+srv_start python3 "$TOP/tests/smtp_server.py" 0 "$T/s.log"
+mkdir -p "$T/nq"
+printf '%s\n' "queue_directory = $T/no-such-queue" \
+    "mydomain = example.com" "myhostname = client.example.com" \
+    "maillog_file = $T/nq.log" "alias_maps =" "local_recipient_maps =" \
+    "sendmail_relay = [127.0.0.1]:$P" > "$T/nq/main.cf"
+printf 'Subject: t\n\nline\r.\rMAIL FROM:<evil@example.org>\rDATA\r\nend\n' \
+    | "$MTA" sendmail -C "$T/nq" -f s@example.org good@example.org \
+    > "$T/.out" 2> "$T/.err"
+check "relay mode: sent" test $? = 0
+clean "relay mode"
+printf 'Subject: t\n\nbody\n' | "$MTA" sendmail -C "$T/nq" -f s@example.org \
+    "$(printf 'b\rad@example.org')" > "$T/.out" 2> "$T/.err"
+lacks "relay mode: a recipient argument with a CR never goes out" \
+    "$(printf '\r')"
 srv_stop
 exit 0

@@ -1528,7 +1528,7 @@ smtp_xfer(struct smtp_sess *s, struct smtp_msg *m, struct smtp_rcpt *r,
 			    "bad recipient address syntax");
 			nbad++;
 		}
-	if (nbad == n) {
+	if (n > 0 && nbad == n) {
 		ret = 0;
 		goto out;
 	}
@@ -1562,8 +1562,7 @@ smtp_xfer(struct smtp_sess *s, struct smtp_msg *m, struct smtp_rcpt *r,
 			else if (sent <= n) {
 				if (!bad_addr(env[sent].s))
 					put_rcpt(s, &r[sent - 1], env[sent].s);
-			}
-			else
+			} else
 				io_puts(&s->io, "DATA\r\n");
 			sent++;
 		}

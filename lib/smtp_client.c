@@ -27,6 +27,7 @@
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -1239,6 +1240,35 @@ xtext(struct str *out, const char *s)
 			str_addc(out, *p);
 }
 
+/*
+ * a control character (CR, LF, NUL, ...) in an envelope address, which
+ * no quoting can carry: from a queue file of an older version or made by
+ * hand, written raw it would end the command early and smuggle others
+ */
+static int
+bad_addr(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 32 || *s == 127)
+			return 1;
+	return 0;
+}
+
+/* an RFC 5322 atom: RFC 3461 4.2 wants one as ORCPT's addr-type */
+static int
+dsn_atom(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (s[i] == 0 || (!isalnum((unsigned char)s[i]) &&
+		    strchr("!#$%&'*+-/=?^_`{|}~", s[i]) == NULL))
+			return 0;
+	return 1;
+}
+
 /* an address as RFC 5321 wants it: the local part quoted when needed */
 static void
 quote_addr(struct str *out, const char *addr)
@@ -1292,7 +1322,9 @@ put_mail(struct smtp_sess *s, const struct smtp_msg *m, const char *sender)
 	if (m->smtputf8 && (s->features & SMTP_F_SMTPUTF8))
 		str_adds(&b, " SMTPUTF8");
 	if (s->features & SMTP_F_DSN) {
-		if (m->ret && *m->ret)
+		/* RET from the queue file goes out only as one of its words */
+		if (m->ret && (strcasecmp(m->ret, "FULL") == 0 ||
+		    strcasecmp(m->ret, "HDRS") == 0))
 			str_addf(&b, " RET=%s", m->ret);
 		if (m->envid && *m->envid) {
 			str_adds(&b, " ENVID=");
@@ -1331,7 +1363,13 @@ put_rcpt(struct smtp_sess *s, const struct smtp_rcpt *r, const char *addr)
 					str_adds(&b, n++ ? ",DELAY" : "DELAY");
 			}
 		}
-		if (r->orcpt && (semi = strchr(r->orcpt, ';')) != NULL) {
+		/*
+		 * the type must be an atom, the address goes out as xtext:
+		 * nothing a queue file holds puts a control byte or a space
+		 * into the command (no type: ORCPT is left out)
+		 */
+		if (r->orcpt && (semi = strchr(r->orcpt, ';')) != NULL &&
+		    dsn_atom(r->orcpt, (size_t)(semi - r->orcpt))) {
 			str_adds(&b, " ORCPT=");
 			str_addmem(&b, r->orcpt, (size_t)(semi - r->orcpt) + 1);
 			xtext(&b, semi + 1);
@@ -1349,7 +1387,25 @@ put_rcpt(struct smtp_sess *s, const struct smtp_rcpt *r, const char *addr)
 static void
 put_line(struct smtp_sess *s, const char *p, size_t len)
 {
-	size_t lim = s->line_limit, room;
+	size_t lim = s->line_limit, room, i;
+	struct str c;
+
+	/*
+	 * a CR or LF inside a line (a queue file of an older version or one
+	 * made by hand; cleanup replaces them) would end the line early on
+	 * the wire: SMTP smuggling.  It goes out as a space, as cleanup's
+	 * cleanup_replace_stray_cr_lf does.
+	 */
+	if (memchr(p, '\r', len) != NULL || memchr(p, '\n', len) != NULL) {
+		str_init(&c);
+		str_addmem(&c, p, len);
+		for (i = 0; i < len; i++)
+			if (c.s[i] == '\r' || c.s[i] == '\n')
+				c.s[i] = ' ';
+		put_line(s, c.s, len);
+		str_free(&c);
+		return;
+	}
 
 	if (len && p[0] == '.')
 		io_write(&s->io, ".", 1);
@@ -1442,7 +1498,7 @@ smtp_xfer(struct smtp_sess *s, struct smtp_msg *m, struct smtp_rcpt *r,
 {
 	struct str t, *env;
 	char *acc;
-	size_t sent = 0, got = 0, last = n + 1, nacc = 0, i;
+	size_t sent = 0, got = 0, last = n + 1, nacc = 0, nbad, i;
 	int pipe = (s->features & SMTP_F_PIPELINING) != 0, mail_ok = 1;
 	int c, data_ok = 0, ret = -1, e;
 
@@ -1459,6 +1515,22 @@ smtp_xfer(struct smtp_sess *s, struct smtp_msg *m, struct smtp_rcpt *r,
 			ret = 0;
 			goto out;
 		}
+	}
+	/* refused here, never written: a control character in an address */
+	if (bad_addr(env[0].s)) {
+		all_open(r, n, NULL, 550, "5.1.7", "bad sender address syntax");
+		ret = 0;
+		goto out;
+	}
+	for (i = 0, nbad = 0; i < n; i++)
+		if (bad_addr(env[i + 1].s)) {
+			rcpt_set(&r[i], 550, "5.1.3",
+			    "bad recipient address syntax");
+			nbad++;
+		}
+	if (n > 0 && nbad == n) {
+		ret = 0;
+		goto out;
 	}
 	if ((s->features & SMTP_F_SIZE) && s->size_limit > 0 &&
 	    m->size > s->size_limit) {
@@ -1487,17 +1559,20 @@ smtp_xfer(struct smtp_sess *s, struct smtp_msg *m, struct smtp_rcpt *r,
 		    sent - got < PIPE_MAX))) {
 			if (sent == 0)
 				put_mail(s, m, env[0].s);
-			else if (sent <= n)
-				put_rcpt(s, &r[sent - 1], env[sent].s);
-			else
+			else if (sent <= n) {
+				if (!bad_addr(env[sent].s))
+					put_rcpt(s, &r[sent - 1], env[sent].s);
+			} else
 				io_puts(&s->io, "DATA\r\n");
 			sent++;
 		}
 		c = got == 0 ? C_MAIL : got <= n ? C_RCPT : C_DATA;
-		if (flush(s, cmd_timeout(s, c), state_where[c]) < 0 ||
+		if (c == C_RCPT && bad_addr(env[got].s))
+			;	/* refused above: no command, no reply */
+		else if (flush(s, cmd_timeout(s, c), state_where[c]) < 0 ||
 		    get_reply(s, cmd_timeout(s, c), state_where[c], NULL) < 0)
 			goto out;
-		if (c == C_MAIL && s->reply.code / 100 != 2) {
+		else if (c == C_MAIL && s->reply.code / 100 != 2) {
 			said(s, &t, C_MAIL);
 			all_open(r, n, NULL, s->reply.code, s->reply.dsn, t.s);
 			mail_ok = 0;

@@ -265,8 +265,10 @@ rcpt_params(struct smtpd_sess *s, char *p, int *notify, char **orcpt)
 				return -1;
 			}
 		} else if (strcasecmp(w, "ORCPT") == 0 && v && dsn) {
-			semi = strchr(v, ';');
-			if (*orcpt || semi == NULL || semi == v ||
+			/* RFC 3461 4.2: addr-type ";" xtext, type an atom */
+			if ((semi = strchr(v, ';')) != NULL)
+				*semi = 0;
+			if (*orcpt || semi == NULL || !smtpd_parse_atom(v) ||
 			    smtpd_parse_xtext(semi + 1, &s->tmp) < 0 ||
 			    s->tmp.len == 0 ||
 			    memchr(s->tmp.s, 0, s->tmp.len)) {
@@ -274,7 +276,6 @@ rcpt_params(struct smtpd_sess *s, char *p, int *notify, char **orcpt)
 				    "parameter syntax");
 				return -1;
 			}
-			*semi = 0;
 			*orcpt = xasprintf("%s;%s", v, s->tmp.s);
 		} else {
 			if (v)

@@ -169,6 +169,24 @@ smtpd_parse_xtext(const char *s, struct str *out)
 	return 0;
 }
 
+/*
+ * smtpd_parse_atom - s is an RFC 5322 atom (atext only, not empty): what
+ * RFC 3461 4.2 allows as ORCPT's addr-type.  Kept as given in the queue
+ * file and written into the next hop's RCPT TO, so no control byte,
+ * space or ';' may pass.
+ */
+int
+smtpd_parse_atom(const char *s)
+{
+	if (*s == 0)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) &&
+		    strchr("!#$%&'*+-/=?^_`{|}~", *s) == NULL)
+			return 0;
+	return 1;
+}
+
 /* smtpd_parse_notify - NOTIFY=value as DSN_NOTIFY_* bits; -1 when bad */
 int
 smtpd_parse_notify(const char *v)

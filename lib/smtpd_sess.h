@@ -156,6 +156,7 @@ int	smtpd_parse_path(const char **, struct str *, int);
 int	smtpd_parse_addr_ok(const char *, int);
 int	smtpd_parse_xtext(const char *, struct str *);
 int	smtpd_parse_notify(const char *);
+int	smtpd_parse_atom(const char *);
 int	smtpd_parse_utf8(const char *, size_t);
 int	smtpd_parse_ascii(const char *);
 int	smtpd_parse_size(const char *, long long *);

@@ -168,8 +168,10 @@ sleep 0.5
 tail -n +$((lines0 + 1)) "$T/maillog" > "$T/newlog"
 n=$(grep -c 'improper command pipelining after CONNECT from localhost\[127.0.0.1\]: EHLO early.example\\r\\n$' "$T/newlog")
 check "... each logged as Postfix logs it" test "$n" = 20
+# (at least 20: a connection of an earlier check, such as a port probe,
+# may log its own commands=0/0 disconnect late)
 n=$(grep -c 'disconnect from localhost\[127.0.0.1\] commands=0/0$' "$T/newlog")
-check "... each disconnect says commands=0/0" test "$n" = 20
+check "... each disconnect says commands=0/0" test "$n" -ge 20
 
 # Talking during a pause of the connect stage ("sleep 1" as Postfix has
 # it): seen by the check right before the greeting goes out

@@ -11,12 +11,16 @@
 
 #include <stdio.h>
 
+#include "conf.h"
+#include "str.h"
+
 int	priv_user(const char *, uid_t *, gid_t *);
 int	priv_drop_to(uid_t, gid_t);
 void	priv_drop(const char *);
 void	priv_daemon(void);
 int	priv_root_dir(const char *);
 int	priv_open(const char *, int, mode_t);
+int	priv_listed(enum conf_param, uid_t, int, struct str *);
 FILE	*priv_fopen(const char *);
 
 #endif

@@ -25,7 +25,7 @@
 #include "conf.h"
 #include "io.h"
 #include "log.h"
-#include "match.h"
+#include "priv.h"
 #include "num.h"
 #include "queue.h"
 #include "rcptlog.h"
@@ -461,21 +461,5 @@ showq_privileged(uid_t uid)
 int
 showq_allowed(enum conf_param p, uid_t uid, struct str *who)
 {
-	struct match_list *ml;
-	struct passwd *pw;
-	int r;
-
-	str_reset(who);
-	if ((pw = getpwuid(uid)) != NULL)
-		str_set(who, pw->pw_name);
-	else
-		str_addf(who, "%ld", (long)uid);
-	if (showq_privileged(uid))
-		return 1;
-	ml = match_init(conf_rows[p].name, MATCH_STRING, conf_str(p));
-	r = match_find(ml, who->s, NULL);
-	if (r < 0)
-		str_addf(who, ": %s: %s", conf_rows[p].name, ml->err.s);
-	match_free(ml);
-	return r < 0 ? -1 : r > 0;
+	return priv_listed(p, uid, showq_privileged(uid), who);
 }

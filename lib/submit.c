@@ -44,7 +44,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +55,7 @@
 #include "conf.h"
 #include "io.h"
 #include "log.h"
-#include "match.h"
+#include "priv.h"
 #include "queue.h"
 #include "smtp_relay.h"
 #include "str.h"
@@ -459,20 +458,5 @@ submit_abort(struct submit *s)
 int
 submit_allowed(uid_t uid, struct str *who)
 {
-	struct match_list *ml;
-	struct passwd *pw;
-	int r;
-
-	str_reset(who);
-	if ((pw = getpwuid(uid)) != NULL)
-		str_set(who, pw->pw_name);
-	else
-		str_addf(who, "%ld", (long)uid);
-	ml = match_init("authorized_submit_users", MATCH_STRING,
-	    conf_str(P_authorized_submit_users));
-	r = match_find(ml, who->s, NULL);
-	if (r < 0)
-		str_addf(who, ": authorized_submit_users: %s", ml->err.s);
-	match_free(ml);
-	return r < 0 ? -1 : r > 0;
+	return priv_listed(P_authorized_submit_users, uid, 0, who);
 }

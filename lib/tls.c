@@ -1151,6 +1151,35 @@ der_next(const unsigned char **p, const unsigned char *end, unsigned *tag,
 }
 
 /*
+ * cert_tbs - the fields of a certificate's tbsCertificate after its
+ * version: serial, signature, issuer, validity, subject, key, ... from
+ * *p up to *end; -1 if the DER is bad
+ */
+static int
+cert_tbs(const unsigned char *der, size_t len, const unsigned char **p,
+    const unsigned char **end)
+{
+	const unsigned char *c;
+	unsigned tag;
+	size_t clen;
+
+	*p = der;
+	*end = der + len;
+	if (der_next(p, *end, &tag, &c, &clen) < 0 || tag != 0x30)
+		return -1;
+	*p = c;
+	*end = c + clen;
+	if (der_next(p, *end, &tag, &c, &clen) < 0 || tag != 0x30)
+		return -1;		/* tbsCertificate */
+	*p = c;
+	*end = c + clen;
+	if (*p < *end && **p == 0xa0 &&
+	    der_next(p, *end, &tag, &c, &clen) < 0)
+		return -1;		/* version */
+	return 0;
+}
+
+/*
  * cert_dn - the issuer (which 0) or subject (1) Name of a certificate,
  * the whole TLV; -1 if the DER is bad
  */
@@ -1158,22 +1187,13 @@ static int
 cert_dn(const unsigned char *der, size_t len, int which,
     const unsigned char **dn, size_t *dnlen)
 {
-	const unsigned char *p = der, *end = der + len, *c, *start;
-	unsigned tag;
+	const unsigned char *p, *end, *c, *start = NULL;
+	unsigned tag = 0;
 	size_t clen;
 	int i;
 
-	if (der_next(&p, end, &tag, &c, &clen) < 0 || tag != 0x30)
+	if (cert_tbs(der, len, &p, &end) < 0)
 		return -1;
-	p = c;
-	end = c + clen;
-	if (der_next(&p, end, &tag, &c, &clen) < 0 || tag != 0x30)
-		return -1;		/* tbsCertificate */
-	p = c;
-	end = c + clen;
-	if (p < end && *p == 0xa0 &&
-	    der_next(&p, end, &tag, &c, &clen) < 0)
-		return -1;		/* version */
 	/* serial, signature, issuer, validity, subject */
 	for (i = 0; i < (which ? 5 : 3); i++) {
 		start = p;
@@ -1232,22 +1252,13 @@ cert_san(const unsigned char *der, size_t len, const unsigned char **san,
     size_t *sanlen)
 {
 	static const unsigned char san_oid[] = { 0x55, 0x1d, 0x11 };
-	const unsigned char *p = der, *end = der + len, *c, *q, *qe, *oid;
+	const unsigned char *p, *end, *c, *q, *qe, *oid;
 	unsigned tag;
 	size_t clen, olen;
 	int i;
 
-	if (der_next(&p, end, &tag, &c, &clen) < 0 || tag != 0x30)
+	if (cert_tbs(der, len, &p, &end) < 0)
 		return -1;
-	p = c;
-	end = c + clen;
-	if (der_next(&p, end, &tag, &c, &clen) < 0 || tag != 0x30)
-		return -1;		/* tbsCertificate */
-	p = c;
-	end = c + clen;
-	if (p < end && *p == 0xa0 &&
-	    der_next(&p, end, &tag, &c, &clen) < 0)
-		return -1;		/* version */
 	/* serial, signature, issuer, validity, subject, key */
 	for (i = 0; i < 6; i++)
 		if (der_next(&p, end, &tag, &c, &clen) < 0)

@@ -346,7 +346,10 @@ for d in os.listdir("/proc"):
     except (OSError, IndexError, ValueError):
         pass
 for p in pids:
-    os.kill(p, signal.SIGTERM)
+    try:
+        os.kill(p, signal.SIGTERM)
+    except ProcessLookupError:
+        pass        # a child that went with its master
 for p in pids:
     for i in range(100):
         try:

@@ -260,8 +260,30 @@ install: all
 		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
 size: $(MTA_BIN)
-	$(Q)strip -o $(B)/mta.stripped $(MTA_BIN) && \
+	$(Q)$(CROSS)strip -o $(B)/mta.stripped $(MTA_BIN) && \
 		echo "$$(stat -c %s $(B)/mta.stripped) bytes stripped ($(MTA_BIN))"
+	$(Q)for a in $(CROSS_ARCHS); do \
+		f=build/$$a/mta; [ -f $$f ] && [ $$f != $(MTA_BIN) ] || continue; \
+		s=$$(eval echo \$$CROSS_$$a); \
+		$${s}strip -o $$f.stripped $$f && \
+		echo "$$(stat -c %s $$f.stripped) bytes stripped ($$f)"; done
+
+# the cross targets Debian has compilers for, by the name of build/ARCH
+CROSS_ARCHS = aarch64 arm mipsel mips
+export CROSS_aarch64 = aarch64-linux-gnu-
+export CROSS_arm = arm-linux-gnueabihf-
+export CROSS_mipsel = mipsel-linux-gnu-
+export CROSS_mips = mips-linux-gnu-
+
+# make check-cross ARCH=aarch64: the native ./mta (to compare .cdb files
+# with), build/ARCH/mta and its unit tests, then tests/cross.sh under qemu
+check-cross:
+	$(Q)[ -n "$(CROSS_$(ARCH))" ] || { echo "usage: make check-cross" \
+		"ARCH=aarch64|arm|mipsel|mips" >&2; exit 2; }
+	$(Q)sh tests/install-deps.sh check
+	$(Q)$(MAKE) -s CROSS= all
+	$(Q)$(MAKE) -s CROSS=$(CROSS_$(ARCH)) all units
+	$(Q)sh tests/cross.sh $(ARCH)
 
 # a working MTA in a throwaway directory on 127.0.0.1:2525 (foreground)
 demo:
@@ -284,4 +306,5 @@ clean:
 distclean:
 	rm -rf build mta config.h man/*.tmp
 
-.PHONY: all check install size bench demo clean distclean deps units
+.PHONY: all check check-cross install size bench demo clean distclean deps \
+	units

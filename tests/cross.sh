@@ -15,12 +15,14 @@
 #   - an end-to-end test: master on 127.0.0.1, a message by SMTP,
 #     delivered by local to a mailbox;
 #   - the black-box scripts in $CROSS_TESTS (default: the table and
-#     configuration tests, which start no daemon).
+#     configuration tests that start no daemon: the scripts that start
+#     master or submit through cleanup leave daemon_directory at its
+#     default, where no stand-in is).
 cd "$(dirname "$0")/.." || exit 2
 TOP=$PWD
 ARCH=${1:?usage: cross.sh ARCH}
 XB=$TOP/build/$ARCH
-: "${CROSS_TESTS=t-postmap.sh t-postalias.sh t-cidr.sh t-regexp.sh t-postconf.sh t-params.sh}"
+: "${CROSS_TESTS=t-postmap.sh t-postalias.sh t-cidr.sh t-regexp.sh t-postconf.sh}"
 
 QEMU=$(command -v "qemu-$ARCH") || {
 	echo "cross.sh: qemu-$ARCH not found (package qemu-user)" >&2; exit 2; }
@@ -59,7 +61,9 @@ case $out in
 *"mail_owner = "*) note "ok - $ARCH: postconf -d" ;;
 *) note "FAIL - $ARCH: postconf -d: $(printf %s "$out" | head -c 300)" ;;
 esac
-if [ "$("$XMTA" postconf -d)" = "$("$NMTA" postconf -d)" ]; then
+# all the defaults but process_id are the same on every CPU
+if [ "$("$XMTA" postconf -d | grep -v '^process_id =')" = \
+    "$("$NMTA" postconf -d | grep -v '^process_id =')" ]; then
 	note "ok - $ARCH: postconf -d same as native"
 else
 	note "FAIL - $ARCH: postconf -d same as native: differs"

@@ -34,9 +34,10 @@ MTA=$TOP/mta	# lib.sh's $T and helpers; $MTA is set below
 W=$T/wrap
 mkdir -p "$W/bin" "$W/unit"
 
-# wrap TARGET OUT: a native program running qemu on TARGET
+# wrap TARGET OUT: a native program running qemu on TARGET, killed after
+# 120 seconds
 wrap() {
-	cc -O -DQEMU="\"$QEMU\"" -DTARGET="\"$1\"" -o "$2" \
+	cc -O -DQEMU="\"$QEMU\"" -DTARGET="\"$1\"" -DLIMIT=120 -o "$2" \
 	    "$TOP/tests/qemu_run.c" || exit 2
 }
 wrap "$XB/mta" "$W/bin/mta"

@@ -4,7 +4,9 @@
  * runs QEMU on TARGET with this program's own argv[0], so that the applet
  * mta picks from argv[0] is kept without binfmt_misc.  QEMU and TARGET are
  * absolute paths given at compile time (-D), since mta's daemons do not
- * pass their environment on.
+ * pass their environment on.  With -DLIMIT=N the program is killed by
+ * SIGALRM after N seconds (the timer survives execv), so that a target
+ * binary that loops cannot hang the tests.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,9 @@ main(int argc, char **argv)
 	av[3] = TARGET;
 	for (i = 1; i < argc; i++)
 		av[3 + i] = argv[i];
+#ifdef LIMIT
+	alarm(LIMIT);
+#endif
 	execv(QEMU, av);
 	perror(QEMU);
 	return 126;

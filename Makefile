@@ -4,7 +4,9 @@
 # make check      install what the tests need (as root), then run them all
 # make SANITIZE=1 check   the same tests on a dynamic glibc ASan+UBSan build
 # make install DESTDIR=... PREFIX=...
-# make size       the stripped size of ./mta
+# make size       the stripped size of ./mta and of each cross-built mta
+# make CROSS=aarch64-linux-gnu-   build/aarch64/mta, static, for another CPU
+# make check-cross ARCH=aarch64   its tests under qemu-user (see README)
 # make bench      side-by-side figures against Postfix
 #
 # The three libraries come from Debian's source packages, fetched with
@@ -19,6 +21,7 @@ MANDIR	= $(PREFIX)/share/man
 SANITIZE =
 LIBS_FROM = debian
 V	=
+CROSS	=
 
 ifeq ($(V),)
 Q	= @
@@ -36,6 +39,23 @@ XFASTFLAGS = $(XCFLAGS)
 # BearSSL reads and writes unaligned words on x86 on purpose; UBSan would
 # stop at each
 BR_CFLAGS = -DBR_LE_UNALIGNED=0 -DBR_BE_UNALIGNED=0
+else ifneq ($(CROSS),)
+# A cross build: musl built for the target from Debian's source package,
+# then the three libraries and mta with Debian's cross compiler through
+# musl's gcc wrapper.  XARCH names build/XARCH and qemu-XARCH.
+TRIPLET	= $(patsubst %-,%,$(CROSS))
+XARCH	= $(firstword $(subst -, ,$(TRIPLET)))
+TC	= $(XARCH)
+MUSLDIR	= $(CURDIR)/build/$(XARCH)/musl
+CC	= $(MUSLDIR)/bin/musl-gcc
+CROSS_STAMP = $(MUSLDIR)/stamp
+# TRE's config.sub (2009) knows no aarch64: the build says it cross-compiles
+# instead of naming the host
+TRE_HOST = cross_compiling=yes AR=$(CROSS)ar RANLIB=$(CROSS)ranlib
+XAR	= $(CROSS)ar
+XCFLAGS	= -Os -ffunction-sections -fdata-sections
+XLDFLAGS = -static -Wl,--gc-sections
+XFASTFLAGS = -O2 -ffunction-sections -fdata-sections
 else
 TC	= musl
 CC	= musl-gcc
@@ -47,6 +67,7 @@ XLDFLAGS = -static -Wl,--gc-sections
 XFASTFLAGS = -O2 -ffunction-sections -fdata-sections
 endif
 
+XAR	?= ar
 B	= build/$(TC)
 DEPDIR	= $(B)/deps
 WARN	= -Wall -Wextra -Werror -Wno-unused-parameter
@@ -75,6 +96,8 @@ UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 
 ifeq ($(SANITIZE),1)
+MTA_BIN	= $(B)/mta
+else ifneq ($(CROSS),)
 MTA_BIN	= $(B)/mta
 else
 MTA_BIN	= mta
@@ -157,19 +180,42 @@ BR_FAST	= src/int/i31_*.c src/int/i62_*.c src/rsa/rsa_i31_*.c \
 	  src/rsa/rsa_i62_*.c src/ec/ec_p256_m31.c src/ec/ec_c25519_m31.c \
 	  src/ec/ec_prime_i31.c src/ec/ecdsa_i31_*.c
 
-$(DEPDIR)/stamp: $(SRCDIR)/stamp
+# musl for a cross target: only its source is fetched for a native build
+$(SRCDIR)/musl.stamp: $(SRCDIR)/stamp
+	@echo "  APT     source musl"
+	$(Q)cd $(SRCDIR) && rm -rf musl musl-* musl_* && \
+		apt-get $(APT_OPTS) -qq source musl >/dev/null && \
+		d=$$(ls -d musl-*/ | head -n 1) && ln -sfn "$${d%/}" musl
+	$(Q)touch $@
+
+# The wrapper musl installs runs WRAPCC_GCC with musl's specs file: the
+# cross compiler, so that no header or library of the host's C library
+# (nor the cross glibc's) is used.
+$(CROSS_STAMP): $(SRCDIR)/musl.stamp
+	$(Q)sh tests/install-deps.sh cross $(TRIPLET)
+	@echo "  DEP     musl ($(TRIPLET))"
+	$(Q)rm -rf $(MUSLDIR) $(B)/musl-obj && mkdir -p $(B)/musl-obj && \
+		cd $(B)/musl-obj && $(CURDIR)/$(SRCDIR)/musl/configure \
+		--prefix=$(MUSLDIR) --target=$(TRIPLET) --disable-shared \
+		--enable-wrapper=gcc CC=$(CROSS)gcc CROSS_COMPILE=$(CROSS) \
+		>/dev/null
+	$(Q)$(MAKE) -s -C $(B)/musl-obj WRAPCC_GCC=$(CROSS)gcc install \
+		>/dev/null
+	$(Q)touch $@
+
+$(DEPDIR)/stamp: $(SRCDIR)/stamp $(CROSS_STAMP)
 	$(Q)command -v $(CC) >/dev/null || { echo "error: $(CC) not found;" \
 		"install musl-tools (Debian) or musl-dev (Alpine)" >&2; exit 1; }
 	$(Q)rm -rf $(DEPDIR) && mkdir -p $(DEPDIR)/include $(DEPDIR)/lib \
 		$(DEPDIR)/cdb $(DEPDIR)/tre
 	@echo "  DEP     bearssl ($(TC))"
 	$(Q)$(MAKE) -s -C $(SRCDIR)/bearssl BUILD=$(CURDIR)/$(DEPDIR)/bearssl \
-		CC="$(CC)" LD="$(CC)" CFLAGS="$(XCFLAGS) $(BR_CFLAGS) -W -Wall" \
+		CC="$(CC)" LD="$(CC)" AR="$(XAR)" CFLAGS="$(XCFLAGS) $(BR_CFLAGS) -W -Wall" \
 		lib >/dev/null
 	$(Q)mkdir -p $(DEPDIR)/bearssl/fast && cd $(SRCDIR)/bearssl && \
 		for f in $(BR_FAST); do $(CC) $(XFASTFLAGS) $(BR_CFLAGS) \
 		-W -Wall -Isrc -Iinc -c -o $(CURDIR)/$(DEPDIR)/bearssl/fast/$$(basename $$f \
-		.c).o $$f || exit 1; done && ar r \
+		.c).o $$f || exit 1; done && $(XAR) r \
 		$(CURDIR)/$(DEPDIR)/bearssl/libbearssl.a \
 		$(CURDIR)/$(DEPDIR)/bearssl/fast/*.o
 	$(Q)cp $(DEPDIR)/bearssl/libbearssl.a $(DEPDIR)/lib/ && \
@@ -179,13 +225,13 @@ $(DEPDIR)/stamp: $(SRCDIR)/stamp
 		cdb_unpack cdb_make cdb_make_add cdb_make_put cdb_hash; do \
 		$(CC) $(XCFLAGS) -c -o $(DEPDIR)/cdb/$$f.o \
 			$(SRCDIR)/tinycdb/$$f.c || exit 1; done
-	$(Q)ar rcs $(DEPDIR)/lib/libcdb.a $(DEPDIR)/cdb/*.o && \
+	$(Q)$(XAR) rcs $(DEPDIR)/lib/libcdb.a $(DEPDIR)/cdb/*.o && \
 		cp $(SRCDIR)/tinycdb/cdb.h $(DEPDIR)/include/
 	@echo "  DEP     tre ($(TC))"
 	$(Q)cd $(DEPDIR)/tre && CC="$(CC)" CFLAGS="$(XCFLAGS)" \
 		$(CURDIR)/$(SRCDIR)/tre/configure --disable-shared \
 		--enable-static --disable-nls --disable-agrep \
-		--disable-approx >/dev/null
+		--disable-approx $(TRE_HOST) >/dev/null
 	$(Q)$(MAKE) -s -C $(DEPDIR)/tre/lib DEPDIR=.deps >/dev/null 2>&1 || \
 		$(MAKE) -C $(DEPDIR)/tre/lib DEPDIR=.deps
 	$(Q)cp $(DEPDIR)/tre/lib/.libs/libtre.a $(DEPDIR)/lib/ && \
@@ -214,8 +260,30 @@ install: all
 		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
 size: $(MTA_BIN)
-	$(Q)strip -o $(B)/mta.stripped $(MTA_BIN) && \
+	$(Q)$(CROSS)strip -o $(B)/mta.stripped $(MTA_BIN) && \
 		echo "$$(stat -c %s $(B)/mta.stripped) bytes stripped ($(MTA_BIN))"
+	$(Q)for a in $(CROSS_ARCHS); do \
+		f=build/$$a/mta; [ -f $$f ] && [ $$f != $(MTA_BIN) ] || continue; \
+		s=$$(eval echo \$$CROSS_$$a); \
+		$${s}strip -o $$f.stripped $$f && \
+		echo "$$(stat -c %s $$f.stripped) bytes stripped ($$f)"; done
+
+# the cross targets Debian has compilers for, by the name of build/ARCH
+CROSS_ARCHS = aarch64 arm mipsel mips
+export CROSS_aarch64 = aarch64-linux-gnu-
+export CROSS_arm = arm-linux-gnueabihf-
+export CROSS_mipsel = mipsel-linux-gnu-
+export CROSS_mips = mips-linux-gnu-
+
+# make check-cross ARCH=aarch64: the native ./mta (to compare .cdb files
+# with), build/ARCH/mta and its unit tests, then tests/cross.sh under qemu
+check-cross:
+	$(Q)[ -n "$(CROSS_$(ARCH))" ] || { echo "usage: make check-cross" \
+		"ARCH=aarch64|arm|mipsel|mips" >&2; exit 2; }
+	$(Q)sh tests/install-deps.sh check
+	$(Q)$(MAKE) -s CROSS= all
+	$(Q)$(MAKE) -s CROSS=$(CROSS_$(ARCH)) all units
+	$(Q)sh tests/cross.sh $(ARCH)
 
 # a working MTA in a throwaway directory on 127.0.0.1:2525 (foreground)
 demo:
@@ -238,4 +306,5 @@ clean:
 distclean:
 	rm -rf build mta config.h man/*.tmp
 
-.PHONY: all check install size bench demo clean distclean deps units
+.PHONY: all check check-cross install size bench demo clean distclean deps \
+	units

@@ -1,8 +1,9 @@
 #!/bin/sh
 # MIT licence: see LICENSE.
 #
-# install-deps.sh [build|check] - make sure the packages the build (and,
-# with "check", the tests) use are installed.  As root it installs the
+# install-deps.sh [build|check|cross TRIPLET] - make sure the packages the build (and,
+# with "check", the tests; with "cross", Debian's cross compiler for
+# TRIPLET, e.g. aarch64-linux-gnu, and qemu-user) use are installed.  As root it installs the
 # missing ones with apt-get; otherwise it names them and fails.  `make
 # demo` asks for the build's packages, `make check` for both.
 #
@@ -17,6 +18,13 @@ CHECK="python3 swaks libnet-ssleay-perl strace iproute2 postfix postfix-cdb dnsm
 	s-nail pflogsumm openssl dovecot-core dovecot-lmtpd"
 PKGS=$BUILD
 [ "${1:-check}" = check ] && PKGS="$PKGS $CHECK"
+if [ "$1" = cross ]; then
+	case $2 in
+	*[!a-z0-9_-]* | "")
+		echo "usage: install-deps.sh cross TRIPLET" >&2; exit 2 ;;
+	esac
+	PKGS="$PKGS dpkg-dev gcc-$2 qemu-user"
+fi
 [ "$SANITIZE" = 1 ] && PKGS="$PKGS libc6-dev"
 
 missing=

@@ -36,6 +36,25 @@ waitfor() {
 	return 1
 }
 
+# netns_resolver [OPTIONS]: in the test's namespace, /etc/resolv.conf
+# names 127.0.0.1 (a test name server there), with OPTIONS
+# ("timeout:1 attempts:1")
+netns_resolver() {
+	printf 'nameserver 127.0.0.1\noptions %s\n' \
+	    "${1:-timeout:1 attempts:1}" > "$T/resolv.conf"
+	chmod 644 "$T/resolv.conf"
+	mount --bind "$T/resolv.conf" /etc/resolv.conf ||
+	    { fail "namespace: resolv.conf" "mount --bind failed"; exit 1; }
+}
+
+# instance_pids: every process of this test's instance (argv has $T/etc)
+instance_pids() {
+	for d in /proc/[0-9]*; do
+		{ tr '\0' ' ' < "$d/cmdline"; } 2>/dev/null |
+		    grep -q -- "-c $T/etc\( \|$\)" && echo "${d#/proc/}"
+	done
+}
+
 # netns_hosts LINE...: in the test's namespace (tests/netns.sh): loopback
 # up, and /etc/hosts made of localhost and LINEs ("127.0.0.1 srv.test")
 netns_hosts() {

@@ -46,10 +46,7 @@ trap finish EXIT
 trap 'exit 1' INT TERM
 
 ip link set lo up || { fail "namespace: lo up" "ip link failed"; exit 1; }
-printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' > "$T/resolv.conf"
-chmod 644 "$T/resolv.conf"
-mount --bind "$T/resolv.conf" /etc/resolv.conf ||
-    { fail "namespace: resolv.conf" "mount --bind failed"; exit 1; }
+netns_resolver
 
 # --- the zone ----------------------------------------------------------------
 cat > "$T/zone" <<'EOF'

@@ -37,14 +37,6 @@ finish() {
 trap finish EXIT
 trap 'exit 1' INT TERM
 
-# instance_pids: every process of this test's instance (argv has $T/etc)
-instance_pids() {
-	for d in /proc/[0-9]*; do
-		{ tr '\0' ' ' < "$d/cmdline"; } 2>/dev/null |
-		    grep -q -- "-c $T/etc\( \|$\)" && echo "${d#/proc/}"
-	done
-}
-
 cat > "$T/etc/main.cf" <<EOC
 queue_directory = $Q
 data_directory = $T/d

@@ -47,20 +47,9 @@ finish() {
 trap finish EXIT
 trap 'exit 1' INT TERM
 
-# instance_pids: every process of this test's instance (argv has $T/etc)
-instance_pids() {
-	for d in /proc/[0-9]*; do
-		{ tr '\0' ' ' < "$d/cmdline"; } 2>/dev/null |
-		    grep -q -- "-c $T/etc\( \|$\)" && echo "${d#/proc/}"
-	done
-}
-
 # --- the namespace: loopback up, resolv.conf -> 127.0.0.1 ----------------
 ip link set lo up || { fail "namespace: lo up" "ip link failed"; exit 1; }
-printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' > "$T/resolv.conf"
-chmod 644 "$T/resolv.conf"
-mount --bind "$T/resolv.conf" /etc/resolv.conf ||
-    { fail "namespace: resolv.conf" "mount --bind failed"; exit 1; }
+netns_resolver
 
 # --- the zone --------------------------------------------------------------
 # 127.0.0.1 is this host (inet_interfaces), 127.0.0.7 its proxy

@@ -53,14 +53,6 @@ pickup fifo n - n 60 1 pickup
 EOC
 }
 
-# instance_pids: every process of this test's instance (argv has $T/etc)
-instance_pids() {
-	for d in /proc/[0-9]*; do
-		{ tr '\0' ' ' < "$d/cmdline"; } 2>/dev/null |
-		    grep -q -- "-c $T/etc\( \|$\)" && echo "${d#/proc/}"
-	done
-}
-
 # start: `mta postfix start`, then wait for the listener; MPID
 start() {
 	"$MTA" postfix -c "$T/etc" start > "$T/start.out" 2>&1 || return 1

@@ -30,10 +30,7 @@ trap finish EXIT
 trap 'exit 1' INT TERM
 
 netns_hosts '127.0.0.1 native.test' '::1 native6.test'
-printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' > "$T/resolv.conf"
-chmod 644 "$T/resolv.conf"
-mount --bind "$T/resolv.conf" /etc/resolv.conf ||
-    { fail "namespace: resolv.conf" "mount --bind failed"; exit 1; }
+netns_resolver
 
 cat > "$T/etc/main.cf" <<EOF
 queue_directory = $Q

@@ -205,11 +205,7 @@ if [ ! -x /usr/sbin/dnsmasq ]; then
 	echo "skip - DNS parts: no /usr/sbin/dnsmasq"
 	exit 0
 fi
-printf 'nameserver 127.0.0.1\noptions timeout:2 attempts:3\n' \
-    > "$T/resolv.conf"
-chmod 644 "$T/resolv.conf"
-mount --bind "$T/resolv.conf" /etc/resolv.conf ||
-    { fail "namespace: resolv.conf" "mount --bind failed"; exit 1; }
+netns_resolver "timeout:2 attempts:3"
 /usr/sbin/dnsmasq -C /dev/null --keep-in-foreground --no-resolv \
     --no-hosts --port=53 --listen-address=127.0.0.1 --bind-interfaces \
     --pid-file="$T/dnsmasq.pid" --log-facility="$T/dnsmasq.log" \

@@ -243,9 +243,15 @@ deps: $(DEP_STAMP)
 
 # --- tests, install, size, bench ------------------------------------------
 
+# make check also builds mta for arm64 and for big-endian 32-bit MIPS and
+# runs their end-to-end test under qemu-user (tests/t-cross.sh)
+CHECK_CROSS = aarch64 mips
 check:
 	$(Q)SANITIZE=$(SANITIZE) sh tests/install-deps.sh check
 	$(Q)$(MAKE) -s all units
+	$(Q)for a in $(CHECK_CROSS); do rm -f build/$$a.failed; \
+		$(MAKE) -s SANITIZE= CROSS=$$(eval echo \$$CROSS_$$a) all || \
+		touch build/$$a.failed; done
 	$(Q)MTA=$(CURDIR)/$(MTA_BIN) UNITDIR=$(CURDIR)/$(B)/unit sh tests/run.sh
 
 install: all

@@ -37,6 +37,8 @@
 #include "../lib/svc.h"
 #include "../lib/x.h"
 
+extern char **environ;
+
 int	newaliases_main(int, char **);
 int	sendmail_main(int, char **);
 
@@ -740,30 +742,23 @@ post(struct opts *o, int argc, char **argv)
 
 /*
  * run_applet - replace this process by applet name of the same binary
- * (argv[0] picks the applet), with args after the name.
+ * (argv[0] picks the applet), with args after the name: the file
+ * /proc/self/exe names, else command_directory's mta, else
+ * daemon_directory's (svc_exec_self)
  */
 static int
 run_applet(const char *name, char **args)
 {
-	char self[PATH_MAX], *av[16];
-	ssize_t n;
+	char *av[16];
 	size_t i;
 
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0 || (size_t)n >= sizeof(self) - 1) {
-		if (str_copy(self, COMMAND_DIR "/mta", sizeof(self)) >=
-		    sizeof(self))
-			die_status(EX_SOFTWARE, "path of the mta binary");
-	} else {
-		self[n] = 0;
-	}
 	av[0] = (char *)name;
 	for (i = 0; args && args[i] && i < 14; i++)
 		av[i + 1] = args[i];
 	av[i + 1] = NULL;
 	fflush(NULL);
-	execv(self, av);
-	die_status(EX_UNAVAILABLE, "execute %s as %s:", self, name);
+	svc_exec_self(COMMAND_DIR "/mta", av, environ);
+	die_status(EX_UNAVAILABLE, "execute mta as %s:", name);
 }
 
 /* -N: "never", or a list of success, delay, failure */

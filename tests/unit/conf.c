@@ -123,6 +123,8 @@ main(void)
 	    "late_size = 2048\n"
 	    "smtpd_restriction_classes = early, nested\n");
 	conf_load(dir, CONF_NOCHECK | CONF_QUIET);
+	if (!T_IFADDRS("mynetworks computed by conf_check"))
+		conf_set("mynetworks", "127.0.0.0/8");
 	for (i = 0; i < sizeof(expansions) / sizeof(expansions[0]); i++) {
 		snprintf(name, sizeof(name), "expand %s", expansions[i][0]);
 		T_STR(name, exp1(expansions[i][0]), expansions[i][1]);
@@ -167,15 +169,17 @@ main(void)
 	conf_set("smtpd_timeout", "300");
 
 	/* computed mynetworks */
-	conf_set("mynetworks_style", "host");
-	T_OK("mynetworks host style has 127.0.0.1/32",
-	    strstr(conf_str(P_mynetworks), "127.0.0.1/32") != NULL);
-	conf_set("mynetworks_style", "subnet");
-	T_OK("mynetworks subnet style has 127.0.0.0/8",
-	    strstr(conf_str(P_mynetworks), "127.0.0.0/8") != NULL);
-	conf_set("inet_protocols", "ipv4");
-	T_OK("inet_protocols ipv4: no IPv6 networks",
-	    strchr(conf_str(P_mynetworks), '[') == NULL);
+	if (T_IFADDRS("computed mynetworks")) {
+		conf_set("mynetworks_style", "host");
+		T_OK("mynetworks host style has 127.0.0.1/32",
+		    strstr(conf_str(P_mynetworks), "127.0.0.1/32") != NULL);
+		conf_set("mynetworks_style", "subnet");
+		T_OK("mynetworks subnet style has 127.0.0.0/8",
+		    strstr(conf_str(P_mynetworks), "127.0.0.0/8") != NULL);
+		conf_set("inet_protocols", "ipv4");
+		T_OK("inet_protocols ipv4: no IPv6 networks",
+		    strchr(conf_str(P_mynetworks), '[') == NULL);
+	}
 
 	/* NOFILE: defaults only */
 	conf_load(dir, CONF_NOFILE);

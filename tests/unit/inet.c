@@ -413,10 +413,12 @@ test_list(void)
 	inet_addr_list_free(&l);
 	inet_addr_list_iface(&l, "all", 0);
 	T_OK("list: all only where allowed (inet_interfaces)", l.n == 0);
-	inet_addr_list_iface(&l, "all", 1);
-	T_OK("list: all has the loopback interface",
-	    inet_addr_list_has(&l, "127.0.0.1"));
-	inet_addr_list_free(&l);
+	if (T_IFADDRS("list: all")) {
+		inet_addr_list_iface(&l, "all", 1);
+		T_OK("list: all has the loopback interface",
+		    inet_addr_list_has(&l, "127.0.0.1"));
+		inet_addr_list_free(&l);
+	}
 }
 
 int

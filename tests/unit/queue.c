@@ -359,6 +359,7 @@ main(int argc, char **argv)
 		return 2;
 	fprintf(fp, "queue_directory = %s/q\nmyhostname = h.example.com\n"
 	    "maillog_file = %s/log\n", top, top);
+	t_daemon_dir(fp);
 	fclose(fp);
 	if (conf_load(top, CONF_QUIET) < 0)
 		return 2;

@@ -254,14 +254,26 @@ check:
 		touch build/$$a.failed; done
 	$(Q)MTA=$(CURDIR)/$(MTA_BIN) UNITDIR=$(CURDIR)/$(B)/unit sh tests/run.sh
 
+# make install: Postfix's places.  The commands (the applets with a page in
+# section 1) are links to sbin/mta, mailq and newaliases also in bin, and
+# lib/sendmail (the traditional path); the daemons (section 8) are links in
+# libexec/mta, beside an mta link there that master falls back to when
+# /proc/self/exe cannot be run (daemon_directory: set it to that folder).
+CMD_APPLETS = $(filter $(APPLETS),$(patsubst man/%.1,%,$(wildcard man/*.1)))
+DAEMON_APPLETS = $(filter-out $(CMD_APPLETS),$(APPLETS))
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/libexec/mta \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(MTA_BIN) $(DESTDIR)$(PREFIX)/sbin/mta
-	for a in $(APPLETS); do \
-		ln -sf mta $(DESTDIR)$(PREFIX)/sbin/$$a; \
+	for a in $(filter-out mailq newaliases,$(CMD_APPLETS)); do \
+		ln -sf mta $(DESTDIR)$(PREFIX)/sbin/$$a; done
+	for a in mailq newaliases; do \
 		ln -sf ../sbin/mta $(DESTDIR)$(PREFIX)/bin/$$a; done
+	ln -sf ../sbin/mta $(DESTDIR)$(PREFIX)/lib/sendmail
+	for a in mta $(DAEMON_APPLETS); do \
+		ln -sf ../../sbin/mta $(DESTDIR)$(PREFIX)/libexec/mta/$$a; done
 	for m in man/*.[158]; do \
 		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 

@@ -36,12 +36,23 @@ case $MTA in
 *)	check "the binary is statically linked" \
 	    sh -c 'file -L "$MTA" | grep -q "statically linked"'
 	check "make install puts the binary and a link per applet" \
-	    sh -c 'make -C "$TOP" -s install DESTDIR="$T/inst" PREFIX=/usr >/dev/null &&
-		test -x "$T/inst/usr/sbin/mta" &&
-		test "$(readlink "$T/inst/usr/sbin/sendmail")" = mta &&
-		test -L "$T/inst/usr/bin/mailq" &&
-		test -f "$T/inst/usr/share/man/man5/mta.conf.5" &&
-		"$T/inst/usr/sbin/postconf" -h -d mail_version >/dev/null'
+	    sh -c 'make -C "$1" -s install DESTDIR="$2/inst" PREFIX=/usr >/dev/null &&
+		test -x "$2/inst/usr/sbin/mta" &&
+		test "$(readlink "$2/inst/usr/sbin/sendmail")" = mta &&
+		test -L "$2/inst/usr/bin/mailq" &&
+		test -f "$2/inst/usr/share/man/man5/mta.conf.5" &&
+		"$2/inst/usr/sbin/postconf" -h -d mail_version >/dev/null' \
+	    sh "$TOP" "$T"
+	# Postfix's places: commands in sbin, mailq and newaliases in bin,
+	# lib/sendmail, daemons in libexec/mta (never in a PATH folder)
+	ins=$T/inst/usr
+	check "make install: Postfix's places for commands and daemons" \
+	    test "$(readlink "$ins/lib/sendmail")" = ../sbin/mta -a \
+	    "$(readlink "$ins/bin/newaliases")" = ../sbin/mta -a \
+	    "$(readlink "$ins/libexec/mta/smtpd")" = ../../sbin/mta -a \
+	    "$(readlink "$ins/libexec/mta/mta")" = ../../sbin/mta -a \
+	    -L "$ins/sbin/postqueue" -a ! -e "$ins/bin/smtpd" -a \
+	    ! -e "$ins/sbin/local" -a ! -e "$ins/bin/postmap"
 	;;
 esac
 

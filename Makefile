@@ -293,6 +293,13 @@ export CROSS_arm = arm-linux-gnueabihf-
 export CROSS_mipsel = mipsel-linux-gnu-
 export CROSS_mips = mips-linux-gnu-
 
+# make ipk ARCH=mipsel [OPENWRT_ARCH=mipsel_24kc]: an OpenWrt package of
+# build/ARCH/mta (packaging/openwrt/ipk.sh)
+ipk:
+	$(Q)[ -n "$(CROSS_$(ARCH))" ] || { echo "usage: make ipk" \
+		"ARCH=aarch64|arm|mipsel|mips [OPENWRT_ARCH=...]" >&2; exit 2; }
+	$(Q)sh packaging/openwrt/ipk.sh $(ARCH) $(OPENWRT_ARCH)
+
 # make check-cross ARCH=aarch64: the native ./mta (to compare .cdb files
 # with), build/ARCH/mta and its unit tests, then tests/cross.sh under qemu
 check-cross:
@@ -324,5 +331,5 @@ clean:
 distclean:
 	rm -rf build mta config.h man/*.tmp
 
-.PHONY: all check check-cross install size bench demo clean distclean deps \
+.PHONY: all check check-cross install ipk size bench demo clean distclean deps \
 	units

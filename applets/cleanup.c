@@ -338,8 +338,8 @@ begin(struct cleanup *c)
 	if (c->arrival)
 		queue_puts(c->w, REC_TIME, c->arrival);
 	else
-		queue_putf(c->w, REC_TIME, "%ld.%06ld",
-		    (long)c->w->ctime.tv_sec, (long)c->w->ctime.tv_usec);
+		queue_putf(c->w, REC_TIME, "%lld.%06ld",
+		    (long long)c->w->ctime.tv_sec, (long)c->w->ctime.tv_usec);
 	if (c->sender == NULL)
 		c->sender = xstrdup("");
 	if (msgfix_sender(&c->mh, c->sender, &c->tmp2) < 0)

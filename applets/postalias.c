@@ -397,7 +397,7 @@ update(char **specs, int n, const struct opts *o)
 	if (alias_parse(stdin, "stdin", o->aflags,
 	    (o->dflags & DICT_DUP_IGNORE) ? add_entry : set_entry, &in) < 0)
 		die("read standard input:");
-	snprintf(stamp, sizeof(stamp), "%010ld", (long)time(NULL));
+	snprintf(stamp, sizeof(stamp), "%010lld", (long long)time(NULL));
 	for (i = 0; i < n; i++) {
 		memset(&t, 0, sizeof(t));
 		load(specs[i], o, &t, &nul, 1);

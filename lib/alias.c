@@ -492,7 +492,7 @@ put_signatures(struct dict_writer *w)
 
 	if (dict_put(w, "@", 1, "@", 1) < 0)
 		return -1;
-	snprintf(stamp, sizeof(stamp), "%010ld", (long)time(NULL));
+	snprintf(stamp, sizeof(stamp), "%010lld", (long long)time(NULL));
 	if (dict_put(w, "YP_LAST_MODIFIED", 16, stamp, strlen(stamp)) < 0)
 		return -1;
 	if (host && *host &&

@@ -44,18 +44,18 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "../lib/alias.h"
 #include "../lib/conf.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
-#include "../lib/maps.h"
-#include "../lib/msgfix.h"
 #include "../lib/num.h"
 #include "../lib/priv.h"
-#include "../lib/queue.h"
-#include "../lib/rcptlog.h"
-#include "../lib/rewrite.h"
+#include "../lib/queue/queue.h"
+#include "../lib/queue/rcptlog.h"
+#include "../lib/rewrite/msgfix.h"
+#include "../lib/rewrite/rewrite.h"
 #include "../lib/str.h"
+#include "../lib/table/alias.h"
+#include "../lib/table/maps.h"
 #include "../lib/x.h"
 
 #define ENV_REC_MAX	65536	/* longest envelope or content record */

@@ -25,13 +25,13 @@
 
 #include "../config.h"
 #include "../lib/conf.h"
-#include "../lib/dict.h"
 #include "../lib/log.h"
-#include "../lib/match.h"
 #include "../lib/priv.h"
-#include "../lib/queue.h"
+#include "../lib/queue/queue.h"
 #include "../lib/str.h"
 #include "../lib/svc.h"
+#include "../lib/table/dict.h"
+#include "../lib/table/match.h"
 #include "../lib/x.h"
 
 extern char **environ;

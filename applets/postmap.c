@@ -22,11 +22,11 @@
 #include <unistd.h>
 
 #include "../lib/conf.h"
-#include "../lib/dict.h"
 #include "../lib/log.h"
 #include "../lib/priv.h"
 #include "../lib/str.h"
-#include "../lib/table.h"
+#include "../lib/table/dict.h"
+#include "../lib/table/table.h"
 #include "../lib/x.h"
 
 #define USAGE "usage: postmap [-bfFhimnNoprsuUvw] [-c config_dir] " \

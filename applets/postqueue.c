@@ -37,12 +37,12 @@
 #include "../lib/conf.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
-#include "../lib/match.h"
-#include "../lib/queue.h"
-#include "../lib/showq.h"
-#include "../lib/smtp_relay.h"
+#include "../lib/queue/queue.h"
+#include "../lib/queue/showq.h"
+#include "../lib/smtp/relay.h"
 #include "../lib/str.h"
 #include "../lib/svc.h"
+#include "../lib/table/match.h"
 #include "../lib/x.h"
 
 #define USAGE	"usage: postqueue -f | postqueue -i queueid | " \

@@ -30,10 +30,10 @@
 #include "../config.h"
 #include "../lib/conf.h"
 #include "../lib/log.h"
-#include "../lib/queue.h"
-#include "../lib/smtp_relay.h"
+#include "../lib/queue/queue.h"
+#include "../lib/queue/submit.h"
+#include "../lib/smtp/relay.h"
 #include "../lib/str.h"
-#include "../lib/submit.h"
 #include "../lib/svc.h"
 #include "../lib/x.h"
 

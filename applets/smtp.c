@@ -28,11 +28,11 @@
 #include <strings.h>
 
 #include "../config.h"
-#include "../lib/agent.h"
 #include "../lib/conf.h"
 #include "../lib/log.h"
-#include "../lib/smtp_addr.h"
-#include "../lib/smtp_client.h"
+#include "../lib/queue/agent.h"
+#include "../lib/smtp/addr.h"
+#include "../lib/smtp/client.h"
 #include "../lib/str.h"
 #include "../lib/x.h"
 

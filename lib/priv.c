@@ -31,10 +31,10 @@
 #include <unistd.h>
 
 #include "conf.h"
-#include "match.h"
 #include "log.h"
 #include "priv.h"
 #include "str.h"
+#include "table/match.h"
 #include "x.h"
 
 /*

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/alias.h"
 #include "../../lib/log.h"
 #include "../../lib/str.h"
+#include "../../lib/table/alias.h"
 #include "t.h"
 
 static const struct {

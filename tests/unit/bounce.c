@@ -22,11 +22,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/bounce.h"
+#include "../../applets/qmgr/bounce.h"
 #include "../../lib/conf.h"
 #include "../../lib/log.h"
-#include "../../lib/queue.h"
-#include "../../lib/rcptlog.h"
+#include "../../lib/queue/queue.h"
+#include "../../lib/queue/rcptlog.h"
 #include "../../lib/str.h"
 #include "../../lib/x.h"
 #include "t.h"

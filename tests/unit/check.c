@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/check.h"
+#include "../../lib/check/check.h"
 #include "../../lib/conf.h"
 #include "../../lib/dns.h"
 #include "../../lib/log.h"

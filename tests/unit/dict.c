@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../lib/dict.h"
 #include "../../lib/log.h"
 #include "../../lib/str.h"
-#include "../../lib/table.h"
+#include "../../lib/table/dict.h"
+#include "../../lib/table/table.h"
 #include "t.h"
 
 static char dir[] = "/tmp/mta-unit-dict.XXXXXX";

@@ -14,10 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/alias.h"
-#include "../../lib/dict.h"
-#include "../../lib/maps.h"
 #include "../../lib/str.h"
+#include "../../lib/table/alias.h"
+#include "../../lib/table/dict.h"
+#include "../../lib/table/maps.h"
 #include "../../lib/x.h"
 #include "t.h"
 

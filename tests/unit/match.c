@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/match.h"
 #include "../../lib/str.h"
+#include "../../lib/table/match.h"
 #include "t.h"
 
 static char dir[] = "/tmp/mta-unit-match.XXXXXX";

@@ -12,9 +12,9 @@
 #include <time.h>
 
 #include "../../lib/conf.h"
-#include "../../lib/msgfix.h"
-#include "../../lib/queue.h"
-#include "../../lib/rewrite.h"
+#include "../../lib/queue/queue.h"
+#include "../../lib/rewrite/msgfix.h"
+#include "../../lib/rewrite/rewrite.h"
 #include "../../lib/str.h"
 #include "t.h"
 

@@ -21,9 +21,9 @@
 #include "../../lib/conf.h"
 #include "../../lib/io.h"
 #include "../../lib/log.h"
-#include "../../lib/queue.h"
+#include "../../lib/queue/queue.h"
+#include "../../lib/queue/submit.h"
 #include "../../lib/str.h"
-#include "../../lib/submit.h"
 #include "../../lib/x.h"
 #include "t.h"
 

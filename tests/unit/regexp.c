@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/dict.h"
 #include "../../lib/log.h"
 #include "../../lib/str.h"
+#include "../../lib/table/dict.h"
 #include "t.h"
 
 static char path[64];

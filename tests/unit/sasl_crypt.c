@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../lib/sasl.h"
+#include "../../applets/smtpd/sasl.h"
 #include "../../lib/str.h"
 #include "t.h"
 

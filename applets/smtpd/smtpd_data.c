@@ -91,8 +91,10 @@ open_submit(struct smtpd_sess *s)
 	    SUBMIT_CLEANUP;
 	/* sendmail -bs with no queue at all: as sendmail, to the relay */
 	if (s->local && smtp_relay_wanted())
-		how = SUBMIT_RELAY;
-	if ((sub = submit_open(how, &err)) == NULL) {
+		how = SUBMIT_SINK;
+	if (how == SUBMIT_SINK)
+		sub = submit_open_sink(smtp_relay_id, smtp_relay_send);
+	else if ((sub = submit_open(how, &err)) == NULL) {
 		warn("%s: cannot queue mail: %s", s->namaddr, err.s);
 		str_free(&err);
 		return NULL;

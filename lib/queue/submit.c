@@ -56,7 +56,6 @@
 #include "../io.h"
 #include "../log.h"
 #include "../priv.h"
-#include "../smtp/relay.h"
 #include "../str.h"
 #include "../svc.h"
 #include "../x.h"
@@ -67,7 +66,7 @@
 #define ANSWER_MAX	1024	/* longest answer line from cleanup */
 
 struct submit {
-	int		how;		/* SUBMIT_CLEANUP or SUBMIT_MAILDROP */
+	int		how;		/* SUBMIT_CLEANUP, _MAILDROP or _SINK */
 	int		fd;
 	pid_t		pid;		/* the cleanup we started, or 0 */
 	struct io	io;
@@ -77,7 +76,8 @@ struct submit {
 	char		*dir;
 	int		mesg;		/* REC_MESG was sent */
 	char		*id;		/* cleanup's queue id, or NAME */
-	struct timeval	tv;		/* relay: when the id was made */
+	struct timeval	tv;		/* sink: when the id was made */
+	submit_sendfn	*send;		/* sink: gets the records at close */
 };
 
 /* writes that cannot kill the caller with SIGPIPE */
@@ -243,14 +243,6 @@ submit_open(int how, struct str *err)
 	s->how = how;
 	s->fd = -1;
 	io_init(&s->io, -1, 0);
-	if (how == SUBMIT_RELAY) {
-		/* the records stay in memory; the id names it in the log */
-		char id[QUEUE_ID_MAX];
-
-		smtp_relay_id(id, sizeof(id), &s->tv);
-		s->id = xstrdup(id);
-		return s;
-	}
 	if (how == SUBMIT_MAILDROP) {
 		if (open_maildrop(s, err) < 0)
 			goto fail;
@@ -277,6 +269,27 @@ fail:
 }
 
 /*
+ * submit_open_sink - start a submission that no queue takes: the records
+ * stay in memory and go to sendfn at submit_close(); idfn names it now,
+ * for the log.  The caller chooses this (sendmail's relay mode).
+ */
+struct submit *
+submit_open_sink(submit_idfn *idfn, submit_sendfn *sendfn)
+{
+	struct submit *s;
+	char id[QUEUE_ID_MAX];
+
+	s = xcalloc(1, sizeof(*s));
+	s->how = SUBMIT_SINK;
+	s->fd = -1;
+	s->send = sendfn;
+	io_init(&s->io, -1, 0);
+	idfn(id, sizeof(id), &s->tv);
+	s->id = xstrdup(id);
+	return s;
+}
+
+/*
  * submit_id - the queue id cleanup gave at submit_open() (for maildrop,
  * the file name), to log before the content goes out
  */
@@ -289,7 +302,7 @@ submit_id(const struct submit *s)
 static void
 maybe_flush(struct submit *s)
 {
-	if (s->io.wbuf.len >= FLUSH_AT && s->how != SUBMIT_RELAY)
+	if (s->io.wbuf.len >= FLUSH_AT && s->how != SUBMIT_SINK)
 		io_flush(&s->io);
 }
 
@@ -355,8 +368,9 @@ static int sync_dir(const char *, int);
 /*
  * submit_close - finish the message.  Returns 0 with the queue id (or,
  * for maildrop, the file name) in out; 4 or 5 with "X.Y.Z text" in out,
- * and then nothing was queued.  SUBMIT_RELAY: 0 once the relay took
- * it; 4 or 5 when it did not, for some recipient at least.  Frees s.
+ * and then nothing was queued.  SUBMIT_SINK: what the sink says (the
+ * relay: 0 once it took the message; 4 or 5 when it did not, for some
+ * recipient at least).  Frees s.
  */
 int
 submit_close(struct submit *s, struct str *out)
@@ -368,8 +382,8 @@ submit_close(struct submit *s, struct str *out)
 		submit_rec(s, REC_MESG, "", 0);
 	queue_rec(&s->io.wbuf, REC_XTRA, "", 0);
 	queue_rec(&s->io.wbuf, REC_END, "", 0);
-	if (s->how == SUBMIT_RELAY) {
-		code = smtp_relay_send(s->id, &s->tv, s->io.wbuf.s,
+	if (s->how == SUBMIT_SINK) {
+		code = s->send(s->id, &s->tv, s->io.wbuf.s,
 		    s->io.wbuf.len, out);
 		if (code == 0)
 			str_set(out, s->id);

@@ -19,17 +19,31 @@
 #define MTA_SUBMIT_H
 
 #include <stddef.h>
+#include <sys/time.h>
 #include <sys/types.h>
 
 #include "../str.h"
 
 #define SUBMIT_CLEANUP	1	/* through cleanup: the caller may write */
 #define SUBMIT_MAILDROP	2	/* a maildrop file, picked up later */
-#define SUBMIT_RELAY	3	/* no queue: straight to the relay (smtp_relay.c) */
+#define SUBMIT_SINK	3	/* no queue: the records go to a sink at close */
+
+/*
+ * A sink takes the whole message at submit_close() instead of the queue:
+ * sendmail's relay mode (lib/smtp/relay.c) when there is no queue.  The
+ * caller chooses it, so the queue code knows no relay: idfn names the
+ * message (and notes when, in tv) at submit_open_sink(); sendfn gets the
+ * id, that time and the records as a queue file holds them, and returns
+ * 0, or 4 or 5 with "X.Y.Z text" in its str.
+ */
+typedef void submit_idfn(char *, size_t, struct timeval *);
+typedef int submit_sendfn(const char *, const struct timeval *,
+	    const char *, size_t, struct str *);
 
 struct submit;
 
 struct submit *submit_open(int, struct str *);
+struct submit *submit_open_sink(submit_idfn *, submit_sendfn *);
 const char *submit_id(const struct submit *);
 void	submit_rec(struct submit *, int, const char *, size_t);
 void	submit_recs(struct submit *, int, const char *);

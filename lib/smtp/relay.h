@@ -3,8 +3,8 @@
  * smtp_relay.h - sendmail without a queue: the message goes straight to
  * the relay (sendmail_relay, else relayhost) with the SMTP client, and
  * sendmail succeeds only when the relay took it (DESIGN.md, law 6).
- * Used by lib/submit.c (SUBMIT_RELAY) for the sendmail command and for
- * `sendmail -bs` (smtpd -S), run as their user.
+ * sendmail and `sendmail -bs` (smtpd -S), run as their user, choose it:
+ * submit_open_sink(smtp_relay_id, smtp_relay_send) (lib/queue/submit.h).
  * Man pages: sendmail(1), smtp(8).
  */
 #ifndef MTA_SMTP_RELAY_H

@@ -28,6 +28,7 @@
 #include "../num.h"
 #include "../priv.h"
 #include "../str.h"
+#include "../table/match.h"
 #include "../x.h"
 #include "queue.h"
 #include "rcptlog.h"
@@ -461,5 +462,5 @@ showq_privileged(uid_t uid)
 int
 showq_allowed(enum conf_param p, uid_t uid, struct str *who)
 {
-	return priv_listed(p, uid, showq_privileged(uid), who);
+	return match_user(p, uid, showq_privileged(uid), who);
 }

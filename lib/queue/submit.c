@@ -58,6 +58,7 @@
 #include "../priv.h"
 #include "../str.h"
 #include "../svc.h"
+#include "../table/match.h"
 #include "../x.h"
 #include "queue.h"
 #include "submit.h"
@@ -472,5 +473,5 @@ submit_abort(struct submit *s)
 int
 submit_allowed(uid_t uid, struct str *who)
 {
-	return priv_listed(P_authorized_submit_users, uid, 0, who);
+	return match_user(P_authorized_submit_users, uid, 0, who);
 }

@@ -16,8 +16,12 @@
  * file that could not be read, make the match fail with -1 instead of
  * answering "no": a caller that treated a broken table as "not listed"
  * would relay or bounce mail it should have deferred.
+ *
+ * match_user() says whether a uid is on a list of users such as
+ * authorized_submit_users or authorized_flush_users (submit.c, showq.c).
  */
 #include <ctype.h>
+#include <pwd.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +29,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "../conf.h"
 #include "../inet.h"
 #include "../log.h"
 #include "../priv.h"
@@ -413,4 +418,32 @@ match_find(struct match_list *ml, const char *a, const char *b)
 	if (r > 0 && p->neg)
 		r = 0;
 	return r;
+}
+
+/*
+ * match_user - is uid (its login name, else its number) on the user list
+ * that parameter p holds?  exempt: yes without asking (root, mail_owner).
+ * 1 or 0 with the name in who; -1 when the list cannot be read (the
+ * reason after the name in who).
+ */
+int
+match_user(enum conf_param p, uid_t uid, int exempt, struct str *who)
+{
+	struct match_list *ml;
+	struct passwd *pw;
+	int r;
+
+	str_reset(who);
+	if ((pw = getpwuid(uid)) != NULL)
+		str_set(who, pw->pw_name);
+	else
+		str_addf(who, "%ld", (long)uid);
+	if (exempt)
+		return 1;
+	ml = match_init(conf_rows[p].name, MATCH_STRING, conf_str(p));
+	r = match_find(ml, who->s, NULL);
+	if (r < 0)
+		str_addf(who, ": %s: %s", conf_rows[p].name, ml->err.s);
+	match_free(ml);
+	return r < 0 ? -1 : r > 0;
 }

@@ -7,6 +7,9 @@
 #ifndef MTA_MATCH_H
 #define MTA_MATCH_H
 
+#include <sys/types.h>
+
+#include "../conf.h"
 #include "../str.h"
 
 /* what a list matches (one of) */
@@ -35,5 +38,6 @@ int	match_find(struct match_list *, const char *, const char *);
 void	match_free(struct match_list *);
 char	*match_next(char **);
 int	match_parent_style(const char *, const char *);
+int	match_user(enum conf_param, uid_t, int, struct str *);
 
 #endif

@@ -18,9 +18,9 @@
  * queue id) goes first, and Message-Id:, Date: and From: are added when
  * missing to local mail (always_add_missing_headers: to all); 8-bit
  * content is noticed and recorded (QUEUE_F_8BITMIME).  That work is
- * lib/msgfix.c, shared with sendmail's relay mode; header_checks (called
- * back from it), body_checks and the queue file are this file's.  A CR
- * or LF inside a content record is replaced with a space
+ * lib/rewrite/msgfix.c, shared with sendmail's relay mode; header_checks
+ * (called back from it), body_checks and the queue file are this file's.
+ * A CR or LF inside a content record is replaced with a space
  * (cleanup_replace_stray_cr_lf).
  *
  * Output: "I QUEUEID" at once, when the queue file is created (before

@@ -45,7 +45,7 @@ static const char *qdir;
 
 /*
  * queue - check the queue directories (owners, modes) or, with create,
- * make the missing ones and fix the others (lib/queue.c knows them).
+ * make the missing ones and fix the others (lib/queue/queue.c knows them).
  * Returns the number of problems, each logged.
  */
 static int

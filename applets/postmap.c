@@ -8,8 +8,8 @@
  * output file gets the group and other read bits of its source (unless
  * -p).  Man page: postmap(1).
  *
- * Building goes through lib/table.c (the text format) and the cdb writer
- * of lib/dict_cdb.c, so the result is the file Postfix would write.  A
+ * Building goes through lib/table/table.c (the text format) and the cdb writer
+ * of lib/table/dict_cdb.c, so the result is the file Postfix would write.  A
  * cdb file cannot be changed in place: -i and -d read the old table and
  * write a new one, which replaces the old one in a single rename.
  */

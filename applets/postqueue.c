@@ -13,7 +13,7 @@
  * authorized_mailq_users and authorized_flush_users here only give
  * Postfix's messages: anyone may connect to public/showq and
  * public/qmgr, so showq and qmgr check the caller's uid themselves.
- * In relay mode (smtp_relay.c: a relay and no queue this user can
+ * In relay mode (lib/smtp/relay.c: a relay and no queue this user can
  * reach) sendmail keeps nothing, so the queue is empty, not down: mailq
  * says "Mail queue is empty" and a flush does nothing.
  * Output formats, messages and exit codes are Postfix's.

@@ -7,7 +7,7 @@
  * Run by any user, with that user's privileges: mta has no set-id bit.
  * A caller who may write the queue (root, mail_owner, the owner of a
  * rootless queue) hands the message to cleanup; anyone else writes a
- * maildrop file through lib/submit.c (the caller's, mode 0640, group
+ * maildrop file through lib/queue/submit.c (the caller's, mode 0640, group
  * mail_owner's by the set-gid maildrop directory: no other user can
  * list, read or change it), which pickup(8) turns into a queue file.
  * The exit status is 0 only once the message is on disk in one of the

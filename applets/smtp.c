@@ -1,8 +1,8 @@
 /* MIT licence: see LICENSE. */
 /*
  * smtp.c - the smtp and lmtp delivery agents: one request from qmgr (the
- * agent frame of lib/agent.c), the next hop's server addresses
- * (lib/smtp_addr.c), then sessions (lib/smtp_client.c) until every
+ * agent frame of lib/queue/agent.c), the next hop's server addresses
+ * (lib/smtp/addr.c), then sessions (lib/smtp/client.c) until every
  * recipient has a result or the addresses run out.
  *
  * Run by master for qmgr, with the request on fd 0 and the results on fd

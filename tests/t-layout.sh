@@ -39,7 +39,9 @@ find lib applets -name '*.[ch]' | sort | while read -r f; do
 		n = split(p, a, "/"); k = 0
 		for (i = 1; i <= n; i++) {
 			if (a[i] == "." || a[i] == "") continue
-			if (a[i] == ".." && k > 0 && o[k] != "..") { k--; continue }
+			if (a[i] == ".." && k > 0 && o[k] != "..") {
+				k--; continue
+			}
 			o[++k] = a[i]
 		}
 		out = ""
@@ -88,7 +90,8 @@ verdict "lib/ does not reach into applets/" \
 awk '$1 ~ /^applets\// && $3 ~ /^applets\/[^\/]+\// {
 	split($3, t, "/"); own = "applets/" t[2] "/"
 	if (substr($1, 1, length(own)) != own)
-		print $1 ":" $2 ": includes " $3 " (" own " is another program'"'"'s)"
+		print $1 ":" $2 ": includes " $3 " (" own " is another" \
+		    " program'"'"'s)"
 }' "$T/inc" > "$T/bad2"
 for d in applets/*/; do
 	defs "$d" > "$T/defs"

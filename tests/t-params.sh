@@ -8,7 +8,7 @@
 #   1. P_name appears in applets/, lib/ (*.[ch]) or mta.c (conf_str,
 #      conf_int, conf_bool, conf_time, conf_rows[P_name]);
 #   2. the literal "name" appears there (the tables of names handed to
-#      conf_get(), maps_open() and match_init(): check.c, check_addr.c);
+#      conf_get(), maps_open() and match_init(): lib/check/check.c, addr.c);
 #   3. conf_alias_prefix("FROM", "TO") appears there and name is
 #      TO<rest>, FROM<rest> is read and of the same type (lmtp_* read
 #      through smtp_*; the longest TO wins, as conf.c does);

@@ -1,15 +1,15 @@
 /* MIT licence: see LICENSE. */
 /*
  * local.c - the local delivery agent: one delivery request from qmgr
- * (lib/agent.h), each recipient delivered as Postfix's local(8) does:
+ * (lib/queue/agent.h), each recipient delivered as Postfix's local(8) does:
  * alias_maps, ~/.forward, mailbox_command, home_mailbox (mbox or
  * Maildir/), mail_spool_directory, |commands, /files and :include:
  * files; luser_relay or "unknown user" for the rest.
  *
  * Run by master for qmgr (the connection on fds 0 and 1) as root, so
- * that each delivery can run as its recipient (lib/local_cmd.c); started
+ * that each delivery can run as its recipient (local_cmd.c); started
  * as an ordinary user, it delivers as that user.  The parts live in
- * lib/local_*.c.  Man page: local(8).
+ * local_*.c.  Man page: local(8).
  */
 #include <stdlib.h>
 #include <string.h>

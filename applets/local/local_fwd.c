@@ -8,7 +8,7 @@
  * owner-NAME@$myorigin for an alias with an owner- alias.
  *
  * Runs in local(8) (as root or as the user that started it); cleanup is
- * reached through lib/submit.c.  Man page: local(8).
+ * reached through lib/queue/submit.c.  Man page: local(8).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -25,9 +25,9 @@ struct queue_reader;
 
 /*
  * bounce_send - tell the sender of queue file QDIR/QNAME/ID about the
- * recipients in v[0..n) (from the bounce, defer or trace log, lib/rcptlog.h;
- * entries with action failed / delayed / delivered), and send the copies
- * notify_classes asks for.  Returns 0 when done (out: the new queue id,
+ * recipients in v[0..n) (from the bounce, defer or trace log,
+ * lib/queue/rcptlog.h; entries with action failed / delayed /
+ * delivered), and send the copies notify_classes asks for.  Returns 0 when done (out: the new queue id,
  * or "" when nothing had to be sent), -1 on a temporary failure (out: why;
  * qmgr retries later and must not remove the message).
  */

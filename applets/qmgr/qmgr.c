@@ -14,9 +14,9 @@
  * at the master.cf service named by the transport ($queue_directory/
  * private/NAME); without master the binary runs itself as smtp, lmtp or
  * local.
- * The request protocol is lib/agent.h; the message side (loading,
+ * The request protocol is lib/queue/agent.h; the message side (loading,
  * results, notices, expiry, the end of a message's turn) is
- * lib/qmgr_msg.c.  Man page: qmgr(8).
+ * qmgr_msg.c.  Man page: qmgr(8).
  *
  * Durability (DESIGN.md, law 1): a recipient becomes REC_DONE only
  * after its agent said sent (or bounced, and the bounce log entry is on

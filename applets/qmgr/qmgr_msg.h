@@ -3,7 +3,7 @@
  * qmgr_msg.h - qmgr's messages: a queue file taken into the active queue,
  * its open recipients, what happened to each (marked done, logged in the
  * defer, bounce and trace logs), and the end of its turn (notices, then
- * removal or the move to deferred).  The scheduler (applets/qmgr.c)
+ * removal or the move to deferred).  The scheduler (qmgr.c)
  * routes the recipients and runs the agents.  Runs in qmgr, as
  * mail_owner.  Man page: qmgr(8).
  */

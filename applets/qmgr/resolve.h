@@ -2,7 +2,7 @@
 /*
  * resolve.h - where a recipient goes: Postfix's trivial-rewrite resolve
  * for qmgr.  The address class (local, virtual alias, virtual mailbox,
- * relay, default; lib/check_addr.c), then transport_maps, relocated_maps,
+ * relay, default; lib/check/addr.c), then transport_maps, relocated_maps,
  * relayhost and the *_transport parameters give transport:nexthop, or a
  * verdict (bounce, defer) with Postfix's reason.  Runs in qmgr.
  * Man pages: qmgr(8), transport(5).

@@ -2,12 +2,12 @@
 /*
  * sasl.h - the SASL server back ends of smtpd(8).  smtpd_sasl_type
  * selects one:
- *   "mta"      built in (lib/sasl_mta.c): PLAIN and LOGIN, checked
+ *   "mta"      built in (sasl_mta.c): PLAIN and LOGIN, checked
  *              against crypt(3) hashes in smtpd_sasl_password_maps
- *              (lib/sasl_crypt.c computes them);
- *   "dovecot"  Dovecot's authentication server (lib/sasl_dovecot.c) on
+ *              (sasl_crypt.c computes them);
+ *   "dovecot"  Dovecot's authentication server (sasl_dovecot.c) on
  *              the socket smtpd_sasl_path: its mechanisms, its users.
- * lib/smtpd_sasl.c speaks SMTP (RFC 4954) and knows no mechanism: it
+ * smtpd_sasl.c speaks SMTP (RFC 4954) and knows no mechanism: it
  * offers what mechs() lists minus what the security options forbid, and
  * relays base64 lines between the client and start()/step().  One
  * exchange at a time (smtpd serves one session per process).
@@ -70,13 +70,13 @@ struct sasl_server {
 extern const struct sasl_server sasl_mta_server;
 extern const struct sasl_server sasl_dovecot_server;
 
-/* lib/sasl_mta.c */
+/* sasl_mta.c */
 int	sasl_mta_open(void);
 int	sasl_mta_check(const char *, const char *, struct str *);
 int	sasl_crypt(const char *, const char *, struct str *);
 int	sasl_yescrypt(const char *, const char *, struct str *);
 
-/* lib/sasl_dovecot.c: the parts that a unit test can reach */
+/* sasl_dovecot.c: the parts that a unit test can reach */
 unsigned sasl_dovecot_flags(const char *);
 int	sasl_dovecot_reply(char *, unsigned, struct str *, struct str *);
 

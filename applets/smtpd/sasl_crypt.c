@@ -54,7 +54,7 @@ add_rep(const br_hash_class **h, const unsigned char *src, size_t len,
 
 /*
  * sasl_crypt - crypt(3) of key with setting "$6$[rounds=N$]salt[$...]",
- * "$5$..." or "$y$..." (lib/sasl_yescrypt.c)
+ * "$5$..." or "$y$..." (sasl_yescrypt.c)
  */
 int
 sasl_crypt(const char *key, const char *setting, struct str *out)

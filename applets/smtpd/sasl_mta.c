@@ -2,9 +2,9 @@
 /*
  * sasl_mta.c - the built-in SASL back end (smtpd_sasl_type = mta): the
  * tables in smtpd_sasl_password_maps map a user name to a crypt(3) hash,
- * as /etc/shadow holds them.  yescrypt ($y$, lib/sasl_yescrypt.c),
+ * as /etc/shadow holds them.  yescrypt ($y$, sasl_yescrypt.c),
  * SHA-512-crypt ($6$) and SHA-256-crypt ($5$) are supported
- * (lib/sasl_crypt.c; Debian's musl has no crypt(3)); other hashes
+ * (sasl_crypt.c; Debian's musl has no crypt(3)); other hashes
  * (bcrypt, MD5, DES) never match, and are logged.  Generate hashes with
  * `mkpasswd` (yescrypt) or `openssl passwd -6`.
  * The tables are opened before smtpd drops privileges.

@@ -12,8 +12,8 @@
  *
  * The protocol, replies and log lines are Postfix's (RFC 5321 ESMTP with
  * PIPELINING, SIZE, VRFY, ETRN, ENHANCEDSTATUSCODES, 8BITMIME, DSN,
- * SMTPUTF8, CHUNKING).  Policy is lib/check.c's; DATA and BDAT, and the
- * hand over to cleanup, are in lib/smtpd_data.c.  All output is queued
+ * SMTPUTF8, CHUNKING).  Policy is lib/check/check.c's; DATA and BDAT, and the
+ * hand over to cleanup, are in smtpd_data.c.  All output is queued
  * in one buffer and written when the client has nothing more for us to
  * read (one write per batch of pipelined replies).
  */

@@ -2,7 +2,7 @@
 /*
  * smtpd_data.c - DATA and BDAT: the message content, and its hand over
  * to cleanup (or, for `sendmail -bs` by an ordinary user, to maildrop;
- * with no queue at all, straight to the relay: smtp_relay.c).
+ * with no queue at all, straight to the relay: lib/smtp/relay.c).
  *
  * Runs in smtpd, unprivileged.  Man pages: smtpd(8), cleanup(8).
  *

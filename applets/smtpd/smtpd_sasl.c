@@ -4,7 +4,7 @@
  * AUTH command and its challenges, the AUTH= parameter of MAIL, and the
  * sasl_method=/sasl_username= part of the "client=" log line, with
  * Postfix's reply texts.  The mechanisms and the passwords belong to the
- * back end that smtpd_sasl_type names (lib/sasl.h): "mta" (PLAIN and
+ * back end that smtpd_sasl_type names (sasl.h): "mta" (PLAIN and
  * LOGIN against smtpd_sasl_password_maps) or "dovecot" (whatever
  * Dovecot's authentication server offers); this file only relays the
  * base64 lines between the client and the back end.

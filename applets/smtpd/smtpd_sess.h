@@ -1,9 +1,9 @@
 /* MIT licence: see LICENSE. */
 /*
  * smtpd_sess.h - the state of one SMTP server session, shared by
- * applets/smtpd.c (commands), lib/smtpd_data.c (DATA, BDAT and the hand
- * over to cleanup), lib/smtpd_parse.c (addresses and ESMTP parameters)
- * and lib/smtpd_anvil.c (connection count and rate limits).  Runs in the
+ * smtpd.c (commands), smtpd_data.c (DATA, BDAT and the hand
+ * over to cleanup), smtpd_parse.c (addresses and ESMTP parameters)
+ * and smtpd_anvil.c (connection count and rate limits).  Runs in the
  * smtpd process, unprivileged.  Man page: smtpd(8).
  */
 #ifndef MTA_SMTPD_SESS_H
@@ -110,7 +110,7 @@ struct smtpd_sess {
 	int		err_sleep;
 	int		pipe_forbid;
 
-	/* TLS (lib/smtpd_tls.c) */
+	/* TLS (smtpd_tls.c) */
 	struct tls_conf	*tls_conf;	/* NULL: no STARTTLS */
 	int		tls_level;	/* SMTPD_TLS_* */
 	int		tls_wrapper;	/* smtpd_tls_wrappermode */
@@ -127,7 +127,7 @@ struct smtpd_sess {
 #define SMTPD_TLS_MAY		1
 #define SMTPD_TLS_ENCRYPT	2
 
-/* applets/smtpd.c */
+/* smtpd.c */
 void	smtpd_reply(struct smtpd_sess *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	smtpd_reply_text(struct smtpd_sess *, const char *);
@@ -137,21 +137,21 @@ void	smtpd_reset_mail(struct smtpd_sess *);
 int	smtpd_peek_input(struct smtpd_sess *);
 void	smtpd_pipelining_check(struct smtpd_sess *, const char *);
 
-/* lib/smtpd_mail.c */
+/* smtpd_mail.c */
 int	smtpd_mail_cmd(struct smtpd_sess *, const char *);
 int	smtpd_mail_rcpt(struct smtpd_sess *, const char *);
 int	smtpd_mail_addr(struct smtpd_sess *, const char **, struct str *, int,
 	    int);
 
-/* lib/smtpd_peer.c */
+/* smtpd_peer.c */
 void	smtpd_peer(struct smtpd_sess *);
 void	smtpd_peer_name(struct smtpd_sess *);
 
-/* lib/smtpd_data.c */
+/* smtpd_data.c */
 int	smtpd_data_cmd(struct smtpd_sess *, const char *);
 int	smtpd_data_bdat(struct smtpd_sess *, const char *);
 
-/* lib/smtpd_parse.c */
+/* smtpd_parse.c */
 int	smtpd_parse_path(const char **, struct str *, int);
 int	smtpd_parse_addr_ok(const char *, int);
 int	smtpd_parse_xtext(const char *, struct str *);
@@ -164,7 +164,7 @@ void	smtpd_parse_neuter(char *);
 int	smtpd_parse_ctl(const char *);
 void	smtpd_parse_escape(const char *, size_t, struct str *);
 
-/* lib/smtpd_tls.c */
+/* smtpd_tls.c */
 void	smtpd_tls_setup(struct smtpd_sess *);
 int	smtpd_tls_offer(struct smtpd_sess *);
 int	smtpd_tls_refuse(struct smtpd_sess *, enum smtpd_cmd);
@@ -172,7 +172,7 @@ int	smtpd_tls_wrapper(struct smtpd_sess *);
 int	smtpd_tls_starttls(struct smtpd_sess *, const char *);
 void	smtpd_tls_end(struct smtpd_sess *);
 
-/* lib/smtpd_sasl.c (SMTP AUTH; s->ck.tls says the session is encrypted) */
+/* smtpd_sasl.c (SMTP AUTH; s->ck.tls says the session is encrypted) */
 void	smtpd_sasl_setup(struct smtpd_sess *);
 int	smtpd_sasl_active(struct smtpd_sess *);
 void	smtpd_sasl_ehlo(struct smtpd_sess *);
@@ -183,7 +183,7 @@ void	smtpd_sasl_reset(struct smtpd_sess *);
 void	smtpd_sasl_log(struct str *);
 const char *smtpd_sasl_username(void);
 
-/* lib/smtpd_anvil.c */
+/* smtpd_anvil.c */
 #define SMTPD_ANVIL_MAIL	1	/* smtpd_client_message_rate_limit */
 #define SMTPD_ANVIL_RCPT	2	/* smtpd_client_recipient_rate_limit */
 #define SMTPD_ANVIL_AUTH	3	/* smtpd_client_auth_rate_limit */

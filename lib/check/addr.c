@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * check_addr.c - where an address goes: Postfix's trivial-rewrite
+ * check/addr.c - where an address goes: Postfix's trivial-rewrite
  * canonicalization (source routes, bang paths, the percent hack,
  * @$myorigin) and resolver classification (local, virtual alias,
  * virtual mailbox, relay, default), plus mynetworks.  Used by smtpd's

@@ -5,7 +5,7 @@
  * classes, DEFER_IF_PERMIT/DEFER_IF_REJECT, warn_if_reject, and the
  * reply texts and log lines.  Runs inside smtpd, unprivileged; the tables
  * are opened by check_setup() before privileges are dropped.  The
- * restrictions themselves are in check_rest.c.  Man page: access(5).
+ * restrictions themselves are in rest.c.  Man page: access(5).
  */
 #include <ctype.h>
 #include <stdarg.h>

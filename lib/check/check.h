@@ -104,7 +104,7 @@ struct check_ctx {
 	char		*redirect;	/* REDIRECT: the one new recipient */
 	struct str	prepend;	/* PREPEND: header lines, each \n ended */
 
-	/* private to lib/check*.c */
+	/* private to the files of lib/check/ */
 	struct check_defer {
 		int		active;
 		int		code;

@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * check_int.h - what lib/check*.c share and nobody else uses.
+ * check/int.h - what the files of lib/check/ share and nobody else uses.
  */
 #ifndef MTA_CHECK_INT_H
 #define MTA_CHECK_INT_H
@@ -8,7 +8,7 @@
 #include "../table/match.h"
 #include "check.h"
 
-/* check_addr.c: the lists, opened once by check_addr_setup() */
+/* addr.c: the lists, opened once by check_addr_setup() */
 void	check_addr_setup(void);
 int	check_own_literal(const char *);
 int	check_list_match(struct match_list *, const char *);
@@ -18,7 +18,7 @@ int	check_valid_hostname(const char *);
 extern struct match_list *check_mynetworks_list;
 extern struct match_list *check_relay_domains_list;
 
-/* check.c and check_rest.c */
+/* check.c and rest.c */
 #define CHECK_S_DUNNO	0	/* Postfix's SMTPD_CHECK_DUNNO */
 #define CHECK_S_OK	1
 #define CHECK_S_REJECT	2

@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * check_rbl.c - DNS blocklists for smtpd's restrictions: reject_rbl_client
+ * check/rbl.c - DNS blocklists for smtpd's restrictions: reject_rbl_client
  * and reject_rhsbl_{client,helo,sender,recipient}, with Postfix's reply
  * templates (default_rbl_reply, rbl_reply_maps and their $rbl_* names).
  * Runs inside smtpd, unprivileged.  Man page: access(5).

@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * check_rcpt.c - reject_unlisted_recipient / reject_unlisted_sender (the
+ * check/rcpt.c - reject_unlisted_recipient / reject_unlisted_sender (the
  * recipient tables of each address class) and the SASL sender login
  * checks.  Runs inside smtpd, unprivileged.  Man page: access(5).
  */

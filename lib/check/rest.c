@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * check_rest.c - the restrictions one by one (permit_mynetworks,
+ * check/rest.c - the restrictions one by one (permit_mynetworks,
  * reject_unauth_destination, check_*_access, ...) and the list walker
  * (generic_checks), as Postfix's smtpd_check.c has them, texts included.
  * Runs inside smtpd, unprivileged.

@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * check_table.c - what an access(5) table answer means (Postfix's
+ * check/table.c - what an access(5) table answer means (Postfix's
  * check_table_result): OK, REJECT, DEFER, 4NN/5NN text, DUNNO, WARN,
  * HOLD, DISCARD, FILTER, REDIRECT, PREPEND, DEFER_IF_*, a restriction
  * class or list; and the mail address search (check_mail_access).  Runs

@@ -158,7 +158,7 @@ static const struct {
 	/*
 	 * Any user drops a file; nobody lists, reads or removes another's:
 	 * the set-gid bit gives each file mail_owner's group, which the
-	 * file's mode (0640, lib/submit.c) lets pickup read.
+	 * file's mode (0640, submit.c) lets pickup read.
 	 */
 	{ Q_MAILDROP,	MAILDROP_MODE, 1 },
 	{ Q_INCOMING,	0700, 1 },

@@ -26,7 +26,7 @@
 
 #define SUBMIT_CLEANUP	1	/* through cleanup: the caller may write */
 #define SUBMIT_MAILDROP	2	/* a maildrop file, picked up later */
-#define SUBMIT_SINK	3	/* no queue: the records go to a sink at close */
+#define SUBMIT_SINK	3	/* no queue: the records go to a sink */
 
 /*
  * A sink takes the whole message at submit_close() instead of the queue:

@@ -3,7 +3,7 @@
  * msgfix.c - the message fix-ups of Postfix's cleanup, in one place for
  * the two programs that make a message ready to leave: the cleanup
  * daemon (as mail_owner, writing a queue file) and sendmail's relay mode
- * (smtp_relay.c, as the submitting user, sending it straight to the
+ * (lib/smtp/relay.c, as the submitting user, sending it straight to the
  * relay).  The interface is in msgfix.h.  Man page: cleanup(8).
  *
  * As Postfix's cleanup: envelope addresses are qualified (myorigin,

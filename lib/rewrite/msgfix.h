@@ -1,7 +1,7 @@
 /* MIT licence: see LICENSE. */
 /*
  * msgfix.h - the message fix-ups of Postfix's cleanup, shared by the
- * cleanup daemon and by sendmail's relay mode (smtp_relay.c), so that a
+ * cleanup daemon and by sendmail's relay mode (lib/smtp/relay.c), so that a
  * message gets the same envelope and headers whichever way it leaves:
  * envelope addresses qualified and rewritten; primary headers read as
  * logical headers, counted, their addresses rewritten, Bcc:/Return-Path:/

@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * smtp_addr.c - the server addresses of a next hop, as Postfix's
+ * smtp/addr.c - the server addresses of a next hop, as Postfix's
  * smtp_addr.c and smtp_connect.c find them.
  *
  * Run by the smtp and lmtp delivery agents (as mail_owner) and by the

@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * smtp_addr.h - from a next hop to the list of server addresses the
+ * smtp/addr.h - from a next hop to the list of server addresses the
  * smtp and lmtp clients try, in order: MX lookup with preferences (RFC
  * 5321 section 5), A/AAAA, getaddrinfo (smtp_host_lookup = native),
  * null MX (RFC 7505), this host's own addresses (the "mail loops back to

@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * smtp_client.c - the SMTP/LMTP client session: connect, greeting,
+ * smtp/client.c - the SMTP/LMTP client session: connect, greeting,
  * EHLO (HELO fallback) or LHLO, MAIL/RCPT/DATA pipelined when offered,
  * the content dot-stuffed with long lines folded, per-recipient results,
  * SMTP AUTH (CRAM-MD5, PLAIN, LOGIN) after EHLO when configured,

@@ -1,12 +1,12 @@
 /* MIT licence: see LICENSE. */
 /*
- * smtp_client.h - one SMTP or LMTP client session over struct io:
+ * smtp/client.h - one SMTP or LMTP client session over struct io:
  * connect, greeting, EHLO/HELO/LHLO, one mail transaction (pipelined
  * when the server offers PIPELINING), QUIT.  It knows nothing of queue
  * files or qmgr: the message comes through two callbacks, and results
  * come back per recipient in Postfix's words.  Used by the smtp and lmtp
  * delivery agents (applets/smtp.c) and sendmail's relay mode
- * (smtp_relay.c).  Man page: smtp(8).
+ * (relay.c).  Man page: smtp(8).
  *
  * Use:
  *	smtp_sess_init(&s, lmtp);		settings from main.cf

@@ -1,11 +1,12 @@
 /* MIT licence: see LICENSE. */
 /*
- * smtp_generic.c - smtp_generic_maps (generic(5)): the smtp client's
+ * smtp/generic.c - smtp_generic_maps (generic(5)): the smtp client's
  * mapping of local addresses to ones valid on the Internet, as mail
  * leaves: the envelope (MAIL FROM, RCPT TO) and the addresses in the
  * primary message headers (From:, To:, Cc:, Reply-To:, ...).  The queue
  * file and the log keep the original addresses.  Lookups are generic(5)'s
- * (user@domain, user for local domains, @domain), done by lib/rewrite.c.
+ * (user@domain, user for local domains, @domain), done by
+ * lib/rewrite/rewrite.c.
  *
  * Run inside the smtp and lmtp agents (as mail_owner) and the sendmail
  * command's relay mode, which stands in for them.  Man page: smtp(8).

@@ -1,7 +1,7 @@
 /* MIT licence: see LICENSE. */
 /*
- * smtp_generic.h - smtp_generic_maps in the smtp client (lib/
- * smtp_generic.c): envelope addresses, and the primary headers of the
+ * smtp/generic.h - smtp_generic_maps in the smtp client (generic.c):
+ * envelope addresses, and the primary headers of the
  * content as it is sent.  Man page: smtp(8).
  */
 #ifndef MTA_SMTP_GENERIC_H

@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * smtp_relay.c - sendmail's relay mode: when the sendmail command (or
+ * smtp/relay.c - sendmail's relay mode: when the sendmail command (or
  * `sendmail -bs`) has no queue it can write (no queue_directory, as in a
  * chroot that holds only the binary, or a container without a volume),
  * it sends the message itself to sendmail_relay (else relayhost) with the

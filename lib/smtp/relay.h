@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * smtp_relay.h - sendmail without a queue: the message goes straight to
+ * smtp/relay.h - sendmail without a queue: the message goes straight to
  * the relay (sendmail_relay, else relayhost) with the SMTP client, and
  * sendmail succeeds only when the relay took it (DESIGN.md, law 6).
  * sendmail and `sendmail -bs` (smtpd -S), run as their user, choose it:

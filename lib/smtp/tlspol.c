@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * smtp_tlspol.c - the TLS policy of the smtp client for one next hop, as
+ * smtp/tlspol.c - the TLS policy of the smtp client for one next hop, as
  * Postfix's smtp_tls_policy.c computes it: smtp_tls_policy_maps looked
  * up with the next hop as given, and for a domain next hop (no "[...]",
  * no ":port") with each parent domain in turn, a leading dot on it
@@ -23,7 +23,7 @@
  * or ".domain" (any name below domain).
  *
  * Run inside the smtp and lmtp agents and sendmail's relay mode, from
- * smtp_client.c.  Man page: smtp(8).
+ * client.c.  Man page: smtp(8).
  */
 #include <stdlib.h>
 #include <string.h>

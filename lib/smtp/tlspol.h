@@ -1,8 +1,8 @@
 /* MIT licence: see LICENSE. */
 /*
- * smtp_tlspol.h - the smtp client's TLS policy for one next hop:
+ * smtp/tlspol.h - the smtp client's TLS policy for one next hop:
  * smtp_tls_security_level, smtp_tls_policy_maps (with parent domains),
- * the certificate match lists.  See smtp_tlspol.c.
+ * the certificate match lists.  See tlspol.c.
  */
 #ifndef MTA_SMTP_TLSPOL_H
 #define MTA_SMTP_TLSPOL_H

@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * bounce.c - unit tests of lib/bounce.c: queue files built here, each
+ * bounce.c - unit tests of applets/qmgr/bounce.c: queue files built here, each
  * kind of notice composed and its key lines checked; bounce_send()'s
  * policy (double bounces, double_bounce_sender, <> and success) and, when
  * $MTA names the binary, a notice submitted through the real cleanup.

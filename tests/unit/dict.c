@@ -1,8 +1,8 @@
 /* MIT licence: see LICENSE. */
 /*
- * dict.c - unit tests of lib/dict.c, lib/dict_cdb.c, lib/dict_simple.c
- * and lib/table.c: the table types, key folding, the synonyms, the cdb
- * writer and reader.
+ * dict.c - unit tests of lib/table/dict.c, dict_cdb.c, dict_simple.c and
+ * table.c: the table types, key folding, the synonyms, the cdb writer
+ * and reader.
  */
 #include <stdio.h>
 #include <stdlib.h>

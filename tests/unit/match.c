@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * match.c - unit tests of lib/match.c: Postfix's match lists as used by
+ * match.c - unit tests of lib/table/match.c: Postfix's match lists as used by
  * mydestination, relay_domains, mynetworks and the like.  Each case is a
  * list, what it is matched against, and the answer Postfix's
  * match_list.c / match_ops.c would give.

@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * msgfix.c - unit tests of lib/msgfix.c, cleanup's header work as both
+ * msgfix.c - unit tests of lib/rewrite/msgfix.c, cleanup's header work as both
  * cleanup and sendmail's relay mode run it: each case is an envelope
  * (attributes, sender), content records and the exact output (what
  * cleanup writes: the headers as fixed, the body as given), with the

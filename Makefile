@@ -86,11 +86,14 @@ endif
 
 ALL_CFLAGS = $(CFLAGS) $(DEP_CFLAGS) $(CPPFLAGS)
 
-APPLET_SRC = $(wildcard applets/*.c)
-LIB_SRC	= $(wildcard lib/*.c)
+# Sources are found by folder: a program is applets/NAME.c or, with parts
+# of its own, applets/NAME/ (NAME.c beside NAME_*.c); lib/ is the base at
+# its top and a folder per subsystem (table/, queue/, smtp/, ...).
+APPLET_SRC = $(wildcard applets/*.c applets/*/*.c)
+LIB_SRC	= $(wildcard lib/*.c lib/*/*.c)
 APPLET_OBJ = $(APPLET_SRC:%.c=$(B)/%.o)
 LIB_OBJ	= $(LIB_SRC:%.c=$(B)/%.o)
-HDRS	= config.h applets.h $(wildcard lib/*.h)
+HDRS	= config.h applets.h $(wildcard lib/*.h lib/*/*.h applets/*/*.h)
 APPLETS	= $(shell sed -nE 's/^APPLET.([a-z0-9]+),.*/\1/p' applets.h)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
@@ -122,9 +125,15 @@ $(B)/%.o: %.c $(HDRS) $(DEP_STAMP)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-# lib/smtpd_*.c are smtpd's own parts (they call back into applets/smtpd.c),
-# so the unit tests of lib/ link without them; smtpd_parse.c calls nothing.
-UNIT_OBJ = $(filter-out $(B)/lib/smtpd_%.o,$(LIB_OBJ)) $(B)/lib/smtpd_parse.o
+# The unit tests link lib/ and the parts of the programs in folders (qmgr's
+# bounce.c, smtpd's sasl_*.c, ...), without each program's NAME.c (its
+# NAME_main) and without smtpd_*.c, which call back into smtpd.c;
+# smtpd_parse.c calls nothing.
+PART_OBJ = $(patsubst %.c,$(B)/%.o,$(wildcard applets/*/*.c))
+MAIN_OBJ = $(foreach d,$(patsubst applets/%/,%,$(sort $(dir \
+	   $(wildcard applets/*/*.c)))),$(B)/applets/$(d)/$(d).o)
+UNIT_OBJ = $(LIB_OBJ) $(filter-out $(MAIN_OBJ) $(B)/applets/smtpd/smtpd_%.o,\
+	   $(PART_OBJ)) $(B)/applets/smtpd/smtpd_parse.o
 
 $(B)/unit/%: tests/unit/%.c tests/unit/t.h $(UNIT_OBJ) $(HDRS)
 	@mkdir -p $(@D)

@@ -18,9 +18,9 @@
  * queue id) goes first, and Message-Id:, Date: and From: are added when
  * missing to local mail (always_add_missing_headers: to all); 8-bit
  * content is noticed and recorded (QUEUE_F_8BITMIME).  That work is
- * lib/msgfix.c, shared with sendmail's relay mode; header_checks (called
- * back from it), body_checks and the queue file are this file's.  A CR
- * or LF inside a content record is replaced with a space
+ * lib/rewrite/msgfix.c, shared with sendmail's relay mode; header_checks
+ * (called back from it), body_checks and the queue file are this file's.
+ * A CR or LF inside a content record is replaced with a space
  * (cleanup_replace_stray_cr_lf).
  *
  * Output: "I QUEUEID" at once, when the queue file is created (before
@@ -44,18 +44,18 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "../lib/alias.h"
 #include "../lib/conf.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
-#include "../lib/maps.h"
-#include "../lib/msgfix.h"
 #include "../lib/num.h"
 #include "../lib/priv.h"
-#include "../lib/queue.h"
-#include "../lib/rcptlog.h"
-#include "../lib/rewrite.h"
+#include "../lib/queue/queue.h"
+#include "../lib/queue/rcptlog.h"
+#include "../lib/rewrite/msgfix.h"
+#include "../lib/rewrite/rewrite.h"
 #include "../lib/str.h"
+#include "../lib/table/alias.h"
+#include "../lib/table/maps.h"
 #include "../lib/x.h"
 
 #define ENV_REC_MAX	65536	/* longest envelope or content record */

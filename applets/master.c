@@ -32,7 +32,7 @@
 #include "../lib/conf.h"
 #include "../lib/log.h"
 #include "../lib/priv.h"
-#include "../lib/queue.h"
+#include "../lib/queue/queue.h"
 #include "../lib/str.h"
 #include "../lib/svc.h"
 #include "../lib/x.h"

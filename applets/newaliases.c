@@ -15,12 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/alias.h"
 #include "../lib/conf.h"
-#include "../lib/dict.h"
 #include "../lib/log.h"
-#include "../lib/match.h"
 #include "../lib/str.h"
+#include "../lib/table/alias.h"
+#include "../lib/table/dict.h"
+#include "../lib/table/match.h"
 #include "../lib/x.h"
 
 #define USAGE	"usage: newaliases [-C config_file_or_dir] [-v]"

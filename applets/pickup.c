@@ -60,9 +60,9 @@
 #include "../lib/log.h"
 #include "../lib/num.h"
 #include "../lib/priv.h"
-#include "../lib/queue.h"
+#include "../lib/queue/queue.h"
+#include "../lib/queue/submit.h"
 #include "../lib/str.h"
-#include "../lib/submit.h"
 #include "../lib/svc.h"
 #include "../lib/x.h"
 

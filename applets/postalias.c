@@ -16,11 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/alias.h"
 #include "../lib/conf.h"
-#include "../lib/dict.h"
 #include "../lib/log.h"
 #include "../lib/str.h"
+#include "../lib/table/alias.h"
+#include "../lib/table/dict.h"
 #include "../lib/x.h"
 
 #define USAGE "usage: postalias [-Nfinoprsuvw] [-c config_dir] [-d key] " \

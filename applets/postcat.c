@@ -26,7 +26,7 @@
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "../lib/priv.h"
-#include "../lib/queue.h"
+#include "../lib/queue/queue.h"
 #include "../lib/str.h"
 #include "../lib/x.h"
 

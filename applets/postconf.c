@@ -22,10 +22,10 @@
 #include <unistd.h>
 
 #include "../lib/conf.h"
-#include "../lib/dict.h"
 #include "../lib/log.h"
 #include "../lib/priv.h"
 #include "../lib/str.h"
+#include "../lib/table/dict.h"
 #include "../lib/x.h"
 
 #define SHOW_DEFAULTS	0x01	/* -d */

@@ -25,13 +25,13 @@
 
 #include "../config.h"
 #include "../lib/conf.h"
-#include "../lib/dict.h"
 #include "../lib/log.h"
-#include "../lib/match.h"
 #include "../lib/priv.h"
-#include "../lib/queue.h"
+#include "../lib/queue/queue.h"
 #include "../lib/str.h"
 #include "../lib/svc.h"
+#include "../lib/table/dict.h"
+#include "../lib/table/match.h"
 #include "../lib/x.h"
 
 extern char **environ;
@@ -45,7 +45,7 @@ static const char *qdir;
 
 /*
  * queue - check the queue directories (owners, modes) or, with create,
- * make the missing ones and fix the others (lib/queue.c knows them).
+ * make the missing ones and fix the others (lib/queue/queue.c knows them).
  * Returns the number of problems, each logged.
  */
 static int

@@ -8,8 +8,8 @@
  * output file gets the group and other read bits of its source (unless
  * -p).  Man page: postmap(1).
  *
- * Building goes through lib/table.c (the text format) and the cdb writer
- * of lib/dict_cdb.c, so the result is the file Postfix would write.  A
+ * Building goes through lib/table/table.c (the text format) and the cdb writer
+ * of lib/table/dict_cdb.c, so the result is the file Postfix would write.  A
  * cdb file cannot be changed in place: -i and -d read the old table and
  * write a new one, which replaces the old one in a single rename.
  */
@@ -22,11 +22,11 @@
 #include <unistd.h>
 
 #include "../lib/conf.h"
-#include "../lib/dict.h"
 #include "../lib/log.h"
 #include "../lib/priv.h"
 #include "../lib/str.h"
-#include "../lib/table.h"
+#include "../lib/table/dict.h"
+#include "../lib/table/table.h"
 #include "../lib/x.h"
 
 #define USAGE "usage: postmap [-bfFhimnNoprsuUvw] [-c config_dir] " \

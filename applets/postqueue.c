@@ -13,7 +13,7 @@
  * authorized_mailq_users and authorized_flush_users here only give
  * Postfix's messages: anyone may connect to public/showq and
  * public/qmgr, so showq and qmgr check the caller's uid themselves.
- * In relay mode (smtp_relay.c: a relay and no queue this user can
+ * In relay mode (lib/smtp/relay.c: a relay and no queue this user can
  * reach) sendmail keeps nothing, so the queue is empty, not down: mailq
  * says "Mail queue is empty" and a flush does nothing.
  * Output formats, messages and exit codes are Postfix's.
@@ -37,12 +37,12 @@
 #include "../lib/conf.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
-#include "../lib/match.h"
-#include "../lib/queue.h"
-#include "../lib/showq.h"
-#include "../lib/smtp_relay.h"
+#include "../lib/queue/queue.h"
+#include "../lib/queue/showq.h"
+#include "../lib/smtp/relay.h"
 #include "../lib/str.h"
 #include "../lib/svc.h"
+#include "../lib/table/match.h"
 #include "../lib/x.h"
 
 #define USAGE	"usage: postqueue -f | postqueue -i queueid | " \

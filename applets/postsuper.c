@@ -36,10 +36,10 @@
 #include "../lib/conf.h"
 #include "../lib/log.h"
 #include "../lib/priv.h"
-#include "../lib/queue.h"
-#include "../lib/rcptlog.h"
+#include "../lib/queue/queue.h"
+#include "../lib/queue/rcptlog.h"
+#include "../lib/queue/submit.h"
 #include "../lib/str.h"
-#include "../lib/submit.h"
 #include "../lib/x.h"
 
 #define USAGE	"usage: postsuper [-c config_dir] " \

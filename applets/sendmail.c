@@ -7,7 +7,7 @@
  * Run by any user, with that user's privileges: mta has no set-id bit.
  * A caller who may write the queue (root, mail_owner, the owner of a
  * rootless queue) hands the message to cleanup; anyone else writes a
- * maildrop file through lib/submit.c (the caller's, mode 0640, group
+ * maildrop file through lib/queue/submit.c (the caller's, mode 0640, group
  * mail_owner's by the set-gid maildrop directory: no other user can
  * list, read or change it), which pickup(8) turns into a queue file.
  * The exit status is 0 only once the message is on disk in one of the
@@ -30,10 +30,10 @@
 #include "../config.h"
 #include "../lib/conf.h"
 #include "../lib/log.h"
-#include "../lib/queue.h"
-#include "../lib/smtp_relay.h"
+#include "../lib/queue/queue.h"
+#include "../lib/queue/submit.h"
+#include "../lib/smtp/relay.h"
 #include "../lib/str.h"
-#include "../lib/submit.h"
 #include "../lib/svc.h"
 #include "../lib/x.h"
 
@@ -651,9 +651,13 @@ post(struct opts *o, int argc, char **argv)
 	/* fail before reading the message when the queue is unreachable */
 	how = o->maildrop || !may_write_queue() ? SUBMIT_MAILDROP :
 	    SUBMIT_CLEANUP;
+	/* no queue at all: sendmail, not the queue code, picks the relay */
 	if (how == SUBMIT_MAILDROP && !o->maildrop && smtp_relay_wanted())
-		how = SUBMIT_RELAY;	/* no queue at all: see smtp_relay.c */
-	if ((m.s = submit_open(how, &err)) == NULL && how == SUBMIT_CLEANUP) {
+		how = SUBMIT_SINK;
+	if (how == SUBMIT_SINK)
+		m.s = submit_open_sink(smtp_relay_id, smtp_relay_send);
+	else if ((m.s = submit_open(how, &err)) == NULL &&
+	    how == SUBMIT_CLEANUP) {
 		warn("%s: cannot reach cleanup: %s; using maildrop", m.who,
 		    err.s);
 		how = SUBMIT_MAILDROP;
@@ -709,7 +713,7 @@ post(struct opts *o, int argc, char **argv)
 	put_body(&m, &line, r, prev);
 
 	str_reset(&err);
-	if ((r = submit_close(m.s, &err)) != 0 && how == SUBMIT_RELAY &&
+	if ((r = submit_close(m.s, &err)) != 0 && how == SUBMIT_SINK &&
 	    err.s[0] == '5') {
 		/* nothing keeps the message here: the caller may try again */
 		err.s[0] = '4';

@@ -7,7 +7,7 @@
  * one socket under public/ that any user may connect to, besides the
  * pickup and qmgr triggers), with the connection on fds 0 and 1; or by
  * postqueue on a socketpair when its caller may read the queue.  It
- * takes no input: it writes the listing (lib/showq.c, the stream in
+ * takes no input: it writes the listing (lib/queue/showq.c, the stream in
  * showq.h) and exits.  Postfix leaves authorized_mailq_users to its
  * set-gid postqueue; mta has no set-gid program, so showq checks the
  * list itself against the peer's uid (SO_PEERCRED), and refuses a peer
@@ -29,8 +29,8 @@
 #include "../lib/io.h"
 #include "../lib/log.h"
 #include "../lib/priv.h"
-#include "../lib/queue.h"
-#include "../lib/showq.h"
+#include "../lib/queue/queue.h"
+#include "../lib/queue/showq.h"
 #include "../lib/str.h"
 #include "../lib/svc.h"
 #include "../lib/x.h"

@@ -1,8 +1,8 @@
 /* MIT licence: see LICENSE. */
 /*
  * smtp.c - the smtp and lmtp delivery agents: one request from qmgr (the
- * agent frame of lib/agent.c), the next hop's server addresses
- * (lib/smtp_addr.c), then sessions (lib/smtp_client.c) until every
+ * agent frame of lib/queue/agent.c), the next hop's server addresses
+ * (lib/smtp/addr.c), then sessions (lib/smtp/client.c) until every
  * recipient has a result or the addresses run out.
  *
  * Run by master for qmgr, with the request on fd 0 and the results on fd
@@ -28,11 +28,11 @@
 #include <strings.h>
 
 #include "../config.h"
-#include "../lib/agent.h"
 #include "../lib/conf.h"
 #include "../lib/log.h"
-#include "../lib/smtp_addr.h"
-#include "../lib/smtp_client.h"
+#include "../lib/queue/agent.h"
+#include "../lib/smtp/addr.h"
+#include "../lib/smtp/client.h"
 #include "../lib/str.h"
 #include "../lib/x.h"
 

@@ -14,10 +14,8 @@
  * change the names that lead to a path; where another account could,
  * priv_open() reaches the file one directory at a time without following
  * that account's links and takes only a regular file with one name (the
- * tables, /file/name lists and table sources root reads).
- *
- * Who may: priv_listed() says whether a uid is on a list of users such as
- * authorized_submit_users or authorized_flush_users.  Man page: master(8).
+ * tables, /file/name lists and table sources root reads).  Man page:
+ * master(8).
  */
 #include <sys/stat.h>
 
@@ -31,7 +29,6 @@
 #include <unistd.h>
 
 #include "conf.h"
-#include "match.h"
 #include "log.h"
 #include "priv.h"
 #include "str.h"
@@ -304,32 +301,4 @@ priv_daemon(void)
 	}
 	if (priv_drop_to(uid, gid) < 0)
 		die("cannot become mail_owner %s:", owner);
-}
-
-/*
- * priv_listed - is uid (its login name, else its number) on the user list
- * that parameter p holds?  exempt: yes without asking (root, mail_owner).
- * 1 or 0 with the name in who; -1 when the list cannot be read (the
- * reason after the name in who).
- */
-int
-priv_listed(enum conf_param p, uid_t uid, int exempt, struct str *who)
-{
-	struct match_list *ml;
-	struct passwd *pw;
-	int r;
-
-	str_reset(who);
-	if ((pw = getpwuid(uid)) != NULL)
-		str_set(who, pw->pw_name);
-	else
-		str_addf(who, "%ld", (long)uid);
-	if (exempt)
-		return 1;
-	ml = match_init(conf_rows[p].name, MATCH_STRING, conf_str(p));
-	r = match_find(ml, who->s, NULL);
-	if (r < 0)
-		str_addf(who, ": %s: %s", conf_rows[p].name, ml->err.s);
-	match_free(ml);
-	return r < 0 ? -1 : r > 0;
 }

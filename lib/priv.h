@@ -20,7 +20,6 @@ void	priv_drop(const char *);
 void	priv_daemon(void);
 int	priv_root_dir(const char *);
 int	priv_open(const char *, int, mode_t);
-int	priv_listed(enum conf_param, uid_t, int, struct str *);
 FILE	*priv_fopen(const char *);
 
 #endif

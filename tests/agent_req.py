@@ -2,7 +2,7 @@
 # MIT licence: see LICENSE.
 #
 # agent_req.py - talk to a delivery agent (smtp, lmtp, local) the way qmgr
-# does (the wire format: the top of lib/agent.h), for the agent tests.
+# does (the wire format: the top of lib/queue/agent.h), for the agent tests.
 #
 #   agent_req.py QDIR QUEUE ID TRANSPORT NEXTHOP [RCPT...] -- CMD...
 #

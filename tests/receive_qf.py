@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # MIT licence: see LICENSE.
 #
-# receive_qf.py - read queue files (format: the top of lib/queue.c) for
+# receive_qf.py - read queue files (format: the top of lib/queue/queue.c) for
 # tests/t-receive.sh.
 #
 #	receive_qf.py check FILE...	print "N complete, M bad" (a complete

@@ -1,6 +1,7 @@
 # MIT licence: see LICENSE.
 #
-# t-bounce.sh - delivery status notifications (lib/bounce.c, bounce(5)).
+# t-bounce.sh - delivery status notifications (applets/qmgr/bounce.c,
+# bounce(5)).
 #
 # 1. The notices composed by the unit test tests/unit/bounce.c (run here
 #    with $BOUNCE_OUT) go through Python's email package (policy default,

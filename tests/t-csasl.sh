@@ -2,7 +2,7 @@
 # MIT licence: see LICENSE.
 #
 # t-csasl.sh - SMTP AUTH in the smtp client (smtp_auth() in
-# lib/smtp_client.c): the smtp agent driven the way qmgr drives it
+# lib/smtp/client.c): the smtp agent driven the way qmgr drives it
 # (tests/agent_req.py) and sendmail's relay mode, against
 # tests/smtp_server.py --auth (AUTH PLAIN and LOGIN, a checked login).
 # Plaintext only (TLS is another piece): the default

@@ -1,7 +1,7 @@
 #!/bin/sh
 # MIT licence: see LICENSE.
 #
-# t-ctls.sh - TLS in the smtp client (lib/smtp_client.c): the smtp agent
+# t-ctls.sh - TLS in the smtp client (lib/smtp/client.c): the smtp agent
 # driven as qmgr drives it (tests/agent_req.py) and sendmail's relay mode,
 # against tests/ctls_server.py (Python's ssl: STARTTLS or wrapper mode)
 # with a CA and a server certificate made here by openssl.  Checked:

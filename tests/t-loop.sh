@@ -2,7 +2,7 @@
 # MIT licence: see LICENSE.
 #
 # t-loop.sh - the smtp client's "mail loops back to myself" check
-# (lib/smtp_addr.c, lib/smtp_client.c), end to end: a real `mta postfix
+# (lib/smtp/addr.c, lib/smtp/client.c), end to end: a real `mta postfix
 # start` instance whose smtpd listens on 127.0.0.1:25, and Debian's
 # dnsmasq on 127.0.0.1:53 publishing MX records that point back at it, in
 # a private network and mount namespace (unshare -mn; /etc/resolv.conf

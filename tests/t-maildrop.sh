@@ -4,9 +4,9 @@
 # after sendmail exited 0 bounces.
 #
 # 1. Hand-written maildrop files (any local user can write one: see the
-#    record format in lib/queue.c and lib/submit.c), as nobody: a content
-#    record with an LF inside (a forged mbox "From " line, a line on the
-#    wire) goes to corrupt/ with a log line naming the file; so does
+#    record format in lib/queue/queue.c and lib/queue/submit.c), as
+#    nobody: a content record with an LF inside (a forged mbox "From "
+#    line, a line on the wire) goes to corrupt/ with a log line naming the file; so does
 #    every envelope record (sender, recipient, ORCPT, NOTIFY, full name,
 #    ENVID) with a CR, LF, NUL or other control character.  A bare CR in
 #    a content line becomes a space (cleanup_replace_stray_cr_lf), in a

@@ -5,10 +5,10 @@
 # Every PARAM row of config.def.h must be read by some code, or be on
 # the no-op list (config.def.h's NOOP rows, which master and `postfix
 # check` warn about).  "Read" is, precisely (first match wins):
-#   1. P_name appears in applets/*.c, lib/*.[ch] or mta.c (conf_str,
+#   1. P_name appears in applets/, lib/ (*.[ch]) or mta.c (conf_str,
 #      conf_int, conf_bool, conf_time, conf_rows[P_name]);
 #   2. the literal "name" appears there (the tables of names handed to
-#      conf_get(), maps_open() and match_init(): check.c, check_addr.c);
+#      conf_get(), maps_open() and match_init(): lib/check/check.c, addr.c);
 #   3. conf_alias_prefix("FROM", "TO") appears there and name is
 #      TO<rest>, FROM<rest> is read and of the same type (lmtp_* read
 #      through smtp_*; the longest TO wins, as conf.c does);
@@ -22,7 +22,7 @@
 . "${TOP:-.}/tests/lib.sh"
 
 cd "$TOP" || exit 2
-SRC="applets/*.c lib/*.c lib/*.h mta.c"
+SRC="applets/*.c applets/*/*.[ch] lib/*.[ch] lib/*/*.[ch] mta.c"
 
 # rows: "name TYPE" of each PARAM row; defaults: "name<TAB>default text"
 sed -n 's/^PARAM(\([a-z0-9_]*\), *\([A-Z]*\),.*/\1 \2/p' config.def.h \
@@ -39,7 +39,7 @@ grep -o 'P_[a-z0-9_]*' "$T/src" | sed 's/^P_//' | sort -u > "$T/pnames"
 grep -o '"[a-z0-9_]*"' "$T/src" | tr -d '"' | sort -u > "$T/literals"
 sed -n 's/.*conf_alias_prefix("\([a-z0-9_]*\)", *"\([a-z0-9_]*\)").*/\1 \2/p' \
     "$T/src" > "$T/aliases"
-tr '\n\t' '  ' < applets/qmgr.c |
+tr '\n\t' '  ' < applets/qmgr/qmgr.c |
     grep -o 'param_int([a-z_]*, *"[a-z_]*"' |
     sed 's/.*"\(.*\)"/\1/' > "$T/suffixes"
 

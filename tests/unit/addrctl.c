@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/alias.h"
+#include "../../applets/smtpd/smtpd_sess.h"
 #include "../../lib/log.h"
-#include "../../lib/rewrite.h"
-#include "../../lib/smtpd_sess.h"
+#include "../../lib/rewrite/rewrite.h"
 #include "../../lib/str.h"
+#include "../../lib/table/alias.h"
 #include "t.h"
 
 static int

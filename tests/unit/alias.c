@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * alias.c - unit tests of lib/alias.c: how an aliases(5) line becomes
+ * alias.c - unit tests of lib/table/alias.c: how an aliases(5) line becomes
  * the name and value stored in the table (the expected values are what
  * Debian's postalias 3.x stores, read back from its .cdb files), how a
  * file is read, and how a stored value splits into destinations.
@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/alias.h"
 #include "../../lib/log.h"
 #include "../../lib/str.h"
+#include "../../lib/table/alias.h"
 #include "t.h"
 
 static const struct {

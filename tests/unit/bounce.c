@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * bounce.c - unit tests of lib/bounce.c: queue files built here, each
+ * bounce.c - unit tests of applets/qmgr/bounce.c: queue files built here, each
  * kind of notice composed and its key lines checked; bounce_send()'s
  * policy (double bounces, double_bounce_sender, <> and success) and, when
  * $MTA names the binary, a notice submitted through the real cleanup.
@@ -22,11 +22,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/bounce.h"
+#include "../../applets/qmgr/bounce.h"
 #include "../../lib/conf.h"
 #include "../../lib/log.h"
-#include "../../lib/queue.h"
-#include "../../lib/rcptlog.h"
+#include "../../lib/queue/queue.h"
+#include "../../lib/queue/rcptlog.h"
 #include "../../lib/str.h"
 #include "../../lib/x.h"
 #include "t.h"

@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * check.c - unit tests of lib/check*.c: smtpd's restrictions with the
+ * check.c - unit tests of lib/check/: smtpd's restrictions with the
  * replies Postfix 3.7 gives (texts checked against a real Postfix smtpd
  * through XCLIENT), the open-relay address tricks, access(5) actions,
  * smtpd_delay_reject, restriction classes, DEFER_IF_*, warn_if_reject,
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/check.h"
+#include "../../lib/check/check.h"
 #include "../../lib/conf.h"
 #include "../../lib/dns.h"
 #include "../../lib/log.h"

@@ -1,8 +1,8 @@
 /* MIT licence: see LICENSE. */
 /*
- * dict.c - unit tests of lib/dict.c, lib/dict_cdb.c, lib/dict_simple.c
- * and lib/table.c: the table types, key folding, the synonyms, the cdb
- * writer and reader.
+ * dict.c - unit tests of lib/table/dict.c, dict_cdb.c, dict_simple.c and
+ * table.c: the table types, key folding, the synonyms, the cdb writer
+ * and reader.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../lib/dict.h"
 #include "../../lib/log.h"
 #include "../../lib/str.h"
-#include "../../lib/table.h"
+#include "../../lib/table/dict.h"
+#include "../../lib/table/table.h"
 #include "t.h"
 
 static char dir[] = "/tmp/mta-unit-dict.XXXXXX";

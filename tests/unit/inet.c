@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/dict.h"
 #include "../../lib/inet.h"
 #include "../../lib/str.h"
+#include "../../lib/table/dict.h"
 #include "t.h"
 
 /* good addresses: text, family, and the text inet_ntop() gives back */

@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * maps.c - unit tests of lib/maps.c: the order in which the access(5)
+ * maps.c - unit tests of lib/table/maps.c: the order in which the access(5)
  * and virtual(5)/canonical(5) searches ask for keys, which keys regexp
  * and cidr tables see, and real lookups through inline:, texthash:,
  * regexp: and missing cdb: tables.
@@ -14,10 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/alias.h"
-#include "../../lib/dict.h"
-#include "../../lib/maps.h"
 #include "../../lib/str.h"
+#include "../../lib/table/alias.h"
+#include "../../lib/table/dict.h"
+#include "../../lib/table/maps.h"
 #include "../../lib/x.h"
 #include "t.h"
 

@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * match.c - unit tests of lib/match.c: Postfix's match lists as used by
+ * match.c - unit tests of lib/table/match.c: Postfix's match lists as used by
  * mydestination, relay_domains, mynetworks and the like.  Each case is a
  * list, what it is matched against, and the answer Postfix's
  * match_list.c / match_ops.c would give.
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/match.h"
 #include "../../lib/str.h"
+#include "../../lib/table/match.h"
 #include "t.h"
 
 static char dir[] = "/tmp/mta-unit-match.XXXXXX";

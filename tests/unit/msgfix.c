@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * msgfix.c - unit tests of lib/msgfix.c, cleanup's header work as both
+ * msgfix.c - unit tests of lib/rewrite/msgfix.c, cleanup's header work as both
  * cleanup and sendmail's relay mode run it: each case is an envelope
  * (attributes, sender), content records and the exact output (what
  * cleanup writes: the headers as fixed, the body as given), with the
@@ -12,9 +12,9 @@
 #include <time.h>
 
 #include "../../lib/conf.h"
-#include "../../lib/msgfix.h"
-#include "../../lib/queue.h"
-#include "../../lib/rewrite.h"
+#include "../../lib/queue/queue.h"
+#include "../../lib/rewrite/msgfix.h"
+#include "../../lib/rewrite/rewrite.h"
 #include "../../lib/str.h"
 #include "t.h"
 

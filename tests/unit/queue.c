@@ -1,7 +1,7 @@
 /* MIT licence: see LICENSE. */
 /*
- * queue.c - unit tests of lib/queue.c (ids, writer, reader, mark_done,
- * corrupt files) and lib/submit.c (maildrop files; cleanup through the
+ * queue.c - unit tests of lib/queue/queue.c (ids, writer, reader, mark_done,
+ * corrupt files) and lib/queue/submit.c (maildrop files; cleanup through the
  * real binary when $MTA names it).
  *
  * submit.c's fallback re-executes /proc/self/exe as "cleanup": that is
@@ -21,9 +21,9 @@
 #include "../../lib/conf.h"
 #include "../../lib/io.h"
 #include "../../lib/log.h"
-#include "../../lib/queue.h"
+#include "../../lib/queue/queue.h"
+#include "../../lib/queue/submit.h"
 #include "../../lib/str.h"
-#include "../../lib/submit.h"
 #include "../../lib/x.h"
 #include "t.h"
 

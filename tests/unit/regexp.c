@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * regexp.c - unit tests of lib/dict_regexp.c, through its constructor:
+ * regexp.c - unit tests of lib/table/dict_regexp.c, through its constructor:
  * rules, flags, $n substitution, IF/ENDIF, and bad rules: each is
  * skipped with a warning naming file and line, the others still work.
  * The differential checks against Postfix are in tests/t-regexp.sh.
@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/dict.h"
 #include "../../lib/log.h"
 #include "../../lib/str.h"
+#include "../../lib/table/dict.h"
 #include "t.h"
 
 static char path[64];

@@ -1,13 +1,13 @@
 /* MIT licence: see LICENSE. */
 /*
- * sasl_crypt.c - unit tests of lib/sasl_crypt.c: SHA-512-crypt and
+ * sasl_crypt.c - unit tests of applets/smtpd/sasl_crypt.c: SHA-512-crypt and
  * SHA-256-crypt against Drepper's test vectors and `openssl passwd`,
  * yescrypt against hashes made by Debian's libxcrypt.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "../../lib/sasl.h"
+#include "../../applets/smtpd/sasl.h"
 #include "../../lib/str.h"
 #include "t.h"
 

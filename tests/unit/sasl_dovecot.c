@@ -1,13 +1,13 @@
 /* MIT licence: see LICENSE. */
 /*
- * sasl_dovecot.c - unit tests of lib/sasl_dovecot.c's parsers: the
+ * sasl_dovecot.c - unit tests of applets/smtpd/sasl_dovecot.c's parsers: the
  * properties of a MECH line and the server's answers (OK, CONT, FAIL)
  * to one request, with the lines of other requests ignored.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "../../lib/sasl.h"
+#include "../../applets/smtpd/sasl.h"
 #include "../../lib/str.h"
 #include "t.h"
 

@@ -22,7 +22,7 @@ set title "mta beside Postfix: mta's advantage (above 1: mta better; below 1: Po
 set logscale x 2
 set xlabel "advantage (x times better), log scale"
 set ytics scale 0
-set yrange [-1:$n]
+set yrange [$n:-1]
 set grid xtics
 set style fill solid 0.6
 set key off

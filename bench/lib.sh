@@ -90,11 +90,12 @@ disk_dev() {
 	grep -q " $d " /proc/diskstats || d=$(echo "$d" | sed 's/[0-9]*$//; s/p$//')
 	echo "$d"
 }
-# disk: "FLUSHES SECTORS-WRITTEN" for $DEV: field 15 after the name is
-# "flushes completed" (kernel 5.5 and later; else writes completed,
-# field 5); sectors are 512 bytes
+# disk: "FLUSHES SECTORS-WRITTEN" for $DEV: the 16th figure after the
+# name is "flush requests completed" (kernel 5.5 and later; without it,
+# the 5th, writes completed); the 7th is sectors written, 512 bytes each
+# (Documentation/admin-guide/iostats.rst)
 disk() {
-	awk -v d="$DEV" '$3 == d { print (NF >= 20 ? $18 : $8), $10 }' /proc/diskstats
+	awk -v d="$DEV" '$3 == d { print (NF >= 20 ? $19 : $8), $10 }' /proc/diskstats
 }
 
 # wait_port PORT: until something accepts on 127.0.0.1:PORT (10 s)

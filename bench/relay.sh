@@ -10,10 +10,10 @@
 #		smtpd, cleanup, qmgr, smtp, trivial-rewrite..., those that
 #		exited too), its usage delta over the run / messages
 #   disk	/proc/diskstats of the device holding $T over the run (the
-#		2 KB, 10 sessions runs): "flushes completed" (field 15 after
-#		the name: cache flushes the block layer sent, which is what
-#		fsync and the journal's commits cost) and sectors written *
-#		512 / 1024, per message.  The device is shared: whatever else
+#		2 KB, 10 sessions runs): "flush requests completed" (the
+#		16th figure after the name: cache flushes the block layer
+#		sent to the device, which is what fsync and the journal's
+#		commits cost) and sectors written * 512 / 1024, per message.  The device is shared: whatever else
 #		writes meanwhile is counted too.
 # Then the PSS of every process of each instance (smaps_rollup, summed),
 # idle after start and after the relay runs; and sendmail.sh.

@@ -30,9 +30,9 @@ BENCH=$(cd "$(dirname "$0")" && pwd)
 export LC_ALL=C
 if [ -n "$QUICK" ] && [ "$QUICK" != 0 ]; then
 	QUICK=1
-	: "${RUNS:=3}" "${RELAY_SMALL:=300}" "${RELAY_BIG:=60}"
-	: "${ACCEPT:=500}" "${SESS:=60}" "${SENDMAILS:=200}"
-	: "${QUEUE:=3000}" "${MAPN:=20000}"
+	: "${RUNS:=3}" "${RELAY_SMALL:=200}" "${RELAY_BIG:=30}"
+	: "${ACCEPT:=300}" "${SESS:=40}" "${SENDMAILS:=50}"
+	: "${QUEUE:=700}" "${MAPN:=20000}"
 else
 	QUICK=0
 	: "${RUNS:=5}" "${RELAY_SMALL:=5000}" "${RELAY_BIG:=1000}"
@@ -56,7 +56,7 @@ DEV=$(disk_dev)
 mkdir -p "$BENCH/results"
 STAMP=$(date -u +%Y%m%d-%H%M%S)
 OUT=$BENCH/results/$STAMP.tsv
-: > "$T/errors"
+: > "$T/errors"; : > "$T/sections"
 
 cleanup() {
 	for i in "$T"/*/kind; do
@@ -98,12 +98,15 @@ printf '\n%-44s %9s %-15s %9s %-15s %6s %s\n' "figure" "mta" "[min-max]" \
 for s in $SECTIONS; do
 	[ -f "$BENCH/$s.sh" ] || { loud "no section $s"; continue; }
 	echo "-- $s"
+	sec_s=$(now)
 	. "$BENCH/$s.sh"
+	printf '# section %s\t%s s\n' "$s" \
+	    "$(awk -v s="$sec_s" -v e="$(now)" 'BEGIN { printf "%.0f", e - s }')" >> "$T/sections"
 done
 
 sh "$BENCH/chart.sh" "$OUT" && echo "bench: chart $BENCH/results/$STAMP.png"
 el=$(awk -v s="$start_time" -v e="$(now)" 'BEGIN { printf "%.0f", e - s }')
-printf '# duration\t%s s\n' "$el" >> "$OUT"
+{ cat "$T/sections"; printf '# duration\t%s s\n' "$el"; } >> "$OUT"
 echo "bench: $OUT ($el s)"
 if [ -s "$T/errors" ]; then
 	echo "bench: FAILED: these measured nothing:" >&2

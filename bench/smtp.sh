@@ -136,6 +136,7 @@ hold() {
 	fi
 	kill "$hp" 2>/dev/null; wait "$hp" 2>/dev/null
 }
+: > "$T/a"; : > "$T/b"
 keep "$(hold ac-mta "$MP")" "$T/a" "memory per session mta"
 keep "$(hold ac-pf "$PP")" "$T/b" "memory per session postfix"
 row "PSS per open SMTP session ($HOLD held)" KiB lower

@@ -2,15 +2,21 @@
 #
 # lib.sh - what the benchmarks share: ports, the time, statistics, the
 # TSV rows, and the two servers compared on loopback, each configured
-# only from files written here: a private Postfix instance under $T/pf
-# (its own config_directory, queue_directory, data_directory) and mta
-# under $T/mta.  Each instance runs in its own cpuacct cgroup, so that
+# only from files written here: private Postfix instances under $T/NAME
+# (their own config_directory, queue_directory, data_directory, ports on
+# 127.0.0.1) and mta instances alike.  Each instance runs in its own cpuacct cgroup, so that
 # the CPU time of all its processes (the ones that exited too) and the
 # list of its processes are the kernel's, not guessed from a process
 # tree.  Source it after setting $T (and $OUT, the TSV, for rows).
+#
+# Postfix takes the directory with -c (postfix, postqueue, postsuper) or
+# -C (sendmail); the benchmark runs as root, so the check that limits an
+# unprivileged user to alternate_config_directories does not apply: an
+# instance's settings come only from its own main.cf and master.cf
+# (meta_directory, /etc/postfix, still gives the package's postfix-files).
+# `postfix start` creates the queue.
 port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
-median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 # stats FILE: "median min max" of the numbers in FILE
 stats() {
 	sort -g "$1" | awk '{ a[NR] = $1 }

@@ -69,7 +69,7 @@ qrun() {
 	sink_start "$1.sink" "$3"
 	c=$(cg_cpu "$1"); s=$(now)
 	$(qcmd "$1" postqueue) -f
-	if sink_wait "$1.sink" "$QUEUE" 60; then
+	if sink_wait "$1.sink" "$QUEUE" 120; then
 		e=$(now)
 		keep "$(awk -v s="$s" -v e="$e" -v m="$QUEUE" 'BEGIN { print m / (e - s) }')" \
 		    "$T/drain.$4" "drain $1"

@@ -95,12 +95,12 @@ grep '^# ' "$OUT" | sed 's/^# //; s/\t/: /'
 printf '\n%-44s %9s %-15s %9s %-15s %6s %s\n' "figure" "mta" "[min-max]" \
     "postfix" "[min-max]" "ratio" "better winner"
 
-for s in $SECTIONS; do
-	[ -f "$BENCH/$s.sh" ] || { loud "no section $s"; continue; }
-	echo "-- $s"
+for sec in $SECTIONS; do
+	[ -f "$BENCH/$sec.sh" ] || { loud "no section $sec"; continue; }
+	echo "-- $sec"
 	sec_s=$(now)
-	. "$BENCH/$s.sh"
-	printf '# section %s\t%s s\n' "$s" \
+	. "$BENCH/$sec.sh"
+	printf '# section %s\t%s s\n' "$sec" \
 	    "$(awk -v s="$sec_s" -v e="$(now)" 'BEGIN { printf "%.0f", e - s }')" >> "$T/sections"
 done
 

@@ -10,7 +10,7 @@
 # largest RSS the command or a descendant it waited for (Postfix's
 # postdrop) had.
 cat > "$T/sm.py" <<'PY'
-import os, resource, subprocess, sys, time
+import subprocess, sys, time
 n, argv = int(sys.argv[1]), sys.argv[2:]
 msg = b"From: bench@example.com\nSubject: bench\n\n" + b"x" * 72 + b"\n"
 msg += b"y" * 72 * 13 + b"\n"
@@ -52,5 +52,4 @@ while [ $i -lt "$RUNS" ]; do
 	keep "$(python3 "$T/sm.py" 0 "$T/rss" $PFSM)" "$T/b" "sendmail rss postfix"
 	i=$((i + 1))
 done
-sink_wait rl-mta.sink $(($(sink_count rl-mta.sink) + RUNS)) 10
 row "sendmail peak RSS of one submission" KiB lower

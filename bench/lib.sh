@@ -85,8 +85,12 @@ cg_comm_kib() {
 cg_kill() {
 	[ -d "$CG/$1" ] || return 0
 	for cg_p in $(cg_pids "$1"); do kill -9 "$cg_p" 2>/dev/null; done
-	sleep 0.2
-	rmdir "$CG/$1" 2>/dev/null
+	# a killed process leaves the cgroup only once it is reaped
+	ck_i=0
+	while [ -n "$(cg_pids "$1")" ] && [ $ck_i -lt 50 ]; do
+		sleep 0.1; ck_i=$((ck_i + 1))
+	done
+	rmdir "$CG/$1" 2>/dev/null || echo "bench: $CG/$1 is left" >&2
 }
 
 # the disk holding $T: its name in /proc/diskstats

@@ -70,7 +70,7 @@ cleanup() {
 	[ -n "$KEEP" ] || rm -rf "$T"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 
 start_time=$(now)
 rev=$(git -C "$BENCH/.." rev-parse --short HEAD 2>/dev/null)

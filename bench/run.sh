@@ -82,7 +82,7 @@ git -C "$BENCH/.." diff --quiet HEAD 2>/dev/null || rev="$rev+dirty"
 	printf '# memory\t%s\n' "$(awk '/^MemTotal/ { print $2 " kB" }' /proc/meminfo)"
 	printf '# kernel\t%s\n' "$(uname -sr)"
 	printf '# loadavg at start\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
-	printf '# disk\t%s (%s)\n' "$DEV" "$(df -P "$T" | awk 'NR == 2 { print $6 }')"
+	printf '# disk\t%s (%s; shared: other I/O on it is counted too)\n' "$DEV" "$(df -P "$T" | awk 'NR == 2 { print $6 }')"
 	printf '# mta commit\t%s\n' "$rev"
 	printf '# postfix\t%s\n' "$(/usr/sbin/postconf -d -h mail_version 2>/dev/null) (Debian $(dpkg-query -W -f='${Version}' postfix))"
 	printf '# quick\t%s\n' "$QUICK"
@@ -92,7 +92,8 @@ git -C "$BENCH/.." diff --quiet HEAD 2>/dev/null || rev="$rev+dirty"
 	printf 'name\tunit\tmta_median\tmta_min\tmta_max\tpostfix_median\tpostfix_min\tpostfix_max\tratio\tbetter\twinner\n'
 } > "$OUT"
 grep '^# ' "$OUT" | sed 's/^# //; s/\t/: /'
-printf '\n%-44s %9s %-15s %9s %-15s %6s %s\n' "figure" "mta" "[min-max]" \
+echo; echo "ratio = mta / postfix; ^ higher is better, v lower is better; winner by the medians"
+printf '%-44s %9s %-15s %9s %-15s %6s %s\n' "figure" "mta" "[min-max]" \
     "postfix" "[min-max]" "ratio" "better winner"
 
 for sec in $SECTIONS; do

@@ -15,10 +15,14 @@ awk -F '\t' '!/^#/ && $1 != "name" && $9 > 0 {
 	printf "%d \"%s\" %g\n", k++, n, a }' "$tsv" > "$dat"
 [ -s "$dat" ] || { echo "chart: no figures in $tsv" >&2; exit 1; }
 n=$(wc -l < "$dat")
+fact() { grep "^# $1	" "$tsv" | cut -f2; }
+facts="$(fact 'mta commit'), $(fact cpu), $(fact cores) cores"
+facts="$facts, quick=$(fact quick)"
 gnuplot <<EOG || exit 1
 set terminal pngcairo size 1000,$((300 + n * 22)) font ",9" noenhanced
 set output "$png"
-set title "mta beside Postfix: mta's advantage (above 1: mta better; below 1: Postfix better)\n$(grep '^# mta commit' "$tsv" | cut -f2), $(grep '^# cpu' "$tsv" | cut -f2), $(grep '^# cores' "$tsv" | cut -f2) cores, quick=$(grep '^# quick' "$tsv" | cut -f2)"
+set title "mta beside Postfix: mta's advantage\
+ (above 1: mta better; below 1: Postfix better)\n$facts"
 set logscale x 2
 set xlabel "advantage (x times better), log scale"
 set ytics scale 0
@@ -27,7 +31,9 @@ set grid xtics
 set style fill solid 0.6
 set key off
 set arrow from 1, graph 0 to 1, graph 1 nohead lw 2 lc rgb "black"
-plot "$dat" using (\$3 >= 1 ? sqrt(\$3) : sqrt(\$3)):1:(\$3 >= 1 ? 1 : \$3):(\$3 >= 1 ? \$3 : 1):(\$1 - 0.35):(\$1 + 0.35):ytic(2) \
+# a box from 1 to the advantage, 0.7 high, labelled with the figure
+plot "$dat" using (sqrt(\$3)):1:(\$3 >= 1 ? 1 : \$3):(\$3 >= 1 ? \$3 : 1):\
+    (\$1 - 0.35):(\$1 + 0.35):ytic(2) \
     with boxxyerrorbars lc rgb "#3070b0", \
     "$dat" using (\$3):1:(sprintf(" %.2f", \$3)) with labels left
 EOG

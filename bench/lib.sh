@@ -4,10 +4,11 @@
 # TSV rows, and the two servers compared on loopback, each configured
 # only from files written here: private Postfix instances under $T/NAME
 # (their own config_directory, queue_directory, data_directory, ports on
-# 127.0.0.1) and mta instances alike.  Each instance runs in its own cpuacct cgroup, so that
-# the CPU time of all its processes (the ones that exited too) and the
-# list of its processes are the kernel's, not guessed from a process
-# tree.  Source it after setting $T (and $OUT, the TSV, for rows).
+# 127.0.0.1) and mta instances alike.  Each instance runs in its own
+# cpuacct cgroup, so that the CPU time of all its processes (the ones
+# that exited too) and the list of its processes are the kernel's, not
+# guessed from a process tree.  Source it after setting $T (and $OUT,
+# the TSV, for rows).
 #
 # Postfix takes the directory with -c (postfix, postqueue, postsuper) or
 # -C (sendmail); the benchmark runs as root, so the check that limits an
@@ -15,8 +16,18 @@
 # instance's settings come only from its own main.cf and master.cf
 # (meta_directory, /etc/postfix, still gives the package's postfix-files).
 # `postfix start` creates the queue.
-port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port() {
+	python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 now() { date +%s.%N; }
+# rate START END COUNT: COUNT per second; msecs START END; cpums NS0 NS1
+# COUNT: CPU milliseconds per item from two cpuacct readings
+rate() { awk -v s="$1" -v e="$2" -v m="$3" 'BEGIN { print m / (e - s) }'; }
+msecs() { awk -v s="$1" -v e="$2" 'BEGIN { print (e - s) * 1000 }'; }
+cpums() {
+	awk -v a="$1" -v b="$2" -v m="$3" 'BEGIN { print (b - a) / 1e6 / m }'
+}
 # stats FILE: "median min max" of the numbers in FILE
 stats() {
 	sort -g "$1" | awk '{ a[NR] = $1 }
@@ -33,18 +44,22 @@ row() {
 	awk -v n="$1" -v u="$2" -v b="$3" -v am="$4" -v an="$5" -v ax="$6" \
 	    -v bm="$7" -v bn="$8" -v bx="$9" -v out="$OUT" 'BEGIN {
 		r = bm > 0 ? am / bm : 0
-		w = am == bm ? "same" : ((am > bm) == (b == "higher") ? "mta" : "postfix")
+		w = (am > bm) == (b == "higher") ? "mta" : "postfix"
+		if (am == bm) w = "same"
 		if (am == 0 || bm == 0) w = "none"
-		printf "%s\t%s\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.4g\t%s\t%s\n",
-		    n, u, am, an, ax, bm, bn, bx, r, b, w >> out
+		f = "%s\t%s\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g"
+		printf f "\t%.4g\t%s\t%s\n", n, u, am, an, ax, bm, bn, bx,
+		    r, b, w >> out
 		printf "%-44s %9.4g [%.4g-%.4g] %9.4g [%.4g-%.4g] %6.3f %s\n",
-		    n " (" u ")", am, an, ax, bm, bn, bx, r, (b == "higher" ? "^" : "v") " " w
+		    n " (" u ")", am, an, ax, bm, bn, bx, r,
+		    (b == "higher" ? "^" : "v") " " w
 	}'
 }
 # keep: append NUMBER to FILE, loudly refusing a zero or an empty figure
 keep() {
 	case $1 in
-	"" | 0 | 0.0* | -*) loud "$3: no figure ($1): nothing was measured"; return 1 ;;
+	"" | 0 | 0.0* | -*)
+		loud "$3: no figure ($1): nothing was measured"; return 1 ;;
 	esac
 	echo "$1" >> "$2"
 }
@@ -97,7 +112,8 @@ cg_kill() {
 disk_dev() {
 	d=$(df -P "$T" | awk 'NR == 2 { print $1 }')
 	d=${d#/dev/}
-	grep -q " $d " /proc/diskstats || d=$(echo "$d" | sed 's/[0-9]*$//; s/p$//')
+	grep -q " $d " /proc/diskstats ||
+	    d=$(echo "$d" | sed 's/[0-9]*$//; s/p$//')
 	echo "$d"
 }
 # disk: "FLUSHES SECTORS-WRITTEN" for $DEV: the 16th figure after the
@@ -105,7 +121,8 @@ disk_dev() {
 # the 5th, writes completed); the 7th is sectors written, 512 bytes each
 # (Documentation/admin-guide/iostats.rst)
 disk() {
-	awk -v d="$DEV" '$3 == d { print (NF >= 20 ? $19 : $8), $10 }' /proc/diskstats
+	awk -v d="$DEV" '$3 == d { print (NF >= 20 ? $19 : $8), $10 }' \
+	    /proc/diskstats
 }
 
 # wait_port PORT: until something accepts on 127.0.0.1:PORT (10 s)
@@ -195,10 +212,12 @@ mta_conf() {
 start() {
 	cg_make "$2"
 	if [ "$1" = pf ]; then
-		sh -c 'echo $$ > "$1/cgroup.procs" && exec /usr/sbin/postfix -c "$2" start' \
+		sh -c 'echo $$ > "$1/cgroup.procs" &&
+		    exec /usr/sbin/postfix -c "$2" start' \
 		    sh "$CG/$2" "$T/$2/etc" > "$T/$2/start.out" 2>&1
 	else
-		sh -c 'echo $$ > "$1/cgroup.procs" && exec "$3" postfix -c "$2" start' \
+		sh -c 'echo $$ > "$1/cgroup.procs" &&
+		    exec "$3" postfix -c "$2" start' \
 		    sh "$CG/$2" "$T/$2/etc" "$MTA" > "$T/$2/start.out" 2>&1
 	fi
 	[ $? = 0 ] && wait_port "$3" ||

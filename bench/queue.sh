@@ -25,11 +25,11 @@ fill() {
 		[ "$fl_n" -ge "$QUEUE" ] && return 0
 		if [ "$fl_n" = "$fl_last" ]; then
 			fl_idle=$((fl_idle + 1))
-			[ $fl_idle -ge 60 ] && break
+			[ $fl_idle -ge 300 ] && break
 		else
 			fl_idle=0; fl_last=$fl_n
 		fi
-		sleep 1
+		sleep 0.2
 	done
 	loud "queue $1: $fl_n of $QUEUE messages deferred"
 	return 1
@@ -46,7 +46,7 @@ qcmd() {
 msec() {
 	ms_s=$(now)
 	"$@" > "$T/cmd.out" 2>&1 || { echo 0; return; }
-	awk -v s="$ms_s" -v e="$(now)" 'BEGIN { print (e - s) * 1000 }'
+	msecs "$ms_s" "$(now)"
 }
 # qrun NAME PORT SINK-PORT SUFFIX (a or b)
 qrun() {
@@ -56,7 +56,8 @@ qrun() {
 	if [ "${n:-0}" -ge "$QUEUE" ]; then
 		keep "$t" "$T/mailq.$4" "mailq $1"
 	else
-		loud "queue $1: mailq listed ${n:-nothing} of $QUEUE: $(tail -1 "$T/cmd.out")"
+		loud "queue $1: mailq listed ${n:-nothing} of $QUEUE:" \
+		    "$(tail -1 "$T/cmd.out")"
 	fi
 	keep "$(cg_comm_kib "$1" qmgr Pss:)" "$T/qmgr.$4" "qmgr memory $1"
 	t=$(msec $(qcmd "$1" postsuper) -d ALL)
@@ -70,10 +71,8 @@ qrun() {
 	c=$(cg_cpu "$1"); s=$(now)
 	$(qcmd "$1" postqueue) -f
 	if sink_wait "$1.sink" "$QUEUE" 120; then
-		e=$(now)
-		keep "$(awk -v s="$s" -v e="$e" -v m="$QUEUE" 'BEGIN { print m / (e - s) }')" \
-		    "$T/drain.$4" "drain $1"
-		keep "$(awk -v a="$c" -v b="$(cg_cpu "$1")" -v m="$QUEUE" 'BEGIN { print (b - a) / 1e6 / m }')" \
+		keep "$(rate "$s" "$(now)" "$QUEUE")" "$T/drain.$4" "drain $1"
+		keep "$(cpums "$c" "$(cg_cpu "$1")" "$QUEUE")" \
 		    "$T/draincpu.$4" "drain cpu $1"
 	else
 		loud "queue $1: the sink got $(sink_count "$1.sink") of $QUEUE"

@@ -13,15 +13,17 @@
 #		2 KB, 10 sessions runs): "flush requests completed" (the
 #		16th figure after the name: cache flushes the block layer
 #		sent to the device, which is what fsync and the journal's
-#		commits cost) and sectors written * 512 / 1024, per message.  The device is shared: whatever else
-#		writes meanwhile is counted too.
+#		commits cost) and sectors written * 512 / 1024, per
+#		message.  The device is shared: whatever else writes
+#		meanwhile is counted too.
 # Then the PSS of every process of each instance (smaps_rollup, summed),
 # idle after start and after the relay runs; and sendmail.sh.
 SP=$(port); SM=$(port); PP=$(port); MP=$(port)
 sink_start rl-pf.sink "$SP"
 sink_start rl-mta.sink "$SM"
 pf_conf rl-pf "127.0.0.1:$PP inet n - n - - smtpd" "relayhost = [127.0.0.1]:$SP"
-mta_conf rl-mta "127.0.0.1:$MP inet n - n - - smtpd" "relayhost = [127.0.0.1]:$SM"
+mta_conf rl-mta "127.0.0.1:$MP inet n - n - - smtpd" \
+    "relayhost = [127.0.0.1]:$SM"
 start pf rl-pf "$PP"
 start mta rl-mta "$MP"
 sleep 2
@@ -36,24 +38,29 @@ relay_run() {
 	    -t sink@example.net "127.0.0.1:$2" > "$T/$1.src" 2>&1 ||
 	    loud "relay $1: smtp-source failed: $(head -3 "$T/$1.src")"
 	if ! sink_wait "$1.sink" $((b + $3)) 30; then
-		loud "relay $1: the sink got $(($(sink_count "$1.sink") - b)) of $3 messages"
+		loud "relay $1: the sink got" \
+		    "$(($(sink_count "$1.sink") - b)) of $3 messages"
 		return 1
 	fi
 	e=$(now); d2=$(disk); c2=$(cg_cpu "$1")
-	keep "$(awk -v s="$s" -v e="$e" -v m="$3" 'BEGIN { print m / (e - s) }')" \
-	    "$T/$1.rate" "relay $1 rate"
-	keep "$(awk -v a="$c" -v b="$c2" -v m="$3" 'BEGIN { print (b - a) / 1e6 / m }')" \
-	    "$T/$1.cpu" "relay $1 cpu"
+	keep "$(rate "$s" "$e" "$3")" "$T/$1.rate" "relay $1 rate"
+	keep "$(cpums "$c" "$c2" "$3")" "$T/$1.cpu" "relay $1 cpu"
 	set -- "$@" $d $d2
 	echo "$6 $8" | awk -v m="$3" '{ print ($2 - $1) / m }' >> "$T/$1.flush"
-	echo "$7 $9" | awk -v m="$3" '{ print ($2 - $1) / 2 / m }' >> "$T/$1.kib"
+	echo "$7 $9" | awk -v m="$3" '{ print ($2 - $1) / 2 / m }' \
+	    >> "$T/$1.kib"
+}
+relay_reset() {
+	for f in rate cpu flush kib; do
+		: > "$T/rl-mta.$f"; : > "$T/rl-pf.$f"
+	done
 }
 # relay COUNT SIZE SESSIONS LABEL [disk]
 relay() {
-	for f in rate cpu flush kib; do : > "$T/rl-mta.$f"; : > "$T/rl-pf.$f"; done
+	relay_reset
 	# one unmeasured message each: the first delivery starts processes
 	relay_run rl-mta "$MP" 1 "$2" 1; relay_run rl-pf "$PP" 1 "$2" 1
-	for f in rate cpu flush kib; do : > "$T/rl-mta.$f"; : > "$T/rl-pf.$f"; done
+	relay_reset
 	i=0
 	while [ $i -lt "$RUNS" ]; do
 		relay_run rl-mta "$MP" "$1" "$2" "$3"

@@ -31,8 +31,8 @@ export LC_ALL=C
 if [ -n "$QUICK" ] && [ "$QUICK" != 0 ]; then
 	QUICK=1
 	: "${RUNS:=3}" "${RELAY_SMALL:=200}" "${RELAY_BIG:=30}"
-	: "${ACCEPT:=300}" "${SESS:=40}" "${SENDMAILS:=50}"
-	: "${QUEUE:=700}" "${MAPN:=20000}"
+	: "${ACCEPT:=200}" "${SESS:=30}" "${SENDMAILS:=50}"
+	: "${QUEUE:=500}" "${MAPN:=20000}"
 else
 	QUICK=0
 	: "${RUNS:=5}" "${RELAY_SMALL:=5000}" "${RELAY_BIG:=1000}"
@@ -42,14 +42,16 @@ fi
 : "${SECTIONS:=maps relay smtp queue size}"
 [ -x /usr/sbin/postfix ] && [ -x /usr/sbin/smtp-source ] ||
     { echo "bench: Debian's postfix is needed" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "bench: run as root (Postfix instances, cgroups)" >&2; exit 1; }
+[ "$(id -u)" = 0 ] ||
+    { echo "bench: run as root (Postfix instances, cgroups)" >&2; exit 1; }
 [ -x "$MTA" ] || { echo "bench: no $MTA" >&2; exit 1; }
 MTA=$(cd "$(dirname "$MTA")" && pwd)/$(basename "$MTA")
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/mta-bench.XXXXXX") || exit 1
 chmod 755 "$T"
 CG=/sys/fs/cgroup/cpuacct/mta-bench.${T##*.}
-[ -d /sys/fs/cgroup/cpuacct ] || CG=/sys/fs/cgroup/cpu,cpuacct/mta-bench.${T##*.}
+[ -d /sys/fs/cgroup/cpuacct ] ||
+    CG=/sys/fs/cgroup/cpu,cpuacct/mta-bench.${T##*.}
 mkdir -p "$CG" || { echo "bench: no cpuacct cgroup ($CG)" >&2; exit 1; }
 . "$BENCH/lib.sh"
 DEV=$(disk_dev)
@@ -77,22 +79,32 @@ rev=$(git -C "$BENCH/.." rev-parse --short HEAD 2>/dev/null)
 git -C "$BENCH/.." diff --quiet HEAD 2>/dev/null || rev="$rev+dirty"
 {
 	printf '# mta bench\t%s\n' "$STAMP"
-	printf '# cpu\t%s\n' "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+	printf '# cpu\t%s\n' \
+	    "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
 	printf '# cores\t%s\n' "$(nproc)"
-	printf '# memory\t%s\n' "$(awk '/^MemTotal/ { print $2 " kB" }' /proc/meminfo)"
+	printf '# memory\t%s\n' \
+	    "$(awk '/^MemTotal/ { print $2 " kB" }' /proc/meminfo)"
 	printf '# kernel\t%s\n' "$(uname -sr)"
 	printf '# loadavg at start\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
-	printf '# disk\t%s (%s; shared: other I/O on it is counted too)\n' "$DEV" "$(df -P "$T" | awk 'NR == 2 { print $6 }')"
+	printf '# disk\t%s (%s; shared: other I/O on it is counted too)\n' \
+	    "$DEV" "$(df -P "$T" | awk 'NR == 2 { print $6 }')"
 	printf '# mta commit\t%s\n' "$rev"
-	printf '# postfix\t%s\n' "$(/usr/sbin/postconf -d -h mail_version 2>/dev/null) (Debian $(dpkg-query -W -f='${Version}' postfix))"
+	printf '# postfix\t%s (Debian %s)\n' \
+	    "$(/usr/sbin/postconf -d -h mail_version 2>/dev/null)" \
+	    "$(dpkg-query -W -f='${Version}' postfix)"
 	printf '# quick\t%s\n' "$QUICK"
 	printf '# runs\t%s (alternating mta, postfix)\n' "$RUNS"
-	printf '# durability\tboth default: each fsyncs a queue file before its 250\n'
-	printf '# ratio\tmta / postfix; better: which direction is better; winner by the medians\n'
-	printf 'name\tunit\tmta_median\tmta_min\tmta_max\tpostfix_median\tpostfix_min\tpostfix_max\tratio\tbetter\twinner\n'
+	printf '# durability\t%s\n' \
+	    "both default: each fsyncs a queue file before its 250"
+	printf '# ratio\t%s %s\n' "mta / postfix; better: which direction" \
+	    "is better; winner: which is better by the medians"
+	printf 'name\tunit\tmta_median\tmta_min\tmta_max\tpostfix_median\t'
+	printf 'postfix_min\tpostfix_max\tratio\tbetter\twinner\n'
 } > "$OUT"
 grep '^# ' "$OUT" | sed 's/^# //; s/\t/: /'
-echo; echo "ratio = mta / postfix; ^ higher is better, v lower is better; winner by the medians"
+echo
+echo "ratio = mta / postfix; ^ higher is better, v lower is better;"
+echo "winner: which of the two is better by the medians"
 printf '%-44s %9s %-15s %9s %-15s %6s %s\n' "figure" "mta" "[min-max]" \
     "postfix" "[min-max]" "ratio" "better winner"
 
@@ -101,8 +113,9 @@ for sec in $SECTIONS; do
 	echo "-- $sec"
 	sec_s=$(now)
 	. "$BENCH/$sec.sh"
-	printf '# section %s\t%s s\n' "$sec" \
-	    "$(awk -v s="$sec_s" -v e="$(now)" 'BEGIN { printf "%.0f", e - s }')" >> "$T/sections"
+	printf '# section %s\t%.0f s\n' "$sec" \
+	    "$(msecs "$sec_s" "$(now)" | awk '{ print $1 / 1000 }')" \
+	    >> "$T/sections"
 done
 
 sh "$BENCH/chart.sh" "$OUT" && echo "bench: chart $BENCH/results/$STAMP.png"

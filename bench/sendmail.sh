@@ -24,7 +24,8 @@ for i in range(n):
 print((time.time() - s) * 1000 / n)
 PY
 PFSM="/usr/sbin/sendmail -C $T/rl-pf/etc -f bench@example.com sink@example.net"
-MTASM="env MAIL_CONFIG=$T/rl-mta/etc $MTA sendmail -f bench@example.com sink@example.net"
+MTASM="env MAIL_CONFIG=$T/rl-mta/etc $MTA sendmail"
+MTASM="$MTASM -f bench@example.com sink@example.net"
 { musl-gcc -static -Os -o "$T/rss" "$BENCH/rss.c" ||
     gcc -static -Os -o "$T/rss" "$BENCH/rss.c"; } 2>/dev/null ||
     loud "sendmail: cannot build rss.c"
@@ -34,7 +35,8 @@ sm_run() {
 	python3 "$T/sm.py" "$SENDMAILS" $2 > "$T/sm.out" 2>&1 ||
 	    { loud "sendmail $1: $(tail -2 "$T/sm.out")"; return 1; }
 	sink_wait "$1.sink" $((b + SENDMAILS)) 30 ||
-	    { loud "sendmail $1: the sink got $(($(sink_count "$1.sink") - b)) of $SENDMAILS"; return 1; }
+	    { loud "sendmail $1: the sink got" \
+		"$(($(sink_count "$1.sink") - b)) of $SENDMAILS"; return 1; }
 	keep "$(cat "$T/sm.out")" "$3" "sendmail $1"
 }
 : > "$T/a"; : > "$T/b"
@@ -48,8 +50,10 @@ row "sendmail latency ($SENDMAILS sequential)" ms lower
 : > "$T/a"; : > "$T/b"
 i=0
 while [ $i -lt "$RUNS" ]; do
-	keep "$(python3 "$T/sm.py" 0 "$T/rss" /usr/bin/$MTASM)" "$T/a" "sendmail rss mta"
-	keep "$(python3 "$T/sm.py" 0 "$T/rss" $PFSM)" "$T/b" "sendmail rss postfix"
+	keep "$(python3 "$T/sm.py" 0 "$T/rss" /usr/bin/$MTASM)" "$T/a" \
+	    "sendmail rss mta"
+	keep "$(python3 "$T/sm.py" 0 "$T/rss" $PFSM)" "$T/b" \
+	    "sendmail rss postfix"
 	i=$((i + 1))
 done
 row "sendmail peak RSS of one submission" KiB lower

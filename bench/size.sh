@@ -13,15 +13,17 @@
 #			installed
 : > "$T/pf.files"
 dpkg -L postfix | grep -E '/s?bin/[^/]+$' |
-    grep -vE '/(smtp-source|smtp-sink|qmqp-source|qmqp-sink|posttls-finger|fsstone|qshape)$' |
+    grep -vE '/(smtp-(source|sink)|qmqp-(source|sink))$' |
+    grep -vE '/(posttls-finger|fsstone|qshape)$' |
     while read -r f; do
 	[ -f "$f" ] && [ ! -L "$f" ] && echo "$f"
 done > "$T/pf.progs"
 {
 	cat "$T/pf.progs"
 	while read -r f; do
-		ldd "$f" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 }
-		    $1 ~ /^\// { print $1 }'
+		ldd "$f" 2>/dev/null |
+		    awk '$2 == "=>" && $3 ~ /^\// { print $3 }
+			$1 ~ /^\// { print $1 }'
 	done < "$T/pf.progs" | while read -r l; do readlink -f "$l"; done
 } | sort -u > "$T/pf.files"
 # stripped FILE: its size after strip, bytes
@@ -36,7 +38,8 @@ echo "$(($(stripped "$MTA") / 1024))" > "$T/a"
 sz=0
 while read -r f; do sz=$((sz + $(stripped "$f"))); done < "$T/pf.files"
 echo $((sz / 1024)) > "$T/b"
-row "stripped size ($(wc -l < "$T/pf.progs") programs + $(($(wc -l < "$T/pf.files") - $(wc -l < "$T/pf.progs"))) libraries for postfix)" KiB lower
+np=$(wc -l < "$T/pf.progs"); nl=$(($(wc -l < "$T/pf.files") - np))
+row "stripped size (postfix: $np programs, $nl libraries)" KiB lower
 du -k "$MTA" | cut -f1 > "$T/a"
 xargs du -k < "$T/pf.files" | awk '{ s += $1 } END { print s }' > "$T/b"
 row "on-disk footprint" KiB lower

@@ -127,10 +127,13 @@ hold() {
 	python3 "$T/hold.py" "$2" "$HOLD" "$T/ready" &
 	hp=$!
 	j=0
-	while [ ! -f "$T/ready" ] && [ $j -lt 200 ]; do sleep 0.1; j=$((j + 1)); done
+	while [ ! -f "$T/ready" ] && [ $j -lt 200 ]; do
+		sleep 0.1; j=$((j + 1))
+	done
 	if [ -f "$T/ready" ]; then
 		h1=$(cg_pss "$1")
-		awk -v a="$h0" -v b="$h1" -v n="$HOLD" 'BEGIN { print (b - a) / n }'
+		awk -v a="$h0" -v b="$h1" -v n="$HOLD" \
+		    'BEGIN { print (b - a) / n }'
 	else
 		echo 0
 	fi
@@ -150,9 +153,10 @@ accept() {
 	    loud "accept $1: smtp-source failed: $(head -3 "$T/src.out")"
 	e=$(now); c2=$(cg_cpu "$1"); q2=$(qfiles "$1")
 	[ $((q2 - q)) -ge "$ACCEPT" ] ||
-	    { loud "accept $1: $((q2 - q)) queue files for $ACCEPT messages"; return 1; }
-	keep "$(awk -v s="$s" -v e="$e" -v m="$ACCEPT" 'BEGIN { print m / (e - s) }')" "$3" "accept $1"
-	keep "$(awk -v a="$c" -v b="$c2" -v m="$ACCEPT" 'BEGIN { print (b - a) / 1e6 / m }')" "$4" "accept cpu $1"
+	    { loud "accept $1: $((q2 - q)) queue files for $ACCEPT messages"
+	      return 1; }
+	keep "$(rate "$s" "$e" "$ACCEPT")" "$3" "accept $1"
+	keep "$(cpums "$c" "$c2" "$ACCEPT")" "$4" "accept cpu $1"
 }
 : > "$T/a"; : > "$T/b"; : > "$T/ca"; : > "$T/cb"
 i=0
@@ -173,8 +177,10 @@ sessions() {
 	: > "$T/a"; : > "$T/b"
 	i=0
 	while [ $i -lt "$RUNS" ]; do
-		keep "$(python3 "$T/tlsc.py" "$2" "$SESS" 2 "$4")" "$T/a" "$1 mta"
-		keep "$(python3 "$T/tlsc.py" "$3" "$SESS" 2 "$4")" "$T/b" "$1 postfix"
+		keep "$(python3 "$T/tlsc.py" "$2" "$SESS" 2 "$4")" "$T/a" \
+		    "$1 mta"
+		keep "$(python3 "$T/tlsc.py" "$3" "$SESS" 2 "$4")" "$T/b" \
+		    "$1 postfix"
 		i=$((i + 1))
 	done
 	row "$1" sessions/s higher

@@ -94,8 +94,9 @@ git -C "$BENCH/.." diff --quiet HEAD 2>/dev/null || rev="$rev+dirty"
 	    "$(dpkg-query -W -f='${Version}' postfix)"
 	printf '# quick\t%s\n' "$QUICK"
 	printf '# runs\t%s (alternating mta, postfix)\n' "$RUNS"
-	printf '# durability\t%s\n' \
-	    "both default: each fsyncs a queue file before its 250"
+	printf '# durability\t%s %s\n' \
+	    "both as by default: each fsyncs a queue file before its 250" \
+	    "(mta also its directory, and each recipient marked done)"
 	printf '# ratio\t%s %s\n' "mta / postfix; better: which direction" \
 	    "is better; winner: which is better by the medians"
 	printf 'name\tunit\tmta_median\tmta_min\tmta_max\tpostfix_median\t'

@@ -156,18 +156,24 @@ sink_count() {
 }
 # sink_wait NAME COUNT SECONDS: until sink NAME has COUNT messages;
 # fails after SECONDS without progress
-sink_wait() {
-	sw_last=-1; sw_idle=0
+sink_wait() { progress sink_count "$1" "$2" "$3"; }
+# progress FUNC ARG COUNT SECONDS [INTERVAL]: until `FUNC ARG` prints
+# COUNT or more, asking every INTERVAL seconds (0.05: the end of a timed
+# run is seen within that); fails after SECONDS without a change; $pg_n
+# is the last figure
+progress() {
+	pg_last=-1; pg_idle=0
 	while :; do
-		sw_c=$(sink_count "$1")
-		[ "$sw_c" -ge "$2" ] && return 0
-		if [ "$sw_c" = "$sw_last" ]; then
-			sw_idle=$((sw_idle + 1))
-			[ $sw_idle -ge $(($3 * 20)) ] && return 1
+		pg_n=$("$1" "$2")
+		[ "$pg_n" -ge "$3" ] && return 0
+		if [ "$pg_n" = "$pg_last" ]; then
+			pg_idle=$((pg_idle + 1))
+			awk -v i="$pg_idle" -v s="$4" -v d="${5:-0.05}" \
+			    'BEGIN { exit !(i * d >= s) }' && return 1
 		else
-			sw_idle=0; sw_last=$sw_c
+			pg_idle=0; pg_last=$pg_n
 		fi
-		sleep 0.05
+		sleep "${5:-0.05}"
 	done
 }
 

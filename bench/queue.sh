@@ -19,19 +19,8 @@ fill() {
 	smtp-source -s 20 -m "$QUEUE" -l 2048 -f bench@example.com \
 	    -t sink@example.net "127.0.0.1:$2" > "$T/src.out" 2>&1 ||
 	    loud "queue $1: smtp-source failed: $(head -3 "$T/src.out")"
-	fl_last=-1; fl_idle=0
-	while :; do
-		fl_n=$(deferred "$1")
-		[ "$fl_n" -ge "$QUEUE" ] && return 0
-		if [ "$fl_n" = "$fl_last" ]; then
-			fl_idle=$((fl_idle + 1))
-			[ $fl_idle -ge 300 ] && break
-		else
-			fl_idle=0; fl_last=$fl_n
-		fi
-		sleep 0.2
-	done
-	loud "queue $1: $fl_n of $QUEUE messages deferred"
+	progress deferred "$1" "$QUEUE" 60 0.5 && return 0
+	loud "queue $1: $pg_n of $QUEUE messages deferred"
 	return 1
 }
 # qcmd NAME: the instance's postqueue/postsuper command

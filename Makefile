@@ -325,9 +325,11 @@ demo:
 	$(Q)$(MAKE) -s all
 	$(Q)MTA=$(CURDIR)/$(MTA_BIN) sh tests/demo.sh
 
+# bench: mta beside Debian's Postfix (bench/run.sh); QUICK=1 for a short
+# run; results in bench/results/
 bench: all
-	$(Q)MTA=$(CURDIR)/$(MTA_BIN) sh bench/run.sh
-	$(Q)MTA=$(CURDIR)/$(MTA_BIN) sh bench/tls.sh
+	$(Q)sh tests/install-deps.sh bench
+	$(Q)MTA=$(CURDIR)/$(MTA_BIN) QUICK=$(QUICK) sh bench/run.sh
 
 # clean keeps the three libraries (build/*/deps): they take a minute to
 # rebuild and do not change with this tree; distclean removes them too.

@@ -1,8 +1,8 @@
 #!/bin/sh
 # MIT licence: see LICENSE.
 #
-# install-deps.sh [build|check|cross TRIPLET] - make sure the packages the build (and,
-# with "check", the tests; with "cross", Debian's cross compiler for
+# install-deps.sh [build|check|bench|cross TRIPLET] - make sure the packages the build (and,
+# with "check", the tests; with "bench", `make bench`'s; with "cross", Debian's cross compiler for
 # TRIPLET, e.g. aarch64-linux-gnu, and qemu-user) use are installed.  As root it installs the
 # missing ones with apt-get; otherwise it names them and fails.  `make
 # demo` asks for the build's packages, `make check` for both.
@@ -18,6 +18,7 @@ CHECK="python3 swaks libnet-ssleay-perl strace iproute2 postfix postfix-cdb dnsm
 	s-nail pflogsumm openssl dovecot-core dovecot-lmtpd"
 PKGS=$BUILD
 [ "${1:-check}" = check ] && PKGS="$PKGS $CHECK"
+[ "$1" = bench ] && PKGS="$PKGS python3 postfix openssl gnuplot-nox"
 if [ "$1" = cross ]; then
 	case $2 in
 	*[!a-z0-9_-]* | "")

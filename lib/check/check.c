@@ -116,7 +116,8 @@ has_required(const struct check_rlist *l, int depth)
 		}
 		/* Postfix compares these names case-sensitively */
 		if ((e = check_restriction_find(l->v[i])) != NULL &&
-		    (e->flags & CHECK_REQUIRED) && strcmp(e->name, l->v[i]) == 0)
+		    (e->flags & CHECK_REQUIRED) &&
+		    strcmp(e->name, l->v[i]) == 0)
 			return 1;
 		if ((cl = check_class_find(l->v[i])) != NULL &&
 		    has_required(cl, depth + 1))

@@ -339,9 +339,9 @@ check_generic(struct check_ctx *c, const struct check_rlist *l,
 			if (def_acl == NULL) {
 				warn("specify one of (check_client_access, "
 				    "check_helo_access, check_sender_access, "
-				    "check_recipient_access, check_etrn_access) "
-				    "before %s restriction \"%s\"", rclass,
-				    name);
+				    "check_recipient_access, "
+				    "check_etrn_access) before %s "
+				    "restriction \"%s\"", rclass, name);
 				status = check_config_error(c);
 				break;
 			}

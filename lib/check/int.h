@@ -81,7 +81,7 @@ struct check_restriction {
 	const char	*name;
 	check_fn	*fn;
 	int		how;		/* CHECK_ON_* or the handler's own */
-	int		flags;		/* CHECK_A_*, CHECK_N_*, CHECK_REQUIRED */
+	int		flags;	/* CHECK_A_*, CHECK_N_*, CHECK_REQUIRED */
 };
 
 /* the argument: the next word of the list */

@@ -232,10 +232,11 @@ smtp_connect(struct smtp_sess *s, const struct smtp_addr *a)
 	return 0;
 fail:
 	if (a->family == AF_UNIX)
-		smtp_fail(s, "4.4.1", "connect to %s: %s", s->namaddr, errtext(e));
-	else
-		smtp_fail(s, "4.4.1", "connect to %s:%d: %s", s->namaddr, a->port,
+		smtp_fail(s, "4.4.1", "connect to %s: %s", s->namaddr,
 		    errtext(e));
+	else
+		smtp_fail(s, "4.4.1", "connect to %s:%d: %s", s->namaddr,
+		    a->port, errtext(e));
 	smtp_close(s);
 	return -1;
 }
@@ -494,9 +495,10 @@ smtp_hello(struct smtp_sess *s, int greet)
 	}
 	if (s->lmtp) {
 		io_printf(&s->io, "LHLO %s\r\n", s->helo_name);
-		if (smtp_flush(s, s->t_helo, "performing the LHLO handshake") < 0 ||
-		    smtp_get_reply(s, s->t_helo, "performing the LHLO handshake",
-		    &lines) < 0)
+		if (smtp_flush(s, s->t_helo,
+		    "performing the LHLO handshake") < 0 ||
+		    smtp_get_reply(s, s->t_helo,
+		    "performing the LHLO handshake", &lines) < 0)
 			goto out;
 		if (s->reply.code / 100 != 2) {
 			refused(s, 0);
@@ -514,8 +516,8 @@ smtp_hello(struct smtp_sess *s, int greet)
 	if (s->reply.code / 100 == 2 && names_me(s, lines.s, " \t=\n")) {
 		warn("host %s replied to HELO/EHLO with my own hostname %s",
 		    s->relay, conf_str(P_myhostname));
-		smtp_fail(s, s->best_mx ? "5.4.6" : "4.4.6", "mail for %s loops "
-		    "back to myself", s->nexthop ? s->nexthop : s->host);
+		smtp_fail(s, s->best_mx ? "5.4.6" : "4.4.6", "mail for %s "
+		    "loops back to myself", s->nexthop ? s->nexthop : s->host);
 		goto out;
 	}
 	if (s->reply.code / 100 == 2) {

@@ -59,8 +59,9 @@ sasl_lookup(struct smtp_sess *s, struct maps *m, const char *nexthop,
 	char *k, *c;
 	int r;
 
-	if (sender && *sender && conf_bool(P_smtp_sender_dependent_authentication)
-	    && (r = maps_addr_find(m, sender, NULL, NULL, NULL, val, NULL)) != 0)
+	if (sender && *sender &&
+	    conf_bool(P_smtp_sender_dependent_authentication) &&
+	    (r = maps_addr_find(m, sender, NULL, NULL, NULL, val, NULL)) != 0)
 		return r;
 	if (s->host && (r = maps_find(m, s->host, MAPS_FULL, val)) != 0)
 		return r;
@@ -110,12 +111,12 @@ sasl_opts_check(struct smtp_sess *s, const char *opts)
 			    strncasecmp(p, known[i], n) == 0)
 				break;
 		if (i == sizeof(known) / sizeof(known[0])) {
-			warn("unknown %s_sasl_%ssecurity_options value \"%.*s\" "
-			    "in \"%s\"", s->lmtp ? "lmtp" : "smtp",
+			warn("unknown %s_sasl_%ssecurity_options value "
+			    "\"%.*s\" in \"%s\"", s->lmtp ? "lmtp" : "smtp",
 			    s->tls_active ? "tls_" : "", (int)n, p, opts);
-			smtp_fail(s, "4.7.0", "SASL authentication failed; cannot "
-			    "authenticate to server %s: SASL configuration "
-			    "problem", s->namaddr);
+			smtp_fail(s, "4.7.0", "SASL authentication failed; "
+			    "cannot authenticate to server %s: SASL "
+			    "configuration problem", s->namaddr);
 			return -1;
 		}
 	}
@@ -148,6 +149,99 @@ auth_step(struct smtp_sess *s, const struct str *line)
 	if (smtp_flush(s, s->t_helo, "performing the AUTH handshake") < 0 ||
 	    smtp_get_reply(s, s->t_helo, "performing the AUTH handshake",
 	    NULL) < 0)
+		return -1;
+	return 0;
+}
+
+/* answer a 334 challenge with data in base64 (line is the buffer) */
+static int
+auth_answer(struct smtp_sess *s, struct str *line, const void *data,
+    size_t len)
+{
+	str_reset(line);
+	b64_encode(data, len, line);
+	str_adds(line, "\r\n");
+	return auth_step(s, line);
+}
+
+/* AUTH PLAIN with the initial response (RFC 4616) */
+static int
+auth_plain(struct smtp_sess *s, struct str *line, const char *user,
+    const char *pass)
+{
+	struct str cred = STR_INIT;
+
+	str_init(&cred);
+	str_addc(&cred, 0);
+	str_adds(&cred, user);
+	str_addc(&cred, 0);
+	str_adds(&cred, pass);
+	str_reset(line);
+	str_adds(line, "AUTH PLAIN ");
+	b64_encode(cred.s, cred.len, line);
+	str_adds(line, "\r\n");
+	memset(cred.s, 0, cred.len);
+	str_free(&cred);
+	return auth_step(s, line);
+}
+
+/* AUTH CRAM-MD5 (RFC 2195): the password stays here */
+static int
+auth_cram(struct smtp_sess *s, struct str *line, const char *user,
+    const char *pass)
+{
+	br_hmac_key_context kc;
+	br_hmac_context hc;
+	unsigned char mac[16];
+	struct str ch = STR_INIT;
+	size_t n;
+	int r;
+
+	str_set(line, "AUTH CRAM-MD5\r\n");
+	if (auth_step(s, line) < 0)
+		return -1;
+	if (s->reply.code != 334)
+		return 0;
+	str_init(&ch);
+	if (s->reply.text.len < 4 || b64_decode(s->reply.text.s + 4,
+	    strcspn(s->reply.text.s + 4, " "), &ch) < 0) {
+		str_free(&ch);
+		io_puts(&s->io, "*\r\n");
+		smtp_fail(s, "4.7.0", "SASL authentication failed; cannot "
+		    "authenticate to server %s: malformed challenge",
+		    s->namaddr);
+		(void)smtp_flush(s, s->t_helo, "performing the AUTH handshake");
+		return -1;
+	}
+	br_hmac_key_init(&kc, &br_md5_vtable, pass, strlen(pass));
+	br_hmac_init(&hc, &kc, 0);
+	br_hmac_update(&hc, ch.s, ch.len);
+	br_hmac_out(&hc, mac);
+	str_free(&ch);
+	str_adds(&ch, user);
+	str_addc(&ch, ' ');
+	for (n = 0; n < sizeof(mac); n++)
+		str_addf(&ch, "%02x", mac[n]);
+	memset(&kc, 0, sizeof(kc));
+	memset(&hc, 0, sizeof(hc));
+	r = auth_answer(s, line, ch.s, ch.len);
+	str_free(&ch);
+	return r;
+}
+
+/* AUTH LOGIN: the user name and the password, each asked for */
+static int
+auth_login(struct smtp_sess *s, struct str *line, const char *user,
+    const char *pass)
+{
+	str_set(line, "AUTH LOGIN\r\n");
+	if (auth_step(s, line) < 0)
+		return -1;
+	if (s->reply.code == 334 &&
+	    auth_answer(s, line, user, strlen(user)) < 0)
+		return -1;
+	if (s->reply.code == 334 &&
+	    auth_answer(s, line, pass, strlen(pass)) < 0)
 		return -1;
 	return 0;
 }
@@ -205,7 +299,8 @@ smtp_auth(struct smtp_sess *s, const char *nexthop, const char *sender)
 	}
 	if (r < 0) {
 		smtp_fail(s, "4.3.0", "SASL authentication failed; cannot "
-		    "authenticate to server %s: table lookup error", s->namaddr);
+		    "authenticate to server %s: table lookup error",
+		    s->namaddr);
 		goto out;
 	}
 	if (r == 0) {
@@ -235,83 +330,10 @@ smtp_auth(struct smtp_sess *s, const char *nexthop, const char *sender)
 		    s->namaddr);
 		goto out;
 	}
-	str_reset(&line);
-	if (strcmp(mech, "PLAIN") == 0) {
-		struct str cred = STR_INIT;
-
-		str_init(&cred);
-		str_addc(&cred, 0);
-		str_adds(&cred, user);
-		str_addc(&cred, 0);
-		str_adds(&cred, pass);
-		str_adds(&line, "AUTH PLAIN ");
-		b64_encode(cred.s, cred.len, &line);
-		str_adds(&line, "\r\n");
-		memset(cred.s, 0, cred.len);
-		str_free(&cred);
-		if (auth_step(s, &line) < 0)
-			goto out;
-	} else if (strcmp(mech, "CRAM-MD5") == 0) {
-		str_adds(&line, "AUTH CRAM-MD5\r\n");
-		if (auth_step(s, &line) < 0)
-			goto out;
-		if (s->reply.code == 334) {
-			br_hmac_key_context kc;
-			br_hmac_context hc;
-			unsigned char mac[16];
-			struct str ch = STR_INIT;
-
-			str_init(&ch);
-			str_reset(&line);
-			if (s->reply.text.len < 4 ||
-			    b64_decode(s->reply.text.s + 4,
-			    strcspn(s->reply.text.s + 4, " "), &ch) < 0) {
-				str_free(&ch);
-				io_puts(&s->io, "*\r\n");
-				smtp_fail(s, "4.7.0", "SASL authentication failed; "
-				    "cannot authenticate to server %s: "
-				    "malformed challenge", s->namaddr);
-				(void)smtp_flush(s, s->t_helo, "performing the AUTH "
-				    "handshake");
-				goto out;
-			}
-			br_hmac_key_init(&kc, &br_md5_vtable, pass,
-			    strlen(pass));
-			br_hmac_init(&hc, &kc, 0);
-			br_hmac_update(&hc, ch.s, ch.len);
-			br_hmac_out(&hc, mac);
-			str_free(&ch);
-			str_adds(&ch, user);
-			str_addc(&ch, ' ');
-			for (n = 0; n < sizeof(mac); n++)
-				str_addf(&ch, "%02x", mac[n]);
-			b64_encode(ch.s, ch.len, &line);
-			str_adds(&line, "\r\n");
-			str_free(&ch);
-			memset(&kc, 0, sizeof(kc));
-			memset(&hc, 0, sizeof(hc));
-			if (auth_step(s, &line) < 0)
-				goto out;
-		}
-	} else {
-		str_adds(&line, "AUTH LOGIN\r\n");
-		if (auth_step(s, &line) < 0)
-			goto out;
-		if (s->reply.code == 334) {
-			str_reset(&line);
-			b64_encode(user, strlen(user), &line);
-			str_adds(&line, "\r\n");
-			if (auth_step(s, &line) < 0)
-				goto out;
-		}
-		if (s->reply.code == 334) {
-			str_reset(&line);
-			b64_encode(pass, strlen(pass), &line);
-			str_adds(&line, "\r\n");
-			if (auth_step(s, &line) < 0)
-				goto out;
-		}
-	}
+	if ((strcmp(mech, "PLAIN") == 0 ? auth_plain(s, &line, user, pass) :
+	    strcmp(mech, "CRAM-MD5") == 0 ? auth_cram(s, &line, user, pass) :
+	    auth_login(s, &line, user, pass)) < 0)
+		goto out;
 	if (s->reply.code / 100 == 2) {
 		s->authed = 1;
 		ret = 0;
@@ -323,8 +345,8 @@ smtp_auth(struct smtp_sess *s, const char *nexthop, const char *sender)
 		/* a refused login defers: the password may be fixed */
 		str_copy(dsn, s->reply.dsn, sizeof(dsn));
 		dsn[0] = '4';
-		smtp_fail(s, dsn, "SASL authentication failed; server %s said: %s",
-		    s->namaddr, s->reply.text.s);
+		smtp_fail(s, dsn, "SASL authentication failed; server %s "
+		    "said: %s", s->namaddr, s->reply.text.s);
 	}
 out:
 	if (line.s)

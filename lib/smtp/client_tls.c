@@ -131,7 +131,8 @@ tls_prepare(struct smtp_sess *s, int level, const struct smtp_tls_pol *at)
 		    "smtp_tls_mandatory_protocols, smtp_tls_mandatory_ciphers"
 		    : "smtp_tls_protocols, smtp_tls_ciphers", err.s);
 		if (level >= TLS_ENCRYPT)
-			smtp_fail(s, "4.7.5", "client TLS configuration problem");
+			smtp_fail(s, "4.7.5",
+			    "client TLS configuration problem");
 		tc = NULL;
 	}
 out:
@@ -184,7 +185,8 @@ tls_begin(struct smtp_sess *s, struct tls_conf *tc, int level,
 			    strncmp(err.s, "certificate", 11) == 0 ||
 			    strncmp(err.s, "num=", 4) == 0 ? "server " : "",
 			    s->relay, err.s);
-			smtp_fail(s, "4.7.5", "Server certificate not verified");
+			smtp_fail(s, "4.7.5",
+			    "Server certificate not verified");
 		} else {
 			if (conf_int(P_smtp_tls_loglevel) >= 1 || verify)
 				info("SSL_connect error to %s: %s", s->relay,

@@ -429,7 +429,8 @@ smtp_xfer(struct smtp_sess *s, struct smtp_msg *m, struct smtp_rcpt *r,
 		if (c == C_RCPT && bad_addr(env[got].s))
 			;	/* refused above: no command, no reply */
 		else if (smtp_flush(s, cmd_timeout(s, c), state_where[c]) < 0 ||
-		    smtp_get_reply(s, cmd_timeout(s, c), state_where[c], NULL) < 0)
+		    smtp_get_reply(s, cmd_timeout(s, c), state_where[c],
+		    NULL) < 0)
 			goto out;
 		else if (c == C_MAIL && s->reply.code / 100 != 2) {
 			said(s, &t, C_MAIL);
@@ -487,7 +488,8 @@ smtp_xfer(struct smtp_sess *s, struct smtp_msg *m, struct smtp_rcpt *r,
 	for (i = 0; i < n; i++) {
 		if (!acc[i] || r[i].status)
 			continue;
-		if (smtp_get_reply(s, s->t_data_done, state_where[C_DOT], NULL) < 0)
+		if (smtp_get_reply(s, s->t_data_done, state_where[C_DOT],
+		    NULL) < 0)
 			goto out;
 		if (s->reply.code / 100 == 2) {
 			str_reset(&t);

@@ -21,7 +21,6 @@
 #include "../log.h"
 #include "../num.h"
 #include "../str.h"
-#include "../table/maps.h"
 #include "int.h"
 
 static int

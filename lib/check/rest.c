@@ -7,11 +7,9 @@
  * smtpd_check.c has them, texts included; eval.c's table names them.
  * Runs inside smtpd, unprivileged.  Man page: access(5).
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 
 #include "../../config.h"
 #include "../conf.h"
@@ -19,7 +17,6 @@
 #include "../inet.h"
 #include "../log.h"
 #include "../str.h"
-#include "../table/maps.h"
 #include "../x.h"
 #include "int.h"
 

@@ -1,11 +1,12 @@
 /* MIT licence: see LICENSE. */
 /*
- * check.c - smtpd's restrictions, evaluated as Postfix's smtpd_check.c
+ * check/check.c - smtpd's restrictions, evaluated as Postfix's smtpd_check.c
  * does: the smtpd_*_restrictions lists, smtpd_delay_reject, restriction
  * classes, DEFER_IF_PERMIT/DEFER_IF_REJECT, warn_if_reject, and the
  * reply texts and log lines.  Runs inside smtpd, unprivileged; the tables
  * are opened by check_setup() before privileges are dropped.  The
- * restrictions themselves are in rest.c.  Man page: access(5).
+ * evaluator and its table of restrictions are in eval.c.  Man page:
+ * access(5).
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -22,8 +23,6 @@
 #include "int.h"
 
 struct check_setup_state check_S;
-
-#define SEPARATORS	", \t\r\n"
 
 /* split a restriction list into words; { braces } hold together */
 void
@@ -74,10 +73,12 @@ check_table(const char *spec)
 static void
 open_tables(const struct check_rlist *l)
 {
+	const struct check_restriction *e;
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
-		if (strcasecmp(l->v[i], "check_policy_service") == 0) {
+		if ((e = check_restriction_find(l->v[i])) != NULL &&
+		    (e->flags & CHECK_A_SERVICE)) {
 			i++;
 			continue;
 		}
@@ -102,11 +103,9 @@ check_class_find(const char *name)
 static int
 has_required(const struct check_rlist *l, int depth)
 {
-	static const char *req[] = { "reject_unauth_destination",
-	    "defer_unauth_destination", "reject", "defer", "defer_if_permit",
-	    "check_relay_domains", NULL };
+	const struct check_restriction *e;
 	const struct check_rlist *cl;
-	size_t i, k;
+	size_t i;
 
 	if (depth > 100)
 		return 0;
@@ -115,9 +114,11 @@ has_required(const struct check_rlist *l, int depth)
 			i++;
 			continue;
 		}
-		for (k = 0; req[k]; k++)
-			if (strcmp(l->v[i], req[k]) == 0)
-				return 1;
+		/* Postfix compares these names case-sensitively */
+		if ((e = check_restriction_find(l->v[i])) != NULL &&
+		    (e->flags & CHECK_REQUIRED) &&
+		    strcmp(e->name, l->v[i]) == 0)
+			return 1;
 		if ((cl = check_class_find(l->v[i])) != NULL &&
 		    has_required(cl, depth + 1))
 			return 1;

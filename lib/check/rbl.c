@@ -21,8 +21,6 @@
 #include "../x.h"
 #include "int.h"
 
-#define SEPARATORS	", \t\r\n"
-
 /* $name expansion of an RBL reply template (mac_expand, small) */
 struct rblx {
 	struct check_ctx *c;
@@ -173,9 +171,9 @@ rbl_reply(struct check_ctx *c, const char *zone, const char *what,
 	return status;
 }
 
-/* check_rbl - reject_rbl_client, reject_rhsbl_*: query under zone[=d.d.d.d] */
-int
-check_rbl(struct check_ctx *c, const char *arg, const char *what,
+/* reject_rbl_client, reject_rhsbl_*: query under zone[=d.d.d.d] */
+static int
+rbl_check(struct check_ctx *c, const char *arg, const char *what,
     const char *rclass, int byaddr)
 {
 	unsigned char a[INET_ADDR_LEN];
@@ -234,3 +232,26 @@ out:
 	return status;
 }
 
+
+/* check_r_rbl_client - reject_rbl_client: the client address reversed */
+int
+check_r_rbl_client(struct check_ctx *c, const struct check_call *a)
+{
+	return rbl_check(c, a->arg, c->client_addr, CHECK_NAME_CLIENT, 1);
+}
+
+/*
+ * check_r_rhsbl - reject_rhsbl_client, reject_rhsbl_reverse_client,
+ * reject_rhsbl_helo, reject_rhsbl_sender, reject_rhsbl_recipient: the
+ * name or the address's domain
+ */
+int
+check_r_rhsbl(struct check_ctx *c, const struct check_call *a)
+{
+	const char *rclass, *what = check_subject(c, a->how, &rclass);
+
+	if (what == NULL || (a->how == CHECK_ON_CLIENT &&
+	    strcmp(what, "unknown") == 0))
+		return CHECK_S_DUNNO;
+	return rbl_check(c, a->arg, what, rclass, 0);
+}

@@ -20,8 +20,6 @@
 #include "../x.h"
 #include "int.h"
 
-#define SEPARATORS	", \t\r\n"
-
 /* the local parts Postfix never rejects in local domains */
 static int
 exempt(const char *local)
@@ -125,9 +123,9 @@ out:
 	return status;
 }
 
-/* check_login_mismatch - reject_*_sender_login_mismatch */
-int
-check_login_mismatch(struct check_ctx *c, int authenticated)
+/* reject_*_sender_login_mismatch */
+static int
+login_mismatch(struct check_ctx *c, int authenticated)
 {
 	struct check_resolved r;
 	struct str full = STR_INIT;
@@ -167,3 +165,34 @@ check_login_mismatch(struct check_ctx *c, int authenticated)
 	return status;
 }
 
+
+/*
+ * check_r_unlisted - reject_unlisted_sender, reject_unlisted_recipient:
+ * once per address (smtpd_reject_unlisted_* may have looked already)
+ */
+int
+check_r_unlisted(struct check_ctx *c, const struct check_call *a)
+{
+	const char *rclass, *addr = check_subject(c, a->how, &rclass);
+
+	if (c->priv_rcptmap_checked)
+		return CHECK_S_DUNNO;
+	return check_rcpt_maps(c, addr, rclass);
+}
+
+/*
+ * check_r_login_mismatch - reject_unauthenticated_sender_login_mismatch
+ * (how 0), reject_authenticated_sender_login_mismatch (1),
+ * reject_sender_login_mismatch (2: both)
+ */
+int
+check_r_login_mismatch(struct check_ctx *c, const struct check_call *a)
+{
+	int status;
+
+	if (a->how != 2)
+		return login_mismatch(c, a->how);
+	if ((status = login_mismatch(c, 1)) == CHECK_S_DUNNO)
+		status = login_mismatch(c, 0);
+	return status;
+}

@@ -1,30 +1,24 @@
 /* MIT licence: see LICENSE. */
 /*
- * check/rest.c - the restrictions one by one (permit_mynetworks,
- * reject_unauth_destination, check_*_access, ...) and the list walker
- * (generic_checks), as Postfix's smtpd_check.c has them, texts included.
- * Runs inside smtpd, unprivileged.
- * Man page: access(5).
+ * check/rest.c - the restrictions on the client, the HELO name and the
+ * addresses (permit_mynetworks, reject_unknown_client_hostname,
+ * reject_invalid_helo_hostname, reject_unauth_destination,
+ * reject_non_fqdn_*, reject_unknown_*_domain, ...), as Postfix's
+ * smtpd_check.c has them, texts included; eval.c's table names them.
+ * Runs inside smtpd, unprivileged.  Man page: access(5).
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
-#include <sys/socket.h>
 
 #include "../../config.h"
 #include "../conf.h"
 #include "../dns.h"
 #include "../inet.h"
 #include "../log.h"
-#include "../num.h"
 #include "../str.h"
-#include "../table/maps.h"
 #include "../x.h"
 #include "int.h"
-
-#define SEPARATORS	", \t\r\n"
 
 /* permit_auth_destination(): OK or DUNNO (REJECT on table failure) */
 static int
@@ -45,11 +39,23 @@ auth_destination(struct check_ctx *c, const char *rcpt)
 	return status;
 }
 
-/* reject_unauth_destination and defer_unauth_destination */
-static int
-unauth_destination(struct check_ctx *c, const char *rcpt, int defer)
+/* check_r_auth_destination - permit_auth_destination */
+int
+check_r_auth_destination(struct check_ctx *c, const struct check_call *a)
 {
-	int status = auth_destination(c, rcpt), code;
+	(void)a;
+	return auth_destination(c, c->priv_recipient);
+}
+
+/*
+ * check_r_unauth_destination - reject_unauth_destination (how 0) and
+ * defer_unauth_destination (how 1)
+ */
+int
+check_r_unauth_destination(struct check_ctx *c, const struct check_call *a)
+{
+	const char *rcpt = c->priv_recipient;
+	int status = auth_destination(c, rcpt), code, defer = a->how;
 
 	if (status == CHECK_S_REJECT)
 		return status;
@@ -62,12 +68,17 @@ unauth_destination(struct check_ctx *c, const char *rcpt, int defer)
 	    "<%s>: Relay access denied", rcpt);
 }
 
-/* reject_unknown_address(): the domain has no A, AAAA or MX record */
-static int
-unknown_address(struct check_ctx *c, const char *addr, const char *rclass)
+/*
+ * check_r_unknown_address - reject_unknown_sender_domain and
+ * reject_unknown_recipient_domain (Postfix's reject_unknown_address()):
+ * the domain has no A, AAAA or MX record
+ */
+int
+check_r_unknown_address(struct check_ctx *c, const struct check_call *a)
 {
 	struct check_resolved r;
-	const char *d, *dsn, *act;
+	const char *d, *dsn, *act, *rclass;
+	const char *addr = check_subject(c, a->how, &rclass);
 	int status = CHECK_S_DUNNO, dns;
 
 	if (check_resolve(c, addr, &r) < 0) {
@@ -140,15 +151,17 @@ invalid_hostaddr(struct check_ctx *c, const char *addr, const char *rclass)
 	    "5.5.2", "<%s>: %s rejected: invalid ip address", addr, rclass);
 }
 
-static int
-helo_check(struct check_ctx *c, int what)
+/*
+ * check_r_helo - reject_invalid_helo_hostname (how 0),
+ * reject_non_fqdn_helo_hostname (1), reject_unknown_helo_hostname (2)
+ */
+int
+check_r_helo(struct check_ctx *c, const struct check_call *a)
 {
 	const char *h = c->helo_name;
 	char *t;
-	int bad = 0, dns;
+	int bad = 0, dns, what = a->how;
 
-	if (h == NULL)
-		return CHECK_S_DUNNO;
 	if (*h == '[')
 		return invalid_hostaddr(c, h, CHECK_NAME_HELO);
 	t = truncdot(h);
@@ -185,10 +198,14 @@ helo_check(struct check_ctx *c, int what)
 	return CHECK_S_DUNNO;
 }
 
-/* reject_non_fqdn_address() */
-static int
-non_fqdn_address(struct check_ctx *c, const char *addr, const char *rclass)
+/*
+ * check_r_non_fqdn - reject_non_fqdn_sender and reject_non_fqdn_recipient
+ * (Postfix's reject_non_fqdn_address())
+ */
+int
+check_r_non_fqdn(struct check_ctx *c, const struct check_call *a)
 {
+	const char *rclass, *addr = check_subject(c, a->how, &rclass);
 	const char *d = strrchr(addr, '@');
 	char *t;
 	int bad;
@@ -219,10 +236,14 @@ client_status_text(struct check_ctx *c, int reverse, int *st)
 	    "cannot find your hostname";
 }
 
-static int
-unknown_client(struct check_ctx *c, int reverse)
+/*
+ * check_r_unknown_client - reject_unknown_client_hostname (how 0) and
+ * reject_unknown_reverse_client_hostname (how 1)
+ */
+int
+check_r_unknown_client(struct check_ctx *c, const struct check_call *a)
 {
-	int st;
+	int st, reverse = a->how;
 	const char *why = client_status_text(c, reverse, &st);
 
 	if (st == CHECK_NAME_OK)
@@ -234,366 +255,59 @@ unknown_client(struct check_ctx *c, int reverse)
 	    "Client host rejected: %s, [%s]", why, c->client_addr);
 }
 
-static int
-warn_once_skip(const char *name)
+/* check_r_inet_interfaces - permit_inet_interfaces */
+int
+check_r_inet_interfaces(struct check_ctx *c, const struct check_call *a)
 {
-	warn("restriction %s is not supported by mta; skipped", name);
-	return CHECK_S_DUNNO;
+	struct str lit = STR_INIT;
+	int status = CHECK_S_DUNNO;
+
+	(void)a;
+	str_init(&lit);
+	str_addf(&lit, "[%s]", c->client_addr ? c->client_addr : "");
+	if (check_own_literal(lit.s))
+		status = CHECK_S_OK;
+	str_free(&lit);
+	return status;
 }
 
-#define IS(w)	(strcasecmp(name, (w)) == 0)
-
-/* "check_xxx_access type:table": is it, and is the table there */
-static int
-map_cmd(struct check_ctx *c, const char *name, const char *cmd,
-    const struct check_rlist *l, size_t *i, int *bad)
+/* check_r_mynetworks - permit_mynetworks */
+int
+check_r_mynetworks(struct check_ctx *c, const struct check_call *a)
 {
-	if (strcasecmp(name, cmd) != 0)
-		return 0;
-	if (*i + 1 >= l->n || strchr(l->v[*i + 1], ':') == NULL) {
-		warn("restriction %s: bad argument \"%s\": need "
-		    "maptype:mapname", cmd, *i + 1 < l->n ? l->v[*i + 1] : "");
-		*bad = 1;
-		(void)check_config_error(c);
-		return 1;
+	int x;
+
+	(void)a;
+	x = match_find(check_mynetworks_list, c->client_name ?
+	    c->client_name : "", c->client_addr ? c->client_addr : "");
+	if (x < 0) {
+		warn("mynetworks: %s", check_mynetworks_list->err.s);
+		return check_config_error(c);
 	}
-	++*i;
-	return 1;
+	return x > 0 ? CHECK_S_OK : CHECK_S_DUNNO;
 }
 
-/* an argument restriction (reject_rbl_client zone): the argument */
-static const char *
-arg(const struct check_rlist *l, size_t *i, const char *name)
+/* check_r_sasl_authenticated - permit_sasl_authenticated */
+int
+check_r_sasl_authenticated(struct check_ctx *c, const struct check_call *a)
 {
-	if (*i + 1 >= l->n) {
-		warn("restriction %s requires domain name argument", name);
-		return NULL;
-	}
-	return l->v[++*i];
+	(void)a;
+	return c->sasl_username && *c->sasl_username ? CHECK_S_OK :
+	    CHECK_S_DUNNO;
 }
 
 /*
- * check_generic - Postfix's generic_checks(): apply a restriction list;
- * CHECK_S_OK, CHECK_S_REJECT or CHECK_S_DUNNO.
+ * check_r_multi_rcpt_bounce - reject_multi_recipient_bounce: a null
+ * sender with more than one recipient (at DATA and END-OF-DATA, the
+ * count is the total)
  */
 int
-check_generic(struct check_ctx *c, const struct check_rlist *l,
-    const char *rname, const char *rclass, const char *def_acl)
+check_r_multi_rcpt_bounce(struct check_ctx *c, const struct check_call *a)
 {
-	const struct check_rlist *cl;
-	const char *name, *a;
-	const char *sender = c->sender, *rcpt = c->priv_recipient;
-	size_t i;
-	int status = CHECK_S_DUNNO, bad, saved = c->priv_recursion++, hit;
-	int x, implicit;
-
-	for (i = 0; i < l->n; i++) {
-		if (c->discard || c->priv_abort)
-			break;
-		name = l->v[i];
-		bad = 0;
-		implicit = 0;
-		status = CHECK_S_DUNNO;
-		if (IS("warn_if_reject")) {
-			if (c->priv_warn_if_reject == 0)
-				c->priv_warn_if_reject = c->priv_recursion;
-			continue;
-		}
-		if (strchr(name, ':') != NULL && name[0] != '[') {
-			if (def_acl == NULL) {
-				warn("specify one of (check_client_access, "
-				    "check_helo_access, check_sender_access, "
-				    "check_recipient_access, check_etrn_access) "
-				    "before %s restriction \"%s\"", rclass,
-				    name);
-				status = check_config_error(c);
-				break;
-			}
-			name = def_acl;
-			i--;
-			implicit = 1;
-		}
-		(void)implicit;
-		if (IS("permit")) {
-			status = CHECK_S_OK;
-		} else if (IS("defer")) {
-			status = check_reject(c, 0, (int)conf_int(P_defer_code),
-			    "4.3.2", "<%s>: %s rejected: Try again later",
-			    rname, rclass);
-		} else if (IS("reject")) {
-			status = check_reject(c, 0,
-			    (int)conf_int(P_reject_code), "5.7.1",
-			    "<%s>: %s rejected: Access denied", rname, rclass);
-		} else if (IS("reject_unauth_pipelining")) {
-			if (c->pipelining_violation)
-				status = check_reject(c, 0, 503, "5.5.0",
-				    "<%s>: %s rejected: Improper use of SMTP "
-				    "command pipelining", rname, rclass);
-		} else if (IS("check_policy_service")) {
-			if (i + 1 >= l->n || strchr(l->v[i + 1], ':') == NULL) {
-				warn("restriction check_policy_service must "
-				    "be followed by transport:server");
-				status = check_config_error(c);
-			} else {
-				i++;
-				status = warn_once_skip(name);
-			}
-		} else if (IS("defer_if_permit")) {
-			check_defer_if_permit(c, 450, "4.7.0",
-			    "<%s>: %s rejected: defer_if_permit requested",
-			    rname, rclass);
-		} else if (IS("defer_if_reject")) {
-			check_defer_if_reject(c, 450, "4.7.0",
-			    "<%s>: %s rejected: defer_if_reject requested",
-			    rname, rclass);
-		} else if (IS("sleep")) {
-			/*
-			 * Postfix's pause against zombies: a client that
-			 * talks during it, before the greeting or between
-			 * commands, is caught by the pipelining checks
-			 */
-			long long secs;
-
-			if (i + 1 >= l->n || num_parse(l->v[i + 1], 0, 3600,
-			    &secs) < 0) {
-				warn("restriction sleep must be followed by "
-				    "number");
-				status = check_config_error(c);
-			} else {
-				i++;
-				sleep((unsigned)secs);
-			}
-		/* client */
-		} else if (IS("reject_unknown_client_hostname") ||
-		    IS("reject_unknown_client") ||
-		    IS("reject_unknown_forward_client_hostname")) {
-			status = unknown_client(c, 0);
-		} else if (IS("reject_unknown_reverse_client_hostname")) {
-			status = unknown_client(c, 1);
-		} else if (IS("permit_inet_interfaces")) {
-			struct str lit = STR_INIT;
-
-			str_init(&lit);
-			str_addf(&lit, "[%s]", c->client_addr ?
-			    c->client_addr : "");
-			if (check_own_literal(lit.s))
-				status = CHECK_S_OK;
-			str_free(&lit);
-		} else if (IS("permit_mynetworks")) {
-			x = match_find(check_mynetworks_list, c->client_name ?
-			    c->client_name : "", c->client_addr ?
-			    c->client_addr : "");
-			if (x < 0) {
-				warn("mynetworks: %s",
-				    check_mynetworks_list->err.s);
-				status = check_config_error(c);
-			} else if (x > 0)
-				status = CHECK_S_OK;
-		} else if (map_cmd(c, name, "check_client_access", l, &i,
-		    &bad)) {
-			if (!bad && c->client_addr) {
-				const char *v;
-				struct maps *m = check_table(l->v[i]);
-
-				x = maps_access_host(m, c->client_name,
-				    c->client_addr, check_S.parent, &v);
-				status = check_found(c, m, x, v, c->client_addr,
-				    check_namaddr(c), CHECK_NAME_CLIENT,
-				    def_acl, &hit);
-			}
-		} else if (map_cmd(c, name,
-		    "check_reverse_client_hostname_access", l, &i, &bad)) {
-			if (!bad && c->client_addr) {
-				const char *v, *rn = c->client_reverse_name ?
-				    c->client_reverse_name : c->client_name;
-				struct maps *m = check_table(l->v[i]);
-
-				x = maps_access_host(m, rn, c->client_addr,
-				    check_S.parent, &v);
-				status = check_found(c, m, x, v, c->client_addr,
-				    check_namaddr(c), CHECK_NAME_REV_CLIENT,
-				    def_acl, &hit);
-			}
-		} else if (IS("reject_rbl_client") || IS("reject_rbl")) {
-			if ((a = arg(l, &i, name)) != NULL)
-				status = check_rbl(c, a, c->client_addr,
-				    CHECK_NAME_CLIENT, 1);
-		} else if (IS("reject_rhsbl_client") ||
-		    IS("reject_rhsbl_reverse_client")) {
-			if ((a = arg(l, &i, name)) != NULL && c->client_name &&
-			    strcmp(c->client_name, "unknown") != 0)
-				status = check_rbl(c, a, c->client_name,
-				    CHECK_NAME_CLIENT, 0);
-		/* helo */
-		} else if (map_cmd(c, name, "check_helo_access", l, &i,
-		    &bad)) {
-			if (!bad && c->helo_name) {
-				const char *v;
-				struct maps *m = check_table(l->v[i]);
-
-				x = maps_access_domain(m, c->helo_name,
-				    check_S.parent, &v);
-				status = check_found(c, m, x, v, c->helo_name,
-				    c->helo_name, CHECK_NAME_HELO, def_acl,
-				    &hit);
-			}
-		} else if (IS("reject_invalid_helo_hostname") ||
-		    IS("reject_invalid_hostname")) {
-			status = helo_check(c, 0);
-		} else if (IS("reject_non_fqdn_helo_hostname") ||
-		    IS("reject_non_fqdn_hostname")) {
-			status = helo_check(c, 1);
-		} else if (IS("reject_unknown_helo_hostname") ||
-		    IS("reject_unknown_hostname")) {
-			status = helo_check(c, 2);
-		} else if (IS("reject_rhsbl_helo")) {
-			if ((a = arg(l, &i, name)) != NULL && c->helo_name)
-				status = check_rbl(c, a, c->helo_name,
-				    CHECK_NAME_HELO, 0);
-		/* sender */
-		} else if (map_cmd(c, name, "check_sender_access", l, &i,
-		    &bad)) {
-			struct maps *m = bad ? NULL : check_table(l->v[i]);
-			const char *v;
-
-			if (m && sender && *sender)
-				status = check_mail_access(c, m, sender,
-				    CHECK_NAME_SENDER, def_acl);
-			else if (m && sender) {
-				x = maps_find(m,
-				    conf_str(P_smtpd_null_access_lookup_key),
-				    MAPS_FULL, &v);
-				status = check_found(c, m, x, v, sender, sender,
-				    CHECK_NAME_SENDER, def_acl, &hit);
-			}
-		} else if (IS("reject_unknown_sender_domain") ||
-		    IS("reject_unknown_address")) {
-			if (sender && *sender)
-				status = unknown_address(c, sender,
-				    CHECK_NAME_SENDER);
-		} else if (IS("reject_non_fqdn_sender")) {
-			if (sender && *sender)
-				status = non_fqdn_address(c, sender,
-				    CHECK_NAME_SENDER);
-		} else if (IS("reject_rhsbl_sender")) {
-			if ((a = arg(l, &i, name)) != NULL && sender &&
-			    *sender)
-				status = check_rbl(c, a, sender, CHECK_NAME_SENDER,
-				    0);
-		} else if (IS("reject_unlisted_sender")) {
-			if (sender && *sender && !c->priv_rcptmap_checked)
-				status = check_rcpt_maps(c, sender,
-				    CHECK_NAME_SENDER);
-		} else if (IS("reject_sender_login_mismatch")) {
-			if ((status = check_login_mismatch(c, 1)) == CHECK_S_DUNNO)
-				status = check_login_mismatch(c, 0);
-		} else if (IS("reject_authenticated_sender_login_mismatch") ||
-		    IS("reject_known_sender_login_mismatch")) {
-			status = check_login_mismatch(c, 1);
-		} else if (IS("reject_unauthenticated_sender_login_mismatch")) {
-			status = check_login_mismatch(c, 0);
-		/* recipient */
-		} else if (map_cmd(c, name, "check_recipient_access", l, &i,
-		    &bad)) {
-			if (!bad && rcpt)
-				status = check_mail_access(c, check_table(l->v[i]),
-				    rcpt, CHECK_NAME_RECIPIENT, def_acl);
-		} else if (IS("permit_auth_destination")) {
-			if (rcpt)
-				status = auth_destination(c, rcpt);
-		} else if (IS("reject_unauth_destination") ||
-		    IS("check_relay_domains")) {
-			if (rcpt)
-				status = unauth_destination(c, rcpt, 0);
-		} else if (IS("defer_unauth_destination")) {
-			if (rcpt)
-				status = unauth_destination(c, rcpt, 1);
-		} else if (IS("permit_sasl_authenticated")) {
-			if (c->sasl_username && *c->sasl_username)
-				status = CHECK_S_OK;
-		} else if (IS("reject_unknown_recipient_domain")) {
-			if (rcpt)
-				status = unknown_address(c, rcpt,
-				    CHECK_NAME_RECIPIENT);
-		} else if (IS("reject_non_fqdn_recipient")) {
-			if (rcpt)
-				status = non_fqdn_address(c, rcpt,
-				    CHECK_NAME_RECIPIENT);
-		} else if (IS("reject_rhsbl_recipient")) {
-			if ((a = arg(l, &i, name)) != NULL && rcpt)
-				status = check_rbl(c, a, rcpt, CHECK_NAME_RECIPIENT,
-				    0);
-		} else if (IS("reject_unlisted_recipient") ||
-		    IS("check_recipient_maps")) {
-			if (rcpt && *rcpt && !c->priv_rcptmap_checked)
-				status = check_rcpt_maps(c, rcpt,
-				    CHECK_NAME_RECIPIENT);
-		} else if (IS("reject_multi_recipient_bounce")) {
-			if (sender && *sender == 0 && c->rcpt_count >
-			    (c->priv_stage == CHECK_DATA ||
-			    c->priv_stage == CHECK_EOD ? 1 : 0))
-				status = check_reject(c, 0, (int)conf_int(
-				    P_multi_recipient_bounce_reject_code),
-				    "5.5.3", "<%s>: %s rejected: "
-				    "Multi-recipient bounce", rname, rclass);
-		} else if (IS("reject_plaintext_session")) {
-			if (!c->tls)
-				status = check_reject(c, 0,
-				    (int)conf_int(P_plaintext_reject_code),
-				    "4.7.1", "Session encryption is required");
-		} else if (IS("permit_mx_backup") ||
-		    IS("reject_unverified_sender") ||
-		    IS("reject_unverified_recipient") ||
-		    IS("permit_tls_clientcerts") ||
-		    IS("permit_tls_all_clientcerts") ||
-		    IS("permit_dnswl_client") || IS("permit_rhswl_client")) {
-			if (IS("permit_dnswl_client") ||
-			    IS("permit_rhswl_client"))
-				i++;
-			status = warn_once_skip(name);
-		} else if (IS("check_ccert_access") ||
-		    IS("check_client_mx_access") ||
-		    IS("check_client_ns_access") ||
-		    IS("check_client_a_access") ||
-		    IS("check_helo_mx_access") || IS("check_helo_ns_access") ||
-		    IS("check_helo_a_access") ||
-		    IS("check_sender_mx_access") ||
-		    IS("check_sender_ns_access") ||
-		    IS("check_sender_a_access") ||
-		    IS("check_recipient_mx_access") ||
-		    IS("check_recipient_ns_access") ||
-		    IS("check_recipient_a_access") ||
-		    IS("check_sasl_access")) {
-			if (map_cmd(c, name, name, l, &i, &bad) && !bad)
-				status = warn_once_skip(name);
-		/* ETRN */
-		} else if (map_cmd(c, name, "check_etrn_access", l, &i,
-		    &bad)) {
-			if (!bad && c->etrn_domain) {
-				const char *v;
-				struct maps *m = check_table(l->v[i]);
-
-				x = maps_access_domain(m, c->etrn_domain,
-				    check_S.parent, &v);
-				status = check_found(c, m, x, v, c->etrn_domain,
-				    c->etrn_domain, CHECK_NAME_ETRN, def_acl,
-				    &hit);
-			}
-		} else if ((cl = check_class_find(name)) != NULL) {
-			status = check_generic(c, cl, rname, rclass, def_acl);
-		} else {
-			warn("unknown smtpd restriction: \"%s\"", name);
-			status = check_config_error(c);
-		}
-		if (c->priv_abort)
-			status = CHECK_S_REJECT;
-		if (c->priv_warn_if_reject >= c->priv_recursion)
-			c->priv_warn_if_reject = 0;
-		if (status != CHECK_S_DUNNO)
-			break;
-		if (c->priv_dip.active && c->priv_dir.active)
-			break;
-	}
-	c->priv_recursion = saved;
-	return c->priv_abort ? CHECK_S_REJECT : status;
+	if (c->sender == NULL || *c->sender != 0 || c->rcpt_count <=
+	    (c->priv_stage == CHECK_DATA || c->priv_stage == CHECK_EOD ? 1 : 0))
+		return CHECK_S_DUNNO;
+	return check_reject(c, 0,
+	    (int)conf_int(P_multi_recipient_bounce_reject_code), "5.5.3",
+	    "<%s>: %s rejected: Multi-recipient bounce", a->rname, a->rclass);
 }

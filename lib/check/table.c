@@ -1,10 +1,11 @@
 /* MIT licence: see LICENSE. */
 /*
- * check/table.c - what an access(5) table answer means (Postfix's
+ * check/table.c - the access(5) tables: what an answer means (Postfix's
  * check_table_result): OK, REJECT, DEFER, 4NN/5NN text, DUNNO, WARN,
  * HOLD, DISCARD, FILTER, REDIRECT, PREPEND, DEFER_IF_*, a restriction
- * class or list; and the mail address search (check_mail_access).  Runs
- * inside smtpd, unprivileged.  Man page: access(5).
+ * class or list; the mail address search (check_mail_access); and the
+ * check_*_access restrictions that ask them.  Runs inside smtpd,
+ * unprivileged.  Man page: access(5).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -339,3 +340,65 @@ check_mail_access(struct check_ctx *c, struct maps *m, const char *addr,
 	return status;
 }
 
+
+/*
+ * check_r_client_access - check_client_access (how 0) and
+ * check_reverse_client_hostname_access (how 1): the client's name, then
+ * its address
+ */
+int
+check_r_client_access(struct check_ctx *c, const struct check_call *a)
+{
+	const char *v, *name = c->client_name;
+	int x, hit;
+
+	if (a->how == 1 && c->client_reverse_name)
+		name = c->client_reverse_name;
+	x = maps_access_host(a->map, name, c->client_addr, check_S.parent, &v);
+	return check_found(c, a->map, x, v, c->client_addr, check_namaddr(c),
+	    a->how == 1 ? CHECK_NAME_REV_CLIENT : CHECK_NAME_CLIENT,
+	    a->def_acl, &hit);
+}
+
+/*
+ * check_r_domain_access - check_helo_access and check_etrn_access: the
+ * domain and, with parent_domain_matches_subdomains, its parents
+ */
+int
+check_r_domain_access(struct check_ctx *c, const struct check_call *a)
+{
+	const char *v, *rclass, *d = check_subject(c, a->how, &rclass);
+	int x, hit;
+
+	x = maps_access_domain(a->map, d, check_S.parent, &v);
+	return check_found(c, a->map, x, v, d, d, rclass, a->def_acl, &hit);
+}
+
+/*
+ * check_r_sender_access - check_sender_access; the null sender is
+ * looked up as smtpd_null_access_lookup_key
+ */
+int
+check_r_sender_access(struct check_ctx *c, const struct check_call *a)
+{
+	const char *v, *sender = c->sender;
+	int x, hit;
+
+	if (a->map == NULL)
+		return CHECK_S_DUNNO;
+	if (*sender)
+		return check_mail_access(c, a->map, sender, CHECK_NAME_SENDER,
+		    a->def_acl);
+	x = maps_find(a->map, conf_str(P_smtpd_null_access_lookup_key),
+	    MAPS_FULL, &v);
+	return check_found(c, a->map, x, v, sender, sender, CHECK_NAME_SENDER,
+	    a->def_acl, &hit);
+}
+
+/* check_r_recipient_access - check_recipient_access */
+int
+check_r_recipient_access(struct check_ctx *c, const struct check_call *a)
+{
+	return check_mail_access(c, a->map, c->priv_recipient,
+	    CHECK_NAME_RECIPIENT, a->def_acl);
+}

@@ -36,8 +36,6 @@ struct tls {
 	br_x509_minimal_context	xc;
 	struct tls_x509		chk;
 	br_ssl_engine_context	*eng;
-	unsigned		vmin, vmax;
-	uint32_t		suites;
 	unsigned char		buf[BR_SSL_BUFSIZE_BIDI];
 	int			rfd, wfd, timeout;
 	struct io		*in, *out;
@@ -269,9 +267,13 @@ release(struct tls *t)
 	free(t);
 }
 
-/* start - the handshake on an initialised engine; hooks the streams */
+/*
+ * start - the handshake on an initialised engine, with the versions and
+ * suites of tc; hooks the streams
+ */
 static int
-start(struct tls *t, struct io *in, struct io *out, struct str *err)
+start(struct tls *t, const struct tls_conf *tc, struct io *in,
+    struct io *out, struct str *err)
 {
 	uint16_t ids[TLS_MAXSUITES];
 	unsigned char seed[32];
@@ -283,14 +285,14 @@ start(struct tls *t, struct io *in, struct io *out, struct str *err)
 	t->rfd = in->fd;
 	t->wfd = t->out->fd;
 	t->timeout = in->timeout;
-	n = tls_conf_suite_ids(t->suites, ids);
-	if (n == 0 || t->vmax == 0) {
+	n = tls_conf_suite_ids(tc->suites, ids);
+	if (n == 0 || tc->vmax == 0) {
 		tls_seterr(err, "no %s left by the TLS settings",
 		    n == 0 ? "cipher suite" : "protocol version");
 		goto fail;
 	}
 	br_ssl_engine_set_suites(t->eng, ids, n);
-	br_ssl_engine_set_versions(t->eng, t->vmin, t->vmax);
+	br_ssl_engine_set_versions(t->eng, tc->vmin, tc->vmax);
 	br_ssl_engine_add_flags(t->eng, BR_OPT_ENFORCE_SERVER_PREFERENCES |
 	    BR_OPT_NO_RENEGOTIATION);
 	br_ssl_engine_set_buffer(t->eng, t->buf, sizeof(t->buf), 1);
@@ -363,9 +365,6 @@ tls_server_start(struct io *in, struct io *out, struct tls_conf *tc,
 
 	t = xcalloc(1, sizeof(*t));
 	t->eng = &t->sc.eng;
-	t->vmin = tc->vmin;
-	t->vmax = tc->vmax;
-	t->suites = tc->suites;
 	if (tc->keytype == BR_KEYTYPE_RSA)
 		br_ssl_server_init_full_rsa(&t->sc, tc->chain, tc->nchain,
 		    br_skey_decoder_get_rsa(&tc->skey));
@@ -388,7 +387,7 @@ tls_server_start(struct io *in, struct io *out, struct tls_conf *tc,
 		br_ssl_engine_add_flags(t->eng,
 		    BR_OPT_TOLERATE_NO_CLIENT_AUTH);
 	}
-	return start(t, in, out, err);
+	return start(t, tc, in, out, err);
 }
 
 /*
@@ -410,9 +409,6 @@ tls_client_start(struct io *io, struct tls_conf *tc, const char *servername,
 
 	t = xcalloc(1, sizeof(*t));
 	t->eng = &t->cc.eng;
-	t->vmin = tc->vmin;
-	t->vmax = tc->vmax;
-	t->suites = tc->suites;
 	br_ssl_client_init_full(&t->cc, &t->xc, tc->ta, tc->nta);
 	k = tc->keys ? tc->keys : tc;
 	if (k->keytype == BR_KEYTYPE_RSA)
@@ -428,7 +424,7 @@ tls_client_start(struct io *io, struct tls_conf *tc, const char *servername,
 	br_ssl_engine_set_x509(t->eng, &t->chk.vtable);
 	if (servername && *servername)
 		t->sni = xstrdup(servername);
-	return start(t, io, NULL, err);
+	return start(t, tc, io, NULL, err);
 }
 
 /*

@@ -23,7 +23,7 @@ struct tls_conf {
 	br_x509_trust_anchor	*ta;	/* a client's trust anchors */
 	size_t			nta;
 	unsigned		vmin, vmax;	/* tls_conf_params() */
-	uint32_t		suites;	/* a bit per suites[] entry */
+	uint32_t		suites;	/* a bit per suite (tls_conf.c) */
 	int			ask;	/* a server asks for certificates */
 	const struct tls_conf	*keys;	/* tls_conf_share_keys() */
 };

@@ -24,6 +24,19 @@
 #include "str.h"
 #include "x.h"
 
+/* param - the value of another parameter, or fallback when it is bad */
+static const char *
+param(enum conf_param p, const char *fallback)
+{
+	struct str err = STR_INIT;
+	const char *v;
+
+	if (conf_value(&conf_ents[p], 0, &v, &err) < 0)
+		v = fallback;
+	str_free(&err);
+	return v;
+}
+
 /*
  * Computed defaults, as Postfix's mail_params.c: myhostname is
  * gethostname() (no DNS: a mail system must start when DNS does not),
@@ -35,29 +48,22 @@ hostname(void)
 {
 	char buf[256];
 	const char *dom = "localdomain";
-	struct ent *d = &conf_ents[P_mydomain];
-	struct str err = STR_INIT;
 
 	if (gethostname(buf, sizeof(buf)) != 0 || buf[0] == 0)
 		str_copy(buf, "localhost", sizeof(buf));
 	buf[sizeof(buf) - 1] = 0;
 	if (strchr(buf, '.'))
 		return xstrdup(buf);
-	if (d->src != SRC_DEFAULT && conf_value(d, 0, &dom, &err) < 0)
-		dom = "localdomain";
-	str_free(&err);
+	if (conf_ents[P_mydomain].src != SRC_DEFAULT)
+		dom = param(P_mydomain, "localdomain");
 	return xasprintf("%s.%s", buf, *dom ? dom : "localdomain");
 }
 
 static char *
 domainname(void)
 {
-	const char *h, *dot;
-	struct str err = STR_INIT;
+	const char *h = param(P_myhostname, ""), *dot;
 
-	if (conf_value(&conf_ents[P_myhostname], 0, &h, &err) < 0)
-		h = "";
-	str_free(&err);
 	if ((dot = strchr(h, '.')) == NULL || dot[1] == 0)
 		return xstrdup("localdomain");
 	return xstrdup(dot + 1);
@@ -156,15 +162,12 @@ static char *
 networks(void)
 {
 	struct ifaddrs *ifa, *p;
-	struct str out = STR_INIT, err = STR_INIT;
+	struct str out = STR_INIT;
 	const char *style, *proto;
 	int pass, fam;
 
-	if (conf_value(&conf_ents[P_mynetworks_style], 0, &style, &err) < 0)
-		style = "host";
-	if (conf_value(&conf_ents[P_inet_protocols], 0, &proto, &err) < 0)
-		proto = "all";
-	str_free(&err);
+	style = param(P_mynetworks_style, "host");
+	proto = param(P_inet_protocols, "all");
 	if (strcasecmp(style, "host") != 0 &&
 	    strcasecmp(style, "subnet") != 0 &&
 	    strcasecmp(style, "class") != 0) {

@@ -12,6 +12,7 @@
  */
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
@@ -22,6 +23,7 @@
 
 #include <bearssl.h>
 
+#include "b64.h"
 #include "str.h"
 #include "tls.h"
 #include "tls_int.h"
@@ -306,34 +308,14 @@ struct pem_obj {
 	struct str	der;
 };
 
-/* b64 - the value of a base64 digit; -1 for another byte */
-static int
-b64(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /*
- * pem_line - one line of a PEM object's body into der (acc and nacc
- * carry the bits between lines); headers ("Proc-Type: ...") are
- * skipped; -1 on a byte that is no base64
+ * pem_line - the base64 digits of one line of a PEM object's body,
+ * appended to b64 (up to a '=': the digits of the lines are one run);
+ * headers ("Proc-Type: ...") are skipped; -1 on a byte that is no base64
  */
 static int
-pem_line(const char *p, const char *e, struct str *der, uint32_t *acc,
-    int *nacc)
+pem_line(const char *p, const char *e, struct str *b64)
 {
-	int v;
-
 	if (memchr(p, ':', (size_t)(e - p)) != NULL)
 		return 0;
 	for (; p < e; p++) {
@@ -341,16 +323,9 @@ pem_line(const char *p, const char *e, struct str *der, uint32_t *acc,
 			continue;
 		if (*p == '=')
 			break;
-		if ((v = b64((unsigned char)*p)) < 0)
+		if (!isalnum((unsigned char)*p) && *p != '+' && *p != '/')
 			return -1;
-		*acc = *acc << 6 | (uint32_t)v;
-		if (++*nacc == 4) {
-			str_addc(der, (int)(*acc >> 16 & 0xff));
-			str_addc(der, (int)(*acc >> 8 & 0xff));
-			str_addc(der, (int)(*acc & 0xff));
-			*acc = 0;
-			*nacc = 0;
-		}
+		str_addc(b64, *p);
 	}
 	return 0;
 }
@@ -364,11 +339,10 @@ read_pem(const char *file, struct pem_obj **objs, size_t *nobj,
     struct str *err)
 {
 	struct pem_obj *o = NULL;
-	struct str text;
+	struct str text, b64;
 	char buf[8192], *p, *e, *end;
 	size_t n, len;
-	uint32_t acc = 0;
-	int nacc = 0, r = 0;
+	int r = 0;
 	FILE *fp;
 
 	if ((fp = fopen(file, "r")) == NULL) {
@@ -379,6 +353,7 @@ read_pem(const char *file, struct pem_obj **objs, size_t *nobj,
 	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
 		str_addmem(&text, buf, n);
 	fclose(fp);
+	str_init(&b64);
 	end = text.s + text.len;
 	for (p = text.s; r == 0 && p < end; p = e + (e < end)) {
 		if ((e = memchr(p, '\n', (size_t)(end - p))) == NULL)
@@ -394,20 +369,17 @@ read_pem(const char *file, struct pem_obj **objs, size_t *nobj,
 			snprintf(o->name, sizeof(o->name), "%.*s",
 			    (int)(len - 16 > 63 ? 63 : len - 16), p + 11);
 			str_init(&o->der);
-			acc = 0;
-			nacc = 0;
+			str_reset(&b64);
 		} else if (o != NULL && strncmp(p, "-----END ", 9) == 0) {
-			if (nacc == 2)
-				str_addc(&o->der, (int)(acc >> 4 & 0xff));
-			else if (nacc == 3) {
-				str_addc(&o->der, (int)(acc >> 10 & 0xff));
-				str_addc(&o->der, (int)(acc >> 2 & 0xff));
-			} else if (nacc == 1)
-				r = -1;
+			/* a body without its padding is taken too */
+			while (b64.len % 4 != 0)
+				str_addc(&b64, '=');
+			r = b64_decode(b64.s, b64.len, &o->der);
 			o = NULL;
 		} else if (o != NULL)
-			r = pem_line(p, p + len, &o->der, &acc, &nacc);
+			r = pem_line(p, p + len, &b64);
 	}
+	str_free(&b64);
 	str_free(&text);
 	if (r < 0) {
 		tls_seterr(err, "%s: bad PEM data", file);

@@ -74,7 +74,7 @@
  * max in seconds, max 0 for no upper bound).  INT and TIME values may
  * hold $name too: they are expanded before they are parsed.  A NULL
  * default is computed at run time (myhostname, mydomain, mynetworks,
- * process_id, process_name) as Postfix does; conf.c says how.
+ * process_id, process_name) as Postfix does; lib/conf_default.c says how.
  *
  * Defaults are Postfix 3.7's, except paths (section 1), syslog_name, and
  * the parameters whose Postfix default depends on compatibility_level:

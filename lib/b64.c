@@ -1,8 +1,8 @@
 /* MIT licence: see LICENSE. */
 /*
  * b64.c - base64 (RFC 4648), strict on input: SMTP AUTH's encoding
- * (RFC 4954).  Used by smtpd's built-in SASL back end and the smtp
- * client.  Man pages: smtpd(8), smtp(8).
+ * (RFC 4954) and PEM's.  Used by smtpd's built-in SASL back end, the smtp
+ * client and the TLS configuration.  Man pages: smtpd(8), smtp(8).
  */
 #include <string.h>
 

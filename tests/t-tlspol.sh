@@ -2,7 +2,7 @@
 # MIT licence: see LICENSE.
 #
 # t-tlspol.sh - the smtp client's TLS policy (lib/smtp/tlspol.c) and its
-# certificate name check (lib/tls.c), against tests/ctls_server.py with
+# certificate name check (lib/tls_x509.c), against tests/ctls_server.py with
 # certificates made here by openssl (tests/lib.sh pki_ca, pki_cert).
 # Checked, as Postfix: smtp_tls_policy_maps looked up with the parent
 # domains of a domain next hop (".example.com secure" covers

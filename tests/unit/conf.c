@@ -1,6 +1,6 @@
 /* MIT licence: see LICENSE. */
 /*
- * conf.c - unit tests of lib/conf.c: $name expansion (nested, ?/:, the
+ * conf.c - unit tests of lib/conf*.c: $name expansion (nested, ?/:, the
  * Postfix 3 {}-forms, $$, undefined names, the recursion limit), lazy
  * evaluation, typed values, conf_set(), conf_alias_prefix() and the
  * rows table itself.

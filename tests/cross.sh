@@ -80,17 +80,20 @@ case $s in
 esac
 # all the defaults but process_id (and mynetworks, computed from the
 # interfaces, where the emulator cannot list them) are the same on every CPU
-names=$("$NMTA" postconf -d | sed 's/ = .*//' | grep -v '^process_id$')
+names=$("$NMTA" postconf -d | sed -n 's/^\([a-z0-9_]*\) =.*/\1/p' | grep -v '^process_id$')
 [ -n "$NO_IFADDRS" ] && names=$(printf '%s\n' "$names" | grep -v '^mynetworks$')
-x=$("$XMTA" postconf -d $names 2>&1)
+x=$("$XMTA" postconf -d $names 2>"$T/pc.err")
 case $x in
-*"mail_owner = "*) note "ok - $ARCH: postconf -d" ;;
+*"mail_owner = "*) [ ! -s "$T/pc.err" ] && note "ok - $ARCH: postconf -d" ||
+	note "FAIL - $ARCH: postconf -d: $(head -c 300 "$T/pc.err")" ;;
 *) note "FAIL - $ARCH: postconf -d: $(printf %s "$x" | head -c 300)" ;;
 esac
-if [ "$x" = "$("$NMTA" postconf -d $names 2>&1)" ]; then
+"$NMTA" postconf -d $names >"$T/pc.native" 2>/dev/null
+if [ "$x" = "$(cat "$T/pc.native")" ]; then
 	note "ok - $ARCH: postconf -d same as native"
 else
-	note "FAIL - $ARCH: postconf -d same as native: differs"
+	note "FAIL - $ARCH: postconf -d same as native:" \
+	    "$(printf '%s\n' "$x" | diff - "$T/pc.native" 2>&1 | head -c 300)"
 fi
 
 mkdir -p "$T/x" "$T/n"

@@ -11,6 +11,9 @@
 #   - the APKBUILD: its package() run as abuild would (srcdir, pkgdir)
 #     on this tree, the links and the OpenRC script it installs.
 . "$(dirname "$0")/lib.sh"
+# the packages are made as a user makes them, whatever make check was
+# given (make SANITIZE=1 check passes SANITIZE=1 down through MAKEFLAGS)
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
 # --- OpenWrt ---------------------------------------------------------------
 if [ ! -x "$TOP/build/mips/mta" ]; then

@@ -32,7 +32,7 @@ OUT=$TOP/build/$ARCH/mta_${VERSION}_$OARCH.ipk
 S=$(mktemp -d "${TMPDIR:-/tmp}/mta-ipk.XXXXXX")
 trap 'rm -rf "$S"' EXIT INT TERM
 mkdir -p "$S/data" "$S/control"
-make -s CROSS=$cross install DESTDIR="$S/data" PREFIX=/usr \
+make -s SANITIZE= CROSS=$cross install DESTDIR="$S/data" PREFIX=/usr \
     MANDIR=/usr/share/man >/dev/null
 rm -rf "$S/data/usr/share"
 "${cross}strip" "$S/data/usr/sbin/mta"

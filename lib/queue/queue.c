@@ -34,8 +34,8 @@
  *	U address	the recipient that follows, as it was before
  *			rewriting (virtual aliases, canonical): orig_to=
  *	R address	a recipient still to deliver; its type byte becomes
- *			D when it is done (queue_mark_done: one pwrite and
- *			an fsync, so the byte is either state, never torn)
+ *			D when it is done (queue_mark_done: one pwrite, so
+ *			the byte is either state, never torn; see MARKS)
  *	M ""		the content starts
  *	L / P		content: a whole line without its line end (L), or
  *			a piece of a line that goes on in the next record
@@ -48,14 +48,28 @@
  * A maildrop file and the cleanup stream use the same records without V
  * and Z: the submitter sends T?, S, A*, (O? N? R)*, M, L/P*, X, E.
  *
- * WRITING.  queue_create() makes a temporary ".N.PID.M" name in the queue
- * directory (readers skip dot names), takes the queue id from the time
- * and the new file's inode as Postfix's mail_queue_enter() does, and
- * writes V and the Z placeholder.  queue_commit() fills Z, fsyncs the
- * file, renames it to its queue id and fsyncs the directory: the mail is
- * accepted only after all of that (DESIGN.md, law 1).  queue_abort()
- * unlinks the temporary file.  Two live files never share an inode on one
- * file system, so two ids never collide.
+ * WRITING (Postfix's way, mail_queue_enter).  queue_create() makes a
+ * temporary ".N.PID.M" name in the queue directory (readers skip dot
+ * names), mode 0600, takes the queue id from the time and the new
+ * file's inode, renames the file to its id at once, and writes V and
+ * the Z placeholder.  The mode says "incomplete": readers (queue_open,
+ * qmgr's scan, mailq, postsuper -s) leave a file without the owner
+ * execute bit (QUEUE_MODE_READY) alone, and postsuper -p removes one a
+ * day old (a crash, before any 250).  queue_commit() fills Z, sets the
+ * bit (0700) and fsyncs the file once: on the journaling file systems
+ * law 1 counts on, that commits the new name with the content, so no
+ * directory fsync (DESIGN.md, law 1: "created under its final name,
+ * written, marked complete, and fsynced once").  The mail is accepted
+ * only after that.  Into hold/ (queue_target), the file is renamed
+ * there, still incomplete, before the mark, and hold/ is fsynced too.
+ * queue_abort() unlinks the file.  Two live files never share an inode
+ * on one file system, so two ids never collide.
+ *
+ * MARKS.  queue_mark_done() rewrites one type byte (R to D); with its
+ * sync argument it fsyncs.  qmgr passes sync for every recipient but
+ * the last one not done: that file is removed right after, and should a
+ * crash beat the removal, the recipient is delivered twice, never lost.
+ * So a relayed one-recipient message costs one flush in all.
  *
  * READING.  queue_open() checks V and reads Z; queue_get() returns the
  * records with their offsets.  A bad record, or an end of file before E,

@@ -456,14 +456,13 @@ super_one(const char *q, int msgq, const char *name, int action)
 		goto out;
 	}
 	/*
-	 * A file being written: a dot name until it has its id, then (not
-	 * in maildrop/, see submit.c) the id without the "complete" mode
-	 * bit (queue.c).  One untouched for a day was left by a crash,
-	 * before any 250: Postfix's rule.  -d ALL takes it as any file.
+	 * A file being written: a dot name until it has its id, then, in
+	 * incoming/, the id without the "complete" mode bit (queue.c).
+	 * One untouched for a day was left by a crash, before any 250:
+	 * Postfix's rule.  -d ALL takes it as any file.
 	 */
-	if (name[0] == '.' || (msgq == 1 && !(action & A_DELETE) &&
-	    strcmp(q, Q_MAILDROP) != 0 && strcmp(q, Q_CORRUPT) != 0 &&
-	    !QUEUE_READY(&st))) {
+	if (name[0] == '.' ||
+	    (!(action & A_DELETE) && queue_incomplete(q, &st))) {
 		if (action & A_PURGE && msgq &&
 		    time(NULL) > st.st_mtime + QUEUE_TEMP_AGE &&
 		    unlink(path) == 0)

@@ -7,7 +7,7 @@
 # mode bit of queue files (mta-queue(5)): a file in incoming/ without it
 # is neither delivered, nor listed by mailq, nor sent to corrupt/; the
 # same file marked complete is delivered; postsuper -p removes one a day
-# old and leaves a young one.  HOLD from header_checks ends in hold/,
+# old and leaves a young one; in deferred/ the bit is not looked at.  HOLD from header_checks ends in hold/,
 # marked complete.
 # Loopback only; every process started here is stopped by its pid.
 . "${TOP:-.}/tests/lib.sh"
@@ -87,7 +87,7 @@ ASAN_OPTIONS=detect_leaks=0 strace -f -qq -y -o "$T/strace" \
     -e trace=fsync,fdatasync,sync_file_range,sync,syncfs,msync \
     "$MTA" postfix -c "$T/etc" start-fg >"$T/master.out" 2>&1 &
 MPID=$!
-trap 'stop_pid "$MPID" "$SINK"; rm -rf "$T"' EXIT INT TERM
+trap 'mta postfix -c "$T/etc" stop >/dev/null 2>&1; stop_pid "$MPID" "$SINK"; rm -rf "$T"' EXIT INT TERM
 
 if ! wait_port "$PORT" 20 || ! wait_port "$SP" 10; then
 	fail "master and smtp-sink listen" "$(tail -c 300 "$T/master.out")"
@@ -168,6 +168,20 @@ else
 fi
 check "... and removed" sh -c "sleep 0.5; test ! -e '$Q/incoming/$I' \
     -a ! -e '$Q/active/$I' -a ! -e '$Q/deferred/$I'"
+# outside incoming/ the bit is not looked at: an older mta's file (0600)
+# in deferred/ is delivered
+cp -p "$T/copy" "$Q/deferred/tmp"
+I=$(printf '%05X%X' 3 "$(stat -c %i "$Q/deferred/tmp")")
+mv "$Q/deferred/tmp" "$Q/deferred/$I"
+chmod 600 "$Q/deferred/$I"
+touch -d '1 hour ago' "$Q/deferred/$I"
+mta postqueue -c "$T/etc" -f >/dev/null 2>&1
+if waitsent $((before + 2)); then
+	ok "a 0600 file in deferred/ (an older mta's) is delivered"
+else
+	fail "a 0600 file in deferred/ (an older mta's) is delivered" \
+	    "$(tail -n 3 "$T/maillog" | tr '\n' '|')"
+fi
 check "no file in corrupt/ at the end" test "$(count corrupt)" = 0
 
 mta postfix -c "$T/etc" stop >/dev/null 2>&1
@@ -175,4 +189,20 @@ i=0
 while kill -0 "$MPID" 2>/dev/null && [ $i -lt 100 ]; do
 	sleep 0.1; i=$((i + 1))
 done
-stop_pid "$MPID" "$SINK"
+stop_pid "$MPID"
+
+# a crash left an older mta's file (0600) in active/: qmgr puts it back in
+# incoming/ at start, marked complete, and delivers it
+cp -p "$T/copy" "$Q/active/tmp"
+I=$(printf '%05X%X' 4 "$(stat -c %i "$Q/active/tmp")")
+mv "$Q/active/tmp" "$Q/active/$I"
+chmod 600 "$Q/active/$I"
+mta postfix -c "$T/etc" start >/dev/null 2>&1
+if waitsent $((before + 3)); then
+	ok "a 0600 file left in active/ is delivered after a restart"
+else
+	fail "a 0600 file left in active/ is delivered after a restart" \
+	    "$(ls -l "$Q/incoming" "$Q/active" | tr '\n' '|')"
+fi
+mta postfix -c "$T/etc" stop >/dev/null 2>&1
+stop_pid "$SINK"

@@ -451,7 +451,6 @@ D=$(ids deferred | head -n 1)
 cp "$Q/deferred/$D" "$Q/deferred/12345AAAA"
 cp "$Q/defer/$D" "$Q/defer/12345AAAA" 2>/dev/null || : > "$Q/defer/12345AAAA"
 printf 'V1 1\nZ2 zz\n' > "$Q/deferred/tmpbad"
-chmod 700 "$Q/deferred/tmpbad"	# committed (complete), but corrupt
 BAD=00000$(printf '%X' "$(stat -c %i "$Q/deferred/tmpbad")")
 mv "$Q/deferred/tmpbad" "$Q/deferred/$BAD"
 mkfifo "$Q/deferred/FIFO1"

@@ -509,7 +509,7 @@ qmgr_msg_load(const char *qname, const char *id, int flush)
 	from = xasprintf("%s/%s/%s", qmgr_q.qdir, qname, id);
 	to = xasprintf("%s/%s/%s", qmgr_q.qdir, Q_ACTIVE, id);
 	/* not marked complete: cleanup is writing it (or a crash left it) */
-	if (lstat(from, &st) < 0 || !QUEUE_READY(&st)) {
+	if (lstat(from, &st) < 0 || queue_incomplete(qname, &st)) {
 		free(from);
 		free(to);
 		return NULL;

@@ -641,6 +641,19 @@ queue_patch(struct queue_writer *w, long long off, int type)
 	return 0;
 }
 
+/*
+ * queue_incomplete - whether the file of queue qname with status st is
+ * not yet committed: in incoming/ (where cleanup writes) without the
+ * owner execute bit.  Elsewhere every file was complete before it got
+ * there, and the files of an mta before the bit have no bit at all.
+ */
+int
+queue_incomplete(const char *qname, const struct stat *st)
+{
+	return strcmp(qname, Q_INCOMING) == 0 && S_ISREG(st->st_mode) &&
+	    !QUEUE_READY(st);
+}
+
 /* queue_abort - forget a queue file being written */
 void
 queue_abort(struct queue_writer *w)
@@ -712,7 +725,7 @@ queue_open(const char *qdir, const char *qname, const char *id, int flags,
 		return NULL;
 	}
 	/* cleanup may still be writing it: not corrupt, not there yet */
-	if (fstat(fd, &st) == 0 && !QUEUE_READY(&st)) {
+	if (fstat(fd, &st) == 0 && queue_incomplete(qname, &st)) {
 		str_addf(err, "%s: incomplete queue file", path);
 		free(path);
 		close(fd);

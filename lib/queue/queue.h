@@ -98,8 +98,9 @@ struct io;
 
 /*
  * The owner execute bit of a queue file says "complete" (Postfix's
- * MAIL_QUEUE_STAT_READY): cleanup creates the file without it and sets
- * it at commit; readers leave a file without it alone.
+ * MAIL_QUEUE_STAT_READY): cleanup creates the file in incoming/ without
+ * it and sets it at commit; readers leave such a file alone (see
+ * queue_incomplete).
  */
 #define QUEUE_MODE_READY	S_IXUSR
 #define QUEUE_READY(st)		(((st)->st_mode & QUEUE_MODE_READY) != 0)
@@ -184,6 +185,7 @@ long long queue_put_line(struct queue_writer *, const void *, size_t);
 int	queue_commit(struct queue_writer *, const struct queue_size *,
 	    struct str *);
 void	queue_abort(struct queue_writer *);
+int	queue_incomplete(const char *, const struct stat *);
 void	queue_target(struct queue_writer *, const char *, const char *);
 int	queue_patch(struct queue_writer *, long long, int);
 

@@ -216,10 +216,8 @@ test_corrupt(void)
 	str_init(&d);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(path, sizeof(path), "%s/q/active/BAD%zu", top, i);
-		/* marked complete: corrupt, not being written */
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0700);
-		if (fd < 0 || fchmod(fd, 0700) < 0 ||
-		    write(fd, bad[i], strlen(bad[i])) < 0)
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || write(fd, bad[i], strlen(bad[i])) < 0)
 			continue;
 		close(fd);
 		snprintf(path, sizeof(path), "BAD%zu", i);

@@ -48,7 +48,6 @@
 	"files)] [-r queue_id (requeue)] [-s (structure fix)] [-S " \
 	"(redundant structure fix)][-v (verbose)] [queue...]"
 
-
 /* actions */
 #define A_DELETE	1
 #define A_HOLD		2

@@ -50,20 +50,22 @@
  *
  * WRITING (Postfix's way, mail_queue_enter).  queue_create() makes a
  * temporary ".N.PID.M" name in the queue directory (readers skip dot
- * names), mode 0600, takes the queue id from the time and the new
- * file's inode, renames the file to its id at once, and writes V and
- * the Z placeholder.  The mode says "incomplete": readers (queue_open,
- * qmgr's scan, mailq, postsuper -s) leave a file without the owner
- * execute bit (QUEUE_MODE_READY) alone, and postsuper -p removes one a
- * day old (a crash, before any 250).  queue_commit() fills Z, sets the
- * bit (0700) and fsyncs the file once: on the journaling file systems
- * law 1 counts on, that commits the new name with the content, so no
- * directory fsync (DESIGN.md, law 1: "created under its final name,
- * written, marked complete, and fsynced once").  The mail is accepted
- * only after that.  Into hold/ (queue_target), the file is renamed
- * there, still incomplete, before the mark, and hold/ is fsynced too.
- * queue_abort() unlinks the file.  Two live files never share an inode
- * on one file system, so two ids never collide.
+ * names), mode 0600, takes the queue id from the time and the new file's
+ * inode, renames the file to its id at once, and writes V and the Z
+ * placeholder.  The mode says "incomplete": readers (queue_open, qmgr's
+ * scan, mailq, postsuper -s) leave a file in incoming/ without the owner
+ * execute bit (QUEUE_MODE_READY) alone (queue_incomplete), and postsuper
+ * -p removes one a day old (a crash, before any 250). Other queues get
+ * only complete files, so the bit is not looked at there (an older mta's
+ * files, 0600, flow on).  queue_commit() fills Z, sets the bit (0700) and
+ * fsyncs the file once: on the journaling file systems law 1 counts on,
+ * that commits the new name with the content, so no directory fsync
+ * (DESIGN.md, law 1: "created under its final name, written, marked
+ * complete, and fsynced once").  The mail is accepted only after that.
+ * Into hold/ (queue_target), the file is renamed there, still incomplete,
+ * before the mark, and hold/ is fsynced too. queue_abort() unlinks the
+ * file.  Two live files never share an inode on one file system, so two
+ * ids never collide.
  *
  * MARKS.  queue_mark_done() rewrites one type byte (R to D); with its
  * sync argument it fsyncs.  qmgr passes sync for every recipient but

@@ -48,8 +48,6 @@
 	"files)] [-r queue_id (requeue)] [-s (structure fix)] [-S " \
 	"(redundant structure fix)][-v (verbose)] [queue...]"
 
-#define MAX_TEMP_AGE	(60 * 60 * 24)	/* -p: older temp files go */
-
 /* actions */
 #define A_DELETE	1
 #define A_HOLD		2
@@ -178,7 +176,7 @@ requeue_one(const char *q, const char *id, int quiet)
 
 	str_init(&err);
 	if ((r = queue_open(qdir, q, id, QUEUE_RDONLY, &err)) == NULL) {
-		if (errno != ENOENT)
+		if (errno != ENOENT && errno != EAGAIN)
 			warn("%s", err.s);
 		str_free(&err);
 		return 0;
@@ -456,10 +454,16 @@ super_one(const char *q, int msgq, const char *name, int action)
 			warn("remove %s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (name[0] == '.') {
-		/* a file being written; an old one was left by a crash */
+	/*
+	 * A file being written: a dot name until it has its id, then, in
+	 * incoming/, the id without the "complete" mode bit (queue.c).
+	 * One untouched for a day was left by a crash, before any 250:
+	 * Postfix's rule.  -d ALL takes it as any file.
+	 */
+	if (name[0] == '.' ||
+	    (!(action & A_DELETE) && queue_incomplete(q, &st))) {
 		if (action & A_PURGE && msgq &&
-		    time(NULL) > st.st_mtime + MAX_TEMP_AGE &&
+		    time(NULL) > st.st_mtime + QUEUE_TEMP_AGE &&
 		    unlink(path) == 0)
 			info("%s: removed old temporary file", path);
 		goto out;

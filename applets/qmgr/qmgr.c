@@ -348,6 +348,7 @@ recover(void)
 	char *dir, *from, *to;
 	DIR *dp;
 	struct dirent *de;
+	struct stat st;
 
 	dir = xasprintf("%s/%s", qmgr_q.qdir, Q_ACTIVE);
 	if ((dp = opendir(dir)) == NULL) {
@@ -359,6 +360,12 @@ recover(void)
 			continue;
 		from = xasprintf("%s/%s", dir, de->d_name);
 		to = xasprintf("%s/%s/%s", qmgr_q.qdir, Q_INCOMING, de->d_name);
+		/*
+		 * complete, or it would not be active: an older mta's
+		 * file, without the bit, must not look incomplete there
+		 */
+		if (stat(from, &st) == 0 && !QUEUE_READY(&st))
+			chmod(from, (st.st_mode & 07777) | QUEUE_MODE_READY);
 		if (rename(from, to) < 0)
 			warn("%s: move to incoming: %s", de->d_name,
 			    strerror(errno));

@@ -128,6 +128,23 @@ log_entry(struct rcptlog_ent *e, struct qmgr_rcpt *r, const char *action,
 }
 
 /*
+ * r is the message's last recipient not done: when it is done too, the
+ * file is removed right after (qmgr_msg_done), so its mark needs no
+ * fsync.  Should the removal not come (a notice failed) and the system
+ * crash, the recipient is delivered again: a duplicate, never a loss.
+ */
+static int
+last_open(const struct qmgr_msg *m, const struct qmgr_rcpt *r)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (&m->r[i] != r && m->r[i].state != R_DONE)
+			return 0;
+	return 1;
+}
+
+/*
  * result - what happened to recipient r: on disk first (bounce log,
  * REC_DONE), then counted; the message finishes with its last one
  */
@@ -152,7 +169,7 @@ qmgr_msg_result(struct qmgr_msg *m, struct qmgr_rcpt *r, int status, const char 
 			    strerror(errno));
 	}
 	if (status != AGENT_DEFER) {
-		if (queue_mark_done(m->q, r->off) < 0) {
+		if (queue_mark_done(m->q, r->off, !last_open(m, r)) < 0) {
 			warn("%s: %s", m->id, m->q->err.s);
 			status = AGENT_DEFER;
 		} else {
@@ -376,7 +393,7 @@ expire(struct qmgr_msg *m)
 		last_reason(m, r, v, n, dsn, sizeof(dsn), &reason);
 		log_entry(&e, r, "failed", dsn, "none", reason);
 		if (rcptlog_append(qmgr_q.qdir, RCPTLOG_BOUNCE, m->id, &e, 1) < 0 ||
-		    queue_mark_done(m->q, r->off) < 0) {
+		    queue_mark_done(m->q, r->off, 1) < 0) {
 			warn("%s: cannot bounce <%s>: %s", m->id, r->addr,
 			    strerror(errno));
 			m->deferred = 1;
@@ -485,11 +502,18 @@ qmgr_msg_load(const char *qname, const char *id, int flush)
 {
 	struct str err;
 	struct qmgr_msg *m;
+	struct stat st;
 	char *from, *to;
 	int res;
 
 	from = xasprintf("%s/%s/%s", qmgr_q.qdir, qname, id);
 	to = xasprintf("%s/%s/%s", qmgr_q.qdir, Q_ACTIVE, id);
+	/* not marked complete: cleanup is writing it (or a crash left it) */
+	if (lstat(from, &st) < 0 || queue_incomplete(qname, &st)) {
+		free(from);
+		free(to);
+		return NULL;
+	}
 	if (rename(from, to) < 0) {
 		if (errno != ENOENT)
 			warn("%s: move to active: %s", id, strerror(errno));

@@ -34,8 +34,8 @@
  *	U address	the recipient that follows, as it was before
  *			rewriting (virtual aliases, canonical): orig_to=
  *	R address	a recipient still to deliver; its type byte becomes
- *			D when it is done (queue_mark_done: one pwrite and
- *			an fsync, so the byte is either state, never torn)
+ *			D when it is done (queue_mark_done: one pwrite, so
+ *			the byte is either state, never torn; see MARKS)
  *	M ""		the content starts
  *	L / P		content: a whole line without its line end (L), or
  *			a piece of a line that goes on in the next record
@@ -48,14 +48,30 @@
  * A maildrop file and the cleanup stream use the same records without V
  * and Z: the submitter sends T?, S, A*, (O? N? R)*, M, L/P*, X, E.
  *
- * WRITING.  queue_create() makes a temporary ".N.PID.M" name in the queue
- * directory (readers skip dot names), takes the queue id from the time
- * and the new file's inode as Postfix's mail_queue_enter() does, and
- * writes V and the Z placeholder.  queue_commit() fills Z, fsyncs the
- * file, renames it to its queue id and fsyncs the directory: the mail is
- * accepted only after all of that (DESIGN.md, law 1).  queue_abort()
- * unlinks the temporary file.  Two live files never share an inode on one
- * file system, so two ids never collide.
+ * WRITING (Postfix's way, mail_queue_enter).  queue_create() makes a
+ * temporary ".N.PID.M" name in the queue directory (readers skip dot
+ * names), mode 0600, takes the queue id from the time and the new file's
+ * inode, renames the file to its id at once, and writes V and the Z
+ * placeholder.  The mode says "incomplete": readers (queue_open, qmgr's
+ * scan, mailq, postsuper -s) leave a file in incoming/ without the owner
+ * execute bit (QUEUE_MODE_READY) alone (queue_incomplete), and postsuper
+ * -p removes one a day old (a crash, before any 250). Other queues get
+ * only complete files, so the bit is not looked at there (an older mta's
+ * files, 0600, flow on).  queue_commit() fills Z, sets the bit (0700) and
+ * fsyncs the file once: on the journaling file systems law 1 counts on,
+ * that commits the new name with the content, so no directory fsync
+ * (DESIGN.md, law 1: "created under its final name, written, marked
+ * complete, and fsynced once").  The mail is accepted only after that.
+ * Into hold/ (queue_target), the file is renamed there, still incomplete,
+ * before the mark, and hold/ is fsynced too. queue_abort() unlinks the
+ * file.  Two live files never share an inode on one file system, so two
+ * ids never collide.
+ *
+ * MARKS.  queue_mark_done() rewrites one type byte (R to D); with its
+ * sync argument it fsyncs.  qmgr passes sync for every recipient but
+ * the last one not done: that file is removed right after, and should a
+ * crash beat the removal, the recipient is delivered twice, never lost.
+ * So a relayed one-recipient message costs one flush in all.
  *
  * READING.  queue_open() checks V and reads Z; queue_get() returns the
  * records with their offsets.  A bad record, or an end of file before E,
@@ -442,34 +458,42 @@ queue_create(const char *qdir, const char *qname, int longids,
 	static unsigned seq;
 	struct queue_writer *w;
 	struct stat st;
-	char zero[QUEUE_SIZE_LEN + 1];
+	char zero[QUEUE_SIZE_LEN + 1], *tmp;
 
 	w = xcalloc(1, sizeof(*w));
 	w->dir = xasprintf("%s/%s", qdir, qname);
 	str_init(&w->buf);
 	gettimeofday(&w->ctime, NULL);
-	w->tmp = xasprintf("%s/.%ld.%ld.%u", w->dir, (long)w->ctime.tv_usec,
+	tmp = xasprintf("%s/.%ld.%ld.%u", w->dir, (long)w->ctime.tv_usec,
 	    (long)getpid(), seq++);
-	w->fd = open(w->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
+	/* fchmod: the mode says "incomplete" whatever the umask is */
+	w->fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
 	    O_NOFOLLOW, 0600);
-	if (w->fd < 0 || fstat(w->fd, &st) < 0) {
-		str_addf(err, "create file %s: %s", w->tmp, strerror(errno));
-		if (w->fd >= 0) {
-			close(w->fd);
-			unlink(w->tmp);
-		}
-		str_free(&w->buf);
-		free(w->tmp);
-		free(w->dir);
-		free(w);
-		return NULL;
-	}
+	if (w->fd < 0 || fstat(w->fd, &st) < 0 || fchmod(w->fd, 0600) < 0)
+		goto fail;
+	/* the id from the inode, and the file under it before any content */
 	queue_make_id(w->id, sizeof(w->id), &w->ctime,
 	    (unsigned long long)st.st_ino, longids);
+	w->tmp = xasprintf("%s/%s", w->dir, w->id);
+	if (rename(tmp, w->tmp) < 0)
+		goto fail;
+	free(tmp);
 	queue_puts(w, REC_VERSION, "1");
 	snprintf(zero, sizeof(zero), QUEUE_SIZE_FMT, 0LL, 0LL, 0LL, 0LL);
 	w->size_off = queue_put(w, REC_SIZE, zero, QUEUE_SIZE_LEN);
 	return w;
+fail:
+	str_addf(err, "create file %s: %s", tmp, strerror(errno));
+	if (w->fd >= 0) {
+		close(w->fd);
+		unlink(tmp);
+	}
+	str_free(&w->buf);
+	free(tmp);
+	free(w->tmp);
+	free(w->dir);
+	free(w);
+	return NULL;
 }
 
 /* queue_put - add a record; returns its offset in the file */
@@ -537,8 +561,12 @@ writer_free(struct queue_writer *w)
 }
 
 /*
- * queue_commit - fill in REC_SIZE from sz, make the file durable and give
- * it its queue id (w->id).  The caller has written REC_END.  0 on
+ * queue_commit - fill in REC_SIZE from sz, mark the file complete and
+ * make it durable with one fsync: the file already has its name (see
+ * queue_create), and on the file systems law 1 counts on, the fsync of
+ * a new file commits its directory entry with it.  Into another queue
+ * (queue_target): renamed there while still incomplete, and that
+ * directory fsynced too.  The caller has written REC_END.  0 on
  * success; -1 with the reason in err, and nothing is left behind.  The
  * writer is freed either way.
  */
@@ -546,7 +574,7 @@ int
 queue_commit(struct queue_writer *w, const struct queue_size *sz,
     struct str *err)
 {
-	char fields[QUEUE_SIZE_LEN + 1], *path = NULL;
+	char fields[QUEUE_SIZE_LEN + 1], *path;
 	long long at;
 	ssize_t n;
 
@@ -561,30 +589,27 @@ queue_commit(struct queue_writer *w, const struct queue_size *sz,
 		w->err = n < 0 ? errno : EIO;
 		goto fail;
 	}
-	if (fsync(w->fd) < 0) {
+	if (w->final) {
+		path = xasprintf("%s/%s", w->final, w->id);
+		if (rename(w->tmp, path) < 0) {
+			w->err = errno;
+			free(path);
+			goto fail;
+		}
+		free(w->tmp);
+		w->tmp = path;
+	}
+	if (fchmod(w->fd, 0600 | QUEUE_MODE_READY) < 0 || fsync(w->fd) < 0 ||
+	    (w->final && fsync_dir(w->final) < 0)) {
 		w->err = errno;
 		goto fail;
 	}
-	path = xasprintf("%s/%s", w->final ? w->final : w->dir, w->id);
-	if (rename(w->tmp, path) < 0) {
-		w->err = errno;
-		goto fail;
-	}
-	if (fsync_dir(w->final ? w->final : w->dir) < 0) {
-		/* renamed but not known durable: take it back */
-		w->err = errno;
-		if (rename(path, w->tmp) < 0)
-			unlink(path);
-		goto fail;
-	}
-	free(path);
 	writer_free(w);
 	return 0;
 fail:
 	str_addf(err, "%s: write queue file %s: %s", w->id, w->tmp,
 	    strerror(w->err ? w->err : EIO));
 	unlink(w->tmp);
-	free(path);
 	writer_free(w);
 	return -1;
 }
@@ -616,6 +641,19 @@ queue_patch(struct queue_writer *w, long long off, int type)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * queue_incomplete - whether the file of queue qname with status st is
+ * not yet committed: in incoming/ (where cleanup writes) without the
+ * owner execute bit.  Elsewhere every file was complete before it got
+ * there, and the files of an mta before the bit have no bit at all.
+ */
+int
+queue_incomplete(const char *qname, const struct stat *st)
+{
+	return strcmp(qname, Q_INCOMING) == 0 && S_ISREG(st->st_mode) &&
+	    !QUEUE_READY(st);
 }
 
 /* queue_abort - forget a queue file being written */
@@ -658,8 +696,10 @@ parse_size(const char *s, struct queue_size *sz)
 /*
  * queue_open - open $qdir/qname/id for reading (QUEUE_RDWR: also for
  * queue_mark_done), check V and read Z into r->size.  NULL with the
- * reason in err; errno is ENOENT when the file is gone, EINVAL when it
- * is corrupt (the caller quarantines it).
+ * reason in err; errno is ENOENT when the file is gone, EAGAIN when it
+ * is not marked complete (being written, or left by a crash: the caller
+ * leaves it alone), EINVAL when it is corrupt (the caller quarantines
+ * it).
  */
 struct queue_reader *
 queue_open(const char *qdir, const char *qname, const char *id, int flags,
@@ -668,6 +708,7 @@ queue_open(const char *qdir, const char *qname, const char *id, int flags,
 	struct queue_reader *r;
 	struct str data;
 	char *path;
+	struct stat st;
 	int fd, type, res, e;
 
 	if (!queue_id_ok(id)) {
@@ -683,6 +724,14 @@ queue_open(const char *qdir, const char *qname, const char *id, int flags,
 		str_addf(err, "open %s: %s", path, strerror(e));
 		free(path);
 		errno = e;
+		return NULL;
+	}
+	/* cleanup may still be writing it: not corrupt, not there yet */
+	if (fstat(fd, &st) == 0 && queue_incomplete(qname, &st)) {
+		str_addf(err, "%s: incomplete queue file", path);
+		free(path);
+		close(fd);
+		errno = EAGAIN;
 		return NULL;
 	}
 	free(path);
@@ -760,13 +809,16 @@ queue_get(struct queue_reader *r, int *type, struct str *data,
 }
 
 /*
- * queue_mark_done - turn the REC_RCPT record at off into REC_DONE and
- * fsync: the recipient is never delivered again.  After
+ * queue_mark_done - turn the REC_RCPT record at off into REC_DONE, and
+ * with sync fsync it: the recipient is never delivered again.  Without
+ * sync (the caller removes the file next: its last recipient), a crash
+ * may lose the mark and deliver the recipient twice, never lose it
+ * (law 1).  After
  * queue_release(), the file is opened for this one update and closed
  * again.  0, or -1 (r->err; errno).
  */
 int
-queue_mark_done(struct queue_reader *r, long long off)
+queue_mark_done(struct queue_reader *r, long long off, int sync)
 {
 	char c, *path;
 	int fd = r->fd, e, res = -1;
@@ -790,7 +842,7 @@ queue_mark_done(struct queue_reader *r, long long off)
 		goto out;
 	}
 	c = REC_DONE;
-	if (pwrite(fd, &c, 1, (off_t)off) != 1 || fsync(fd) < 0) {
+	if (pwrite(fd, &c, 1, (off_t)off) != 1 || (sync && fsync(fd) < 0)) {
 		e = errno;
 		str_addf(&r->err, "update queue file: %s", strerror(e));
 		goto out;

@@ -22,6 +22,7 @@
 #define MTA_QUEUE_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
 
@@ -95,6 +96,17 @@ struct io;
 #define QUEUE_SIZE_FMT	"%15lld %15lld %15lld %15lld"
 #define QUEUE_SIZE_LEN	63		/* bytes of the formatted fields */
 
+/*
+ * The owner execute bit of a queue file says "complete" (Postfix's
+ * MAIL_QUEUE_STAT_READY): cleanup creates the file in incoming/ without
+ * it and sets it at commit; readers leave such a file alone (see
+ * queue_incomplete).
+ */
+#define QUEUE_MODE_READY	S_IXUSR
+#define QUEUE_READY(st)		(((st)->st_mode & QUEUE_MODE_READY) != 0)
+#define QUEUE_TEMP_AGE	(60 * 60 * 24)	/* an incomplete file this old is
+					   left by a crash (postsuper -p) */
+
 #define QUEUE_F_SMTPUTF8 1		/* REC_SIZE flags: SMTPUTF8 mail */
 #define QUEUE_F_8BITMIME 2		/* ... 8-bit content (cleanup saw it) */
 
@@ -109,7 +121,7 @@ struct queue_size {
 struct queue_writer {
 	int		fd;
 	char		*dir;		/* $queue_directory/QUEUE */
-	char		*tmp;		/* the file until commit */
+	char		*tmp;		/* the file's path (its id name) */
 	char		*final;		/* commit into this directory */
 	char		id[QUEUE_ID_MAX];
 	struct timeval	ctime;		/* creation time, in the id */
@@ -173,13 +185,14 @@ long long queue_put_line(struct queue_writer *, const void *, size_t);
 int	queue_commit(struct queue_writer *, const struct queue_size *,
 	    struct str *);
 void	queue_abort(struct queue_writer *);
+int	queue_incomplete(const char *, const struct stat *);
 void	queue_target(struct queue_writer *, const char *, const char *);
 int	queue_patch(struct queue_writer *, long long, int);
 
 struct queue_reader *queue_open(const char *, const char *, const char *,
 	    int, struct str *);
 int	queue_get(struct queue_reader *, int *, struct str *, long long *);
-int	queue_mark_done(struct queue_reader *, long long);
+int	queue_mark_done(struct queue_reader *, long long, int);
 int	queue_seek(struct queue_reader *, long long);
 int	queue_parse_time(const char *, struct timeval *);
 int	queue_dsn_get(struct queue_dsn *, int, const char *);

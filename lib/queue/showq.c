@@ -199,7 +199,8 @@ read_qfile(const char *qdir, const char *q, const char *id, struct env *e,
 
 	str_init(&err);
 	if ((r = queue_open(qdir, q, id, QUEUE_RDONLY, &err)) == NULL) {
-		if (errno != ENOENT)
+		/* gone, or cleanup is still writing it: not listed */
+		if (errno != ENOENT && errno != EAGAIN)
 			warn("%s", err.s);
 		str_free(&err);
 		return -1;

@@ -119,14 +119,22 @@ test_roundtrip(void)
 	queue_put(w, REC_XTRA, "", 0);
 	queue_put(w, REC_END, "", 0);
 	snprintf(path, sizeof(path), "%s/q/incoming/%s", top, id);
-	T_OK("no file under the id before commit", stat(path, &st) < 0);
+	/* Postfix's way: the id name at once, "incomplete" until commit */
+	T_OK("incomplete file under its id before commit, mode 0600",
+	    stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	T_OK("no temporary name beside it", count("incoming") == 1);
+	errno = 0;
+	r = queue_open(qdir, "incoming", id, QUEUE_RDONLY, &err);
+	T_OK("queue_open refuses an incomplete file (EAGAIN)",
+	    r == NULL && errno == EAGAIN);
+	str_reset(&err);
 	memset(&sz, 0, sizeof(sz));
 	sz.size = 10 + 1 + 1 + 8 + 10001;
 	sz.mesg = mesg;
 	sz.nrcpt = 2;
 	T_OK("queue_commit", queue_commit(w, &sz, &err) == 0);
-	T_OK("committed file named by its id, mode 0600",
-	    stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	T_OK("committed file marked complete, mode 0700",
+	    stat(path, &st) == 0 && (st.st_mode & 0777) == 0700);
 	T_OK("no temporary file left", count("incoming") == 1);
 
 	r = queue_open(qdir, "incoming", id, QUEUE_RDWR, &err);
@@ -151,14 +159,14 @@ test_roundtrip(void)
 	T_OK("records read back with offsets, binary-safe", ok &&
 	    res == QUEUE_EOF && nrec == 12);
 	T_OK("long line split into REC_PART pieces", nparts == 2);
-	T_OK("queue_mark_done", queue_mark_done(r, rcpt_off) == 0);
+	T_OK("queue_mark_done", queue_mark_done(r, rcpt_off, 1) == 0);
 	T_OK("queue_mark_done refuses a non-recipient offset",
-	    queue_mark_done(r, mesg) < 0);
+	    queue_mark_done(r, mesg, 1) < 0);
 	/* qmgr holds no descriptor between uses */
 	queue_release(r);
 	T_OK("queue_release closes the file", r->fd == -1);
 	T_OK("queue_mark_done after queue_release",
-	    queue_mark_done(r, rcpt2_off) == 0 && r->fd == -1);
+	    queue_mark_done(r, rcpt2_off, 0) == 0 && r->fd == -1);
 	queue_close(r);
 	r = queue_open(qdir, "incoming", id, QUEUE_RDONLY, &err);
 	res = 0;

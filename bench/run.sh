@@ -96,7 +96,7 @@ git -C "$BENCH/.." diff --quiet HEAD 2>/dev/null || rev="$rev+dirty"
 	printf '# runs\t%s (alternating mta, postfix)\n' "$RUNS"
 	printf '# durability\t%s %s\n' \
 	    "both as by default: each fsyncs a queue file before its 250" \
-	    "(mta also its directory, and each recipient marked done)"
+	    "(both once per message: the file under its queue id, marked complete, one fsync)"
 	printf '# ratio\t%s %s\n' "mta / postfix; better: which direction" \
 	    "is better; winner: which is better by the medians"
 	printf 'name\tunit\tmta_median\tmta_min\tmta_max\tpostfix_median\t'

@@ -91,7 +91,14 @@ check_out "APKBUILD pkgver is mail_version" \
     "$("$MTA" postconf -dh mail_version)" \
     sh -c '. "$1/APKBUILD"; echo "$pkgver"' sh "$A"
 # package() as abuild runs it: in the source tree, with srcdir and pkgdir;
-# the tree is built (make check did), so make install only installs
+# the tree is built (make check did), so make install only installs.
+# make SANITIZE=1 check builds no ./mta: there package() would build one
+# against Alpine's libraries, which Debian does not have.
+if [ ! -x "$TOP/mta" ]; then
+	echo "# skipped: APKBUILD package(): no ./mta (make SANITIZE=1 check" \
+	    "builds only the sanitizer binary; make check runs it)"
+	exit 0
+fi
 P=$T/apk
 mkdir -p "$P/src"
 cp "$A/mta.initd" "$P/src/"

@@ -434,9 +434,10 @@ PARAM(masquerade_domains, STR, "", 0, 0,
 PARAM(masquerade_exceptions, STR, "", 0, 0,
     "Users whose addresses are never masqueraded (root, ...).")
 PARAM(max_idle, TIME, "100s", 1, 0,
-    "How long an idle daemon waits for work before it exits.")
+    "How long a service process (smtpd, cleanup, a delivery agent, "
+    "showq) waits for its next client before it exits.")
 PARAM(max_use, INT, "100", 1, PMAX,
-    "How many requests a daemon serves before it exits.")
+    "How many clients a service process serves before it exits.")
 PARAM(maximal_backoff_time, TIME, "4000s", 1, 0,
     "The longest wait between two attempts to deliver deferred mail.")
 PARAM(maximal_queue_lifetime, TIME, "5d", 0, 8640000,
@@ -968,8 +969,6 @@ NOOP(maillog_file_prefixes,
     "not implemented: maillog_file is not checked against it")
 NOOP(mailq_path, "an install-time path: make install decides")
 NOOP(manpage_directory, "an install-time path: make install decides")
-NOOP(max_idle, "master runs one process per connection")
-NOOP(max_use, "master runs one process per connection")
 NOOP(message_reject_characters, "not implemented in cleanup")
 NOOP(message_strip_characters, "not implemented in cleanup")
 NOOP(mime_header_checks,

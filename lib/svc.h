@@ -9,6 +9,7 @@
 #ifndef MTA_SVC_H
 #define MTA_SVC_H
 
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -102,5 +103,37 @@ int	svc_listen(const struct svc *, const char *, uid_t, gid_t, int **,
 	    size_t *);
 
 extern const char svc_default_text[];
+
+/*
+ * long-lived service processes (svc_serve.c): master hands a service
+ * process its status pipe and its listeners at these descriptors, and
+ * their count in the environment variable SVC_SERVE_ENV
+ */
+#define SVC_STATUS_FD	3
+#define SVC_LISTEN_FD	4
+#define SVC_LISTEN_MAX	64
+#define SVC_SERVE_ENV	"MTA_SERVE"
+
+/* one message on the status pipe: process pid is free (1) or busy (0) */
+struct svc_status {
+	int32_t	pid;
+	int32_t	avail;
+};
+
+/*
+ * svc_serve - run fn(ctx) for each client, with the client on fd 0 and
+ * fd 1.  Under master: client after client, until max_use clients,
+ * max_idle seconds idle, SIGHUP (reload) or master's end; else once.
+ * fn returns 0 to go on with the next client, anything else to end the
+ * process with that status.  Returns the status to exit with.
+ */
+int	svc_serve(int (*)(void *), void *);
+/*
+ * svc_serve_timer - while waiting for a client, call fn(ctx) at the
+ * svc_serve_now() time at (one timer; fn NULL cancels): the SMTP
+ * client's connection cache closes its idle connections with it
+ */
+void	svc_serve_timer(long long, void (*)(void *), void *);
+long long svc_serve_now(void);
 
 #endif

@@ -16,6 +16,7 @@
  * sendmail -bs, by svc_spawn when no master runs), it serves the one
  * client it was given on fd 0 and fd 1.  Man page: master(8).
  */
+#define _GNU_SOURCE	/* ppoll() */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

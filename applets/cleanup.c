@@ -54,6 +54,7 @@
 #include "../lib/rewrite/msgfix.h"
 #include "../lib/rewrite/rewrite.h"
 #include "../lib/str.h"
+#include "../lib/svc.h"
 #include "../lib/table/alias.h"
 #include "../lib/table/maps.h"
 #include "../lib/x.h"
@@ -589,6 +590,7 @@ envelope(struct cleanup *c, int type, struct str *d)
 	}
 }
 
+/* cleanup_free - what one client left: the process's tables stay */
 static void
 cleanup_free(struct cleanup *c)
 {
@@ -623,9 +625,6 @@ cleanup_free(struct cleanup *c)
 	str_free(&c->line);
 	msgfix_free(&c->mh);
 	str_free(&c->reason);
-	rewrite_free(c->rw);
-	maps_close(c->hchecks);
-	maps_close(c->bchecks);
 	io_free(&c->in);
 	io_free(&c->out);
 }
@@ -758,16 +757,20 @@ serve(struct cleanup *c)
 	return io_flush(&c->out) < 0 ? EX_IOERR : 0;
 }
 
-/* cleanup_main - cleanup(8) */
-int
-cleanup_main(int argc, char **argv)
-{
-	struct cleanup c;
-	const char *v;
-	int status;
+/* what a cleanup process keeps from client to client */
+struct cleanup_proc {
+	struct rewrite	*rw;
+	struct maps	*hchecks, *bchecks;
+	int		status;		/* the last client's, see serve() */
+};
 
-	conf_daemon(argc, argv);
-	priv_daemon();
+/* client - one stream on fd 0 and fd 1, from a clean slate */
+static int
+client(void *ctx)
+{
+	struct cleanup_proc *p = ctx;
+	struct cleanup c;
+
 	memset(&c, 0, sizeof(c));
 	str_init(&c.tmp);
 	str_init(&c.tmp2);
@@ -776,7 +779,9 @@ cleanup_main(int argc, char **argv)
 	io_init(&c.in, 0, (int)conf_time(P_ipc_timeout));
 	io_init(&c.out, 1, (int)conf_time(P_ipc_timeout));
 	c.qdir = conf_str(P_queue_directory);
-	c.rw = rewrite_init();
+	c.rw = p->rw;
+	c.hchecks = p->hchecks;
+	c.bchecks = p->bchecks;
 	c.mh.rw = c.rw;
 	c.mh.ctx = &c;
 	c.mh.put = mh_put;
@@ -784,11 +789,34 @@ cleanup_main(int argc, char **argv)
 	c.mh.extract = extract_one;
 	c.mh.fail = mh_fail;
 	msgfix_init(&c.mh);
-	if (*(v = conf_str(P_header_checks)))
-		c.hchecks = maps_open("header_checks", v, 0);
-	if (*(v = conf_str(P_body_checks)))
-		c.bchecks = maps_open("body_checks", v, 0);
-	status = serve(&c);
+	/* a client's failure is its own: the process serves the next */
+	p->status = serve(&c);
 	cleanup_free(&c);
+	return 0;
+}
+
+/* cleanup_main - cleanup(8) */
+int
+cleanup_main(int argc, char **argv)
+{
+	struct cleanup_proc p;
+	const char *v;
+	int status, under = getenv(SVC_SERVE_ENV) != NULL;
+
+	conf_daemon(argc, argv);
+	priv_daemon();
+	memset(&p, 0, sizeof(p));
+	p.rw = rewrite_init();
+	if (*(v = conf_str(P_header_checks)))
+		p.hchecks = maps_open("header_checks", v, 0);
+	if (*(v = conf_str(P_body_checks)))
+		p.bchecks = maps_open("body_checks", v, 0);
+	status = svc_serve(client, &p);
+	/* one stream (sendmail, smtpd without master): its status */
+	if (!under && status == 0)
+		status = p.status;
+	rewrite_free(p.rw);
+	maps_close(p.hchecks);
+	maps_close(p.bchecks);
 	return status;
 }

@@ -6,13 +6,20 @@
  * as root or as an ordinary user.  master reads main.cf and the service
  * table (master.cf, or the compiled default), takes the lock on
  * $queue_directory/pid/master.pid, binds every listener itself, and
- * then runs services inetd-style: for each connection it accepts, a
- * child gets the socket on fd 0 and fd 1, drops to mail_owner (all but
- * local) and re-executes this binary as the service's program.  pickup
- * and qmgr are daemons instead: started at boot, restarted when they
- * exit, given their listening socket or fifo on fd 0, and woken every
- * "wakeup" seconds with a 'W' trigger on it.  master itself keeps root,
- * so that a reload can bind new privileged ports.  Man page: master(8).
+ * then runs services as Postfix does: when a client waits on a listener
+ * and no process of that service is free, master starts one (up to the
+ * service's process limit), which drops to mail_owner (all but local and
+ * smtpd, which drop on their own) and re-executes this binary as the
+ * service's program with the service's listeners.  That process accepts
+ * client after client itself (svc_serve.c) and says on master's status
+ * pipe when it is busy and when it is free, until max_use clients or
+ * max_idle seconds idle.  pickup and qmgr are daemons instead: started
+ * at boot, restarted when they exit, given their listening socket or
+ * fifo on fd 0, and woken every "wakeup" seconds with a 'W' trigger on
+ * it.  A reload sends the service processes SIGHUP: each finishes its
+ * client and exits, and new ones read the new configuration.  master
+ * itself keeps root, so that a reload can bind new privileged ports.
+ * Man page: master(8).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +54,7 @@ struct service {
 	char	*key;		/* what the listeners are bound to */
 	int	daemon;		/* pickup, qmgr: one process, always */
 	int	nproc;		/* running processes */
+	int	avail;		/* of them, free for a client */
 	int	maxproc;	/* 0: no limit */
 	int	gone;		/* removed by a reload, waits for its kids */
 	long long throttle_until; /* ms: no new process before */
@@ -70,6 +78,7 @@ static struct master {
 	int	foreground;	/* -d, -i: do not detach */
 	int	keep_stderr;	/* -s, -i: children keep stderr */
 	int	ready[2];	/* -w: the child says it is up */
+	int	status[2];	/* the service processes' status pipe */
 	int	maxfd;		/* highest descriptor master opened */
 	char	**env;		/* the children's environment */
 } m;
@@ -81,6 +90,7 @@ static struct child {
 	struct service *svc;
 	long long start;	/* ms, monotonic */
 	int	termed;		/* master asked it to stop */
+	int	avail;		/* counted in its service's avail */
 } *kids;
 static size_t nkids;
 
@@ -208,12 +218,13 @@ check_config(void)
 /* children --------------------------------------------------------------- */
 
 static void
-child_exec(struct service *sv, int conn)
+child_exec(struct service *sv)
 {
-	struct str arg = STR_INIT;
-	char **argv;
+	struct str arg = STR_INIT, serve = STR_INIT;
+	char **argv, **env = m.env;
 	const char *ml;
-	int i, n = 0, devnull, logfd = -1;
+	int i, n = 0, devnull, logfd = -1, hi = 0;
+	int tmp[SVC_LISTEN_MAX + 1];
 	struct sigaction sa;
 	sigset_t none;
 
@@ -238,22 +249,40 @@ child_exec(struct service *sv, int conn)
 	ml = conf_str(P_maillog_file);
 	if (m.root && *ml && strncmp(ml, "/dev/", 5) != 0)
 		logfd = log_open(ml);
-	/* a daemon gets its listener, a session its connection */
-	if (conn >= 0) {
-		dup2(conn, 0);
-		dup2(conn, 1);
-	} else {
+	/* a daemon gets its listener on fd 0; a service its listeners
+	 * from SVC_LISTEN_FD on, after its status pipe (svc_serve.c) */
+	if (sv->daemon) {
 		dup2(sv->nfd ? sv->fd[0] : devnull, 0);
-		dup2(devnull, 1);
+	} else {
+		hi = (m.maxfd > 64 ? m.maxfd : 64) + 1;
+		for (n = 0; n < (int)sv->nfd && n < SVC_LISTEN_MAX; n++)
+			tmp[n + 1] = fcntl(sv->fd[n], F_DUPFD, hi);
+		tmp[0] = fcntl(m.status[1], F_DUPFD, hi);
+		dup2(devnull, 0);
 	}
+	dup2(devnull, 1);
 	if (logfd >= 0)
 		dup2(logfd, 2);
 	else if (!m.keep_stderr)
 		dup2(devnull, 2);
 	/* all of master's descriptors are close-on-exec; this is for
 	 * those a library may have opened without */
-	for (i = 3; i <= m.maxfd + 2 || i < 64; i++)
+	for (i = 3; i < hi || i <= m.maxfd + 2 || i < 64; i++)
 		close(i);
+	if (!sv->daemon) {
+		for (i = 0; i <= n; i++) {
+			if (tmp[i] < 0 || dup2(tmp[i], SVC_STATUS_FD + i) < 0)
+				_exit(EX_OSERR);
+			close(tmp[i]);
+		}
+		str_addf(&serve, "%s=%d", SVC_SERVE_ENV, n);
+		for (i = 0; m.env[i]; i++)
+			;
+		env = xcalloc((size_t)i + 2, sizeof(*env));
+		memcpy(env, m.env, (size_t)i * sizeof(*env));
+		env[i] = serve.s;
+	}
+	n = 0;
 
 	/* local stays root; smtpd reads its TLS key first (priv_daemon) */
 	if (m.root && strcmp(sv->s.command, "local") != 0 &&
@@ -277,15 +306,15 @@ child_exec(struct service *sv, int conn)
 	for (i = 0; i < sv->s.argc; i++)
 		argv[n++] = sv->s.argv[i];
 	argv[n] = NULL;
-	svc_exec_self(m.self, argv, m.env);
+	svc_exec_self(m.self, argv, env);
 	warn("%s: cannot execute the mta binary: %s", sv->s.command,
 	    strerror(errno));
 	_exit(EX_OSERR);
 }
 
-/* run one process of sv with conn (-1 for a daemon) */
+/* start one process of sv; a service's counts as free until it says */
 static void
-master_spawn(struct service *sv, int conn)
+master_spawn(struct service *sv)
 {
 	pid_t pid;
 
@@ -295,14 +324,16 @@ master_spawn(struct service *sv, int conn)
 		return;
 	}
 	if (pid == 0)
-		child_exec(sv, conn);
+		child_exec(sv);
 	kids = xreallocarray(kids, nkids + 1, sizeof(*kids));
 	kids[nkids].pid = pid;
 	kids[nkids].svc = sv;
 	kids[nkids].start = master_now();
 	kids[nkids].termed = 0;
+	kids[nkids].avail = !sv->daemon;
 	nkids++;
 	sv->nproc++;
+	sv->avail += !sv->daemon;
 }
 
 /* listeners -------------------------------------------------------------- */
@@ -359,7 +390,7 @@ wake(struct service *sv)
 static int
 wants(struct service *sv, long long now)
 {
-	if (sv->daemon || sv->gone || sv->nfd == 0)
+	if (sv->daemon || sv->gone || sv->nfd == 0 || sv->avail > 0)
 		return 0;
 	if (sv->throttle_until > now)
 		return 0;
@@ -377,24 +408,14 @@ wants(struct service *sv, long long now)
 	return 1;
 }
 
-/* take - a connection on a listener of sv: one process for it */
+/* not_avail - kid k no longer counts as free */
 static void
-take(struct service *sv, int fd)
+not_avail(struct child *k)
 {
-	int conn;
-
-	/* accept4 is not POSIX; master has no threads to race with */
-	if ((conn = accept(fd, NULL, NULL)) < 0) {
-		if (errno != EAGAIN && errno != EINTR &&
-		    errno != ECONNABORTED)
-			warn("accept %s: %s", sv->s.name, strerror(errno));
-		return;
+	if (k->avail) {
+		k->avail = 0;
+		k->svc->avail--;
 	}
-	fcntl(conn, F_SETFD, FD_CLOEXEC);
-	/* BSD accept() passes the listener's O_NONBLOCK on */
-	fcntl(conn, F_SETFL, fcntl(conn, F_GETFL) & ~O_NONBLOCK);
-	master_spawn(sv, conn);
-	close(conn);
 }
 
 static void
@@ -405,8 +426,40 @@ signal_kids(struct service *only, int sig)
 	for (i = 0; i < nkids; i++)
 		if (only == NULL || kids[i].svc == only) {
 			kids[i].termed = 1;
+			/* an old process is no client's any more */
+			not_avail(&kids[i]);
 			kill(kids[i].pid, sig);
 		}
+}
+
+/*
+ * status - what the service processes said on the status pipe: free or
+ * busy.  One that master asked to stop stays out of the count, and a
+ * message from a process already reaped is dropped.
+ */
+static void
+status(void)
+{
+	struct svc_status st[64];
+	ssize_t r;
+	size_t i, j;
+
+	while ((r = read(m.status[0], st, sizeof(st))) > 0) {
+		for (j = 0; j < (size_t)r / sizeof(st[0]); j++) {
+			for (i = 0; i < nkids && kids[i].pid != st[j].pid;
+			    i++)
+				;
+			if (i == nkids || kids[i].termed ||
+			    kids[i].svc->daemon)
+				continue;
+			if (st[j].avail && !kids[i].avail) {
+				kids[i].avail = 1;
+				kids[i].svc->avail++;
+			} else if (!st[j].avail) {
+				not_avail(&kids[i]);
+			}
+		}
+	}
 }
 
 static void
@@ -442,6 +495,7 @@ reap(void)
 			;
 		if (i == nkids)
 			continue;
+		not_avail(&kids[i]);
 		c = kids[i];
 		kids[i] = kids[--nkids];
 		sv = c.svc;
@@ -453,7 +507,7 @@ reap(void)
 			    sv->s.command, (long)pid, WEXITSTATUS(st));
 			bad = 1;
 		} else if (WIFSIGNALED(st) && !(c.termed &&
-		    WTERMSIG(st) == SIGTERM)) {
+		    (WTERMSIG(st) == SIGTERM || WTERMSIG(st) == SIGHUP))) {
 			warn("process %s pid %ld killed by signal %d",
 			    sv->s.command, (long)pid, WTERMSIG(st));
 			bad = 1;
@@ -518,11 +572,11 @@ install(struct svc_table *t, int boot)
 			break;
 		}
 		if (j == t->n || !taken[j]) {
-			/* sessions end on their own; a daemon is told to */
+			/* a daemon is told to end; a service's processes
+			 * to end once their client is served */
 			sv->gone = 1;
 			unbind(sv);
-			if (sv->daemon)
-				signal_kids(sv, SIGTERM);
+			signal_kids(sv, sv->daemon ? SIGTERM : SIGHUP);
 		}
 	}
 	for (j = 0; j < t->n; j++) {
@@ -583,10 +637,15 @@ reload(void)
 	    m.confdir);
 	conf_noop_warn();
 	install(&t, 0);
-	/* long-running daemons restart to see the new configuration */
+	/*
+	 * daemons restart to see the new configuration; service processes
+	 * finish the client they have and exit, and new ones (started for
+	 * the next client) read it, certificates included
+	 */
 	for (i = 0; i < nsvcs; i++)
-		if (svcs[i]->daemon && !svcs[i]->gone)
-			signal_kids(svcs[i], SIGTERM);
+		if (!svcs[i]->gone)
+			signal_kids(svcs[i], svcs[i]->daemon ? SIGTERM :
+			    SIGHUP);
 }
 
 /* start and stop --------------------------------------------------------- */
@@ -705,7 +764,7 @@ timers(long long now, long long *next)
 			continue;
 		if (sv->daemon && sv->nproc == 0) {
 			if (now >= sv->throttle_until)
-				master_spawn(sv, -1);
+				master_spawn(sv);
 			else if (sv->throttle_until < *next)
 				*next = sv->throttle_until;
 		} else if (!sv->daemon && sv->throttle_until > now &&
@@ -737,7 +796,7 @@ loop(void)
 		now = master_now();
 		next = now + 3600 * 1000LL;
 		timers(now, &next);
-		for (n = 1, i = 0; i < nsvcs; i++)
+		for (n = 2, i = 0; i < nsvcs; i++)
 			n += svcs[i]->nfd;
 		if (n > cap) {
 			cap = n;
@@ -746,7 +805,9 @@ loop(void)
 		}
 		pfd[0].fd = sigpipe[0];
 		pfd[0].events = POLLIN;
-		for (n = 1, i = 0; i < nsvcs; i++) {
+		pfd[1].fd = m.status[0];
+		pfd[1].events = POLLIN;
+		for (n = 2, i = 0; i < nsvcs; i++) {
 			if (!wants(svcs[i], now))
 				continue;
 			for (j = 0; j < svcs[i]->nfd; j++, n++) {
@@ -778,10 +839,29 @@ loop(void)
 		}
 		if (r <= 0)
 			continue;
-		for (i = 1; i < n; i++)
-			if (pfd[i].revents & (POLLIN | POLLERR | POLLHUP))
-				take(who[i], pfd[i].fd);
+		/* who is free first: a waiting client may have a process */
+		if (pfd[1].revents & POLLIN)
+			status();
+		for (i = 2; i < n; i++)
+			if ((pfd[i].revents & (POLLIN | POLLERR | POLLHUP)) &&
+			    wants(who[i], now))
+				master_spawn(who[i]);
 	}
+}
+
+/* the status pipe: master reads, its service processes write */
+static void
+status_pipe(void)
+{
+	if (pipe(m.status) < 0)
+		die("pipe:");
+	fcntl(m.status[0], F_SETFL, O_NONBLOCK);
+	fcntl(m.status[0], F_SETFD, FD_CLOEXEC);
+	fcntl(m.status[1], F_SETFD, FD_CLOEXEC);
+	if (m.status[1] > m.maxfd)
+		m.maxfd = m.status[1];
+	if (m.status[0] > m.maxfd)
+		m.maxfd = m.status[0];
 }
 
 /* master_main - the master(8) command */
@@ -848,6 +928,7 @@ master_main(int argc, char **argv)
 	signals();
 	if (sigpipe[1] > m.maxfd)
 		m.maxfd = sigpipe[1];
+	status_pipe();
 	install(&t, 1);
 	info("daemon started -- version %s, configuration %s", MTA_VERSION,
 	    m.confdir);

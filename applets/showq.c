@@ -69,15 +69,14 @@ peer_allowed(struct str *why)
 	return r > 0;
 }
 
-/* showq_main - showq(8) */
-int
-showq_main(int argc, char **argv)
+/* client - the queue listing for the client on fd 0 and fd 1 */
+static int
+client(void *ctx)
 {
 	struct io out;
 	struct str why = STR_INIT;
 
-	conf_daemon(argc, argv);
-	priv_daemon();
+	(void)ctx;
 	io_init(&out, 1, (int)conf_time(P_ipc_timeout));
 	str_init(&why);
 	if (!peer_allowed(&why)) {
@@ -95,4 +94,13 @@ showq_main(int argc, char **argv)
 	str_free(&why);
 	io_free(&out);
 	return 0;
+}
+
+/* showq_main - showq(8) */
+int
+showq_main(int argc, char **argv)
+{
+	conf_daemon(argc, argv);
+	priv_daemon();
+	return svc_serve(client, NULL);
 }

@@ -135,5 +135,11 @@ int	svc_serve(int (*)(void *), void *);
  */
 void	svc_serve_timer(long long, void (*)(void *), void *);
 long long svc_serve_now(void);
+/*
+ * svc_serve_stale - set by the tables once one is open: the name of one
+ * whose file changed since, or NULL.  svc_serve() ends the process
+ * before it takes a client then, so that the next one reads the file.
+ */
+extern const char *(*svc_serve_stale)(void);
 
 #endif

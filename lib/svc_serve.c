@@ -33,6 +33,7 @@
 #include "svc.h"
 #include "x.h"
 
+const char *(*svc_serve_stale)(void);
 static volatile sig_atomic_t hup;
 static long long timer_at;		/* svc_serve_timer(): ms, 0 none */
 static void (*timer_fn)(void *);
@@ -82,6 +83,18 @@ status(int avail)
 	/* a write this small to a pipe is atomic; master gone: EPIPE */
 	return write(SVC_STATUS_FD, &st, sizeof(st)) == (ssize_t)sizeof(st)
 	    ? 0 : -1;
+}
+
+/* whether a table changed since it was opened (logged once) */
+static int
+stale(void)
+{
+	const char *name;
+
+	if (svc_serve_stale == NULL || (name = svc_serve_stale()) == NULL)
+		return 0;
+	info("table %s has changed -- restarting", name);
+	return 1;
 }
 
 /* put the client on fd 0 and fd 1 (or /dev/null there when conn < 0) */
@@ -160,6 +173,10 @@ wait_client(size_t n, long long idle_ms)
 		for (i = 0; i < n; i++) {
 			if (!(pfd[i].revents & (POLLIN | POLLERR | POLLHUP)))
 				continue;
+			/* the client is left to a process that reads the
+			 * new table, as Postfix's daemons do */
+			if (stale())
+				return -1;
 			/* another process may have taken it: EAGAIN */
 			fd = accept(pfd[i].fd, NULL, NULL);
 			if (fd < 0) {
@@ -213,7 +230,7 @@ svc_serve(int (*fn)(void *), void *ctx)
 		r = fn(ctx);
 		/* the client sees the end before master hears of it */
 		client_fds(-1);
-		if (r != 0 || hup)
+		if (r != 0 || hup || stale())
 			break;
 		if (status(1) < 0)
 			break;	/* master is gone */

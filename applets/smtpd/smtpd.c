@@ -728,11 +728,73 @@ pregreet(struct smtpd_sess *s)
 	return -1;
 }
 
+/*
+ * serve - one client on fd 0 and fd 1, from a clean session: its peer,
+ * its checks, the dialogue, and everything it leaves freed or reset
+ */
+static int
+serve(void *ctx)
+{
+	struct smtpd_sess sess, *s = &sess;
+	struct str reply = STR_INIT;
+
+	(void)ctx;
+	memset(s, 0, sizeof(*s));
+	setup(s);
+	smtpd_peer_name(s);	/* DNS answers are parsed unprivileged */
+	peer_names(s);
+	info("connect from %s", s->namaddr);
+	str_init(&reply);
+	if (smtpd_anvil_connect(s) < 0 || smtpd_tls_wrapper(s) < 0)
+		goto done;
+	/*
+	 * A client that talks before the greeting: looked for where Postfix
+	 * looks, and again after the connect stage (DNS, the restrictions'
+	 * "sleep"), right before the greeting goes out, so that whatever
+	 * arrived before it is seen, however long the stage took
+	 */
+	if (pregreet(s) < 0)
+		goto done;
+	if (check_stage(&s->ck, CHECK_CONNECT, &reply) != CHECK_OK) {
+		/* Postfix: the refusal replaces the greeting */
+		smtpd_reply_text(s, reply.s);
+		s->access_denied = 1;
+	} else if (pregreet(s) < 0) {
+		goto done;
+	} else {
+		smtpd_reply(s, "220 %s", conf_str(P_smtpd_banner));
+	}
+	session(s);
+done:
+	io_flush(&s->out);
+	smtpd_tls_end(s);
+	smtpd_data_bdat(s, NULL);
+	smtpd_reset_mail(s);
+	disconnect_log(s);
+	/* nothing of this client's login is left for the next client */
+	smtpd_sasl_reset(s);
+	smtpd_anvil_disconnect();
+	check_free(&s->ck);
+	str_free(&reply);
+	str_free(&s->line);
+	str_free(&s->tmp);
+	str_free(&s->bdat_reply);
+	str_free(&s->bdat_line);
+	io_free(&s->in);
+	io_free(&s->out);
+	free(s->helo);
+	free(s->name);
+	free(s->reverse_name);
+	free(s->addr);
+	free(s->port);
+	free(s->namaddr);
+	return 0;
+}
+
 int
 smtpd_main(int argc, char **argv)
 {
 	struct smtpd_sess sess, *s = &sess;
-	struct str reply = STR_INIT;
 	const char *dir = NULL;
 	char **over = NULL;
 	size_t nover = 0, i;
@@ -765,8 +827,20 @@ smtpd_main(int argc, char **argv)
 	conf_log(LOG_TO_SYSLOG);
 	signal(SIGPIPE, SIG_IGN);
 
+	/*
+	 * What needs privileges is done once, before they go: the TLS key
+	 * (read by the first setup, kept for the process's sessions), the
+	 * SASL backend, the tables of the restrictions
+	 */
 	memset(s, 0, sizeof(*s));
-	setup(s);
+	if (getenv(SVC_SERVE_ENV) == NULL)
+		smtpd_peer(s);	/* sendmail -bs: s->local */
+	smtpd_tls_setup(s);
+	free(s->addr);
+	free(s->port);
+	free(s->name);
+	free(s->namaddr);
+	free(s->reverse_name);
 	smtpd_sasl_setup(s);
 	if (check_setup() < 0)
 		warn("restriction setup failed: every command that needs a "
@@ -775,50 +849,5 @@ smtpd_main(int argc, char **argv)
 	if (s->local && smtp_relay_wanted())
 		smtp_sasl_open();
 	priv_daemon();		/* tables are open: network code unprivileged */
-	smtpd_peer_name(s);	/* DNS answers are parsed unprivileged */
-	peer_names(s);
-	info("connect from %s", s->namaddr);
-	str_init(&reply);
-	if (smtpd_anvil_connect(s) < 0 || smtpd_tls_wrapper(s) < 0)
-		goto done;
-	/*
-	 * A client that talks before the greeting: looked for where Postfix
-	 * looks, and again after the connect stage (DNS, the restrictions'
-	 * "sleep"), right before the greeting goes out, so that whatever
-	 * arrived before it is seen, however long the stage took
-	 */
-	if (pregreet(s) < 0)
-		goto done;
-	if (check_stage(&s->ck, CHECK_CONNECT, &reply) != CHECK_OK) {
-		/* Postfix: the refusal replaces the greeting */
-		smtpd_reply_text(s, reply.s);
-		s->access_denied = 1;
-	} else if (pregreet(s) < 0) {
-		goto done;
-	} else {
-		smtpd_reply(s, "220 %s", conf_str(P_smtpd_banner));
-	}
-	session(s);
-done:
-	io_flush(&s->out);
-	smtpd_tls_end(s);
-	smtpd_data_bdat(s, NULL);
-	smtpd_reset_mail(s);
-	disconnect_log(s);
-	smtpd_anvil_disconnect();
-	check_free(&s->ck);
-	str_free(&reply);
-	str_free(&s->line);
-	str_free(&s->tmp);
-	str_free(&s->bdat_reply);
-	str_free(&s->bdat_line);
-	io_free(&s->in);
-	io_free(&s->out);
-	free(s->helo);
-	free(s->name);
-	free(s->reverse_name);
-	free(s->addr);
-	free(s->port);
-	free(s->namaddr);
-	return 0;
+	return svc_serve(serve, NULL);
 }

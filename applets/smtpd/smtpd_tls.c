@@ -19,14 +19,21 @@
 #include "smtpd_sess.h"
 
 /*
- * smtpd_tls_setup - smtpd_tls_security_level, the server key, the
+ * load - smtpd_tls_security_level, the server key, the
  * protocols and ciphers (smtpd_tls_mandatory_* with level encrypt or
  * wrapper mode); a key that cannot be loaded, or settings that leave no
  * protocol version or cipher suite, disable TLS with a warning, as
  * Postfix does (no STARTTLS; at level encrypt mail waits for it)
  */
-void
-smtpd_tls_setup(struct smtpd_sess *s)
+/* what smtpd_tls_setup() loaded: once per process, for every session */
+static struct {
+	int	done;
+	int	level, wrapper, ask;
+	struct tls_conf *conf;
+} proc;
+
+static void
+load(struct smtpd_sess *s)
 {
 	const char *lvl = conf_str(P_smtpd_tls_security_level);
 	struct str err = STR_INIT;
@@ -77,6 +84,30 @@ smtpd_tls_setup(struct smtpd_sess *s)
 			s->tls_ask = 1;
 	}
 	str_free(&err);
+}
+
+/*
+ * smtpd_tls_setup - the session's TLS settings; the key and certificate
+ * are read by the first session of a process, while it may still read
+ * them (see load()), and kept for its later sessions: a reload starts
+ * new processes, which read the new files
+ */
+void
+smtpd_tls_setup(struct smtpd_sess *s)
+{
+	if (!proc.done) {
+		load(s);
+		proc.done = 1;
+		proc.level = s->tls_level;
+		proc.wrapper = s->tls_wrapper;
+		proc.ask = s->tls_ask;
+		proc.conf = s->tls_conf;
+		return;
+	}
+	s->tls_level = proc.level;
+	s->tls_wrapper = proc.wrapper;
+	s->tls_ask = proc.ask;
+	s->tls_conf = s->local ? NULL : proc.conf;
 }
 
 /* smtpd_tls_offer - 1 when EHLO announces STARTTLS */
@@ -261,7 +292,7 @@ smtpd_tls_end(struct smtpd_sess *s)
 		tls_stop(&s->in);
 	else if (s->tls_info)
 		tls_drop(&s->in);	/* the client is gone: no close_notify */
-	tls_conf_free(s->tls_conf);
+	/* the configuration is the process's (smtpd_tls_setup) */
 	s->tls_conf = NULL;
 	s->tls_info = NULL;
 }

@@ -26,6 +26,7 @@
 #include "../num.h"
 #include "../priv.h"
 #include "../str.h"
+#include "../svc.h"
 #include "../x.h"
 #include "agent.h"
 #include "queue.h"
@@ -640,25 +641,22 @@ agent_msg_close(struct agent_msg *m)
 /* agent_init_hook - see agent.h (smtp: the SASL password tables) */
 void	(*agent_init_hook)(void);
 
-/*
- * agent_main - the frame of every delivery agent: options, configuration,
- * privileges, one request from fd 0, deliver(), the answer on fd 1.
- * Recipients deliver() left open are deferred.  Exit 0 after an answer.
- */
-int
-agent_main(int argc, char **argv, int flags,
-    void (*deliver)(struct agent_req *, struct agent_msg *))
+/* one delivery request: what agent_main() serves to each client */
+struct agent_job {
+	int	flags;
+	void	(*deliver)(struct agent_req *, struct agent_msg *);
+};
+
+/* agent_job - one request from fd 0, deliver(), the answer on fd 1 */
+static int
+agent_job(void *ctx)
 {
+	struct agent_job *job = ctx;
 	struct agent_req req;
 	struct agent_msg msg;
 	struct io in, out;
 	struct str err;
 
-	conf_daemon(argc, argv);
-	if (agent_init_hook)
-		agent_init_hook();
-	if (!(flags & AGENT_KEEP_ROOT))
-		priv_daemon();
 	io_init(&in, 0, (int)conf_time(P_ipc_timeout));
 	io_init(&out, 1, (int)conf_time(P_ipc_timeout));
 	str_init(&err);
@@ -669,7 +667,8 @@ agent_main(int argc, char **argv, int flags,
 		agent_req_free(&req);
 		io_free(&in);
 		io_free(&out);
-		return EX_PROTOCOL;
+		/* the next client is another request: this one is gone */
+		return 0;
 	}
 	if (agent_msg_open(conf_str(P_queue_directory), &req, &msg,
 	    &err) < 0) {
@@ -677,7 +676,7 @@ agent_main(int argc, char **argv, int flags,
 		agent_done_all(&req, AGENT_DEFER, "4.3.0", "none",
 		    "cannot read the queue file");
 	} else {
-		deliver(&req, &msg);
+		job->deliver(&req, &msg);
 		agent_msg_close(&msg);
 	}
 	agent_done_all(&req, AGENT_DEFER, "4.3.0", "none",
@@ -688,4 +687,26 @@ agent_main(int argc, char **argv, int flags,
 	io_free(&in);
 	io_free(&out);
 	return 0;
+}
+
+/*
+ * agent_main - the frame of every delivery agent: options, configuration,
+ * privileges, then for each client (svc_serve: one, or one after another
+ * under master) one request from fd 0, deliver(), the answer on fd 1.
+ * Recipients deliver() left open are deferred.
+ */
+int
+agent_main(int argc, char **argv, int flags,
+    void (*deliver)(struct agent_req *, struct agent_msg *))
+{
+	struct agent_job job;
+
+	conf_daemon(argc, argv);
+	if (agent_init_hook)
+		agent_init_hook();
+	if (!(flags & AGENT_KEEP_ROOT))
+		priv_daemon();
+	job.flags = flags;
+	job.deliver = deliver;
+	return svc_serve(agent_job, &job);
 }

@@ -15,6 +15,8 @@
  * configuration works after one postmap run.  proxy: is dropped: there is
  * no proxymap, and the tables are read in the process that asks.
  */
+#include <sys/stat.h>
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include "../conf.h"
 #include "../log.h"
 #include "../str.h"
+#include "../svc.h"
 #include "../x.h"
 #include "dict.h"
 
@@ -135,6 +138,46 @@ find_type(const char *name)
 	return NULL;
 }
 
+/* every open table, for dict_changed() */
+static struct dict *live;
+
+/* stamp - what d's file is now, to tell a rebuilt file later */
+static void
+stamp(struct dict *d)
+{
+	struct stat st;
+
+	if (d->file && stat(d->file, &st) == 0) {
+		d->dev = st.st_dev;
+		d->ino = st.st_ino;
+		d->mtime = (long long)st.st_mtime;
+	}
+	/* a long-lived service asks before each client */
+	svc_serve_stale = dict_changed;
+}
+
+/*
+ * dict_changed - the name of an open table whose file was rebuilt or
+ * changed since it was opened (postmap renames a new file into place),
+ * or NULL: a long-lived process then ends after its client, as
+ * Postfix's daemons do, and the next one reads the new file
+ */
+const char *
+dict_changed(void)
+{
+	struct stat st;
+	struct dict *d;
+
+	for (d = live; d; d = d->next) {
+		if (d->file == NULL || d->ino == 0)
+			continue;
+		if (stat(d->file, &st) < 0 || st.st_ino != d->ino ||
+		    st.st_dev != d->dev || (long long)st.st_mtime != d->mtime)
+			return d->file;
+	}
+	return NULL;
+}
+
 /*
  * dict_open - open "type:name" (or a bare name, of default_database_type).
  * NULL with the reason in err.
@@ -181,6 +224,7 @@ dict_open(const char *spec, int flags, struct str *err)
 	}
 	if ((d = tp->open(name, flags, err)) == NULL)
 		goto out;
+	stamp(d);
 	if (tp->fixed)
 		d->flags = (d->flags & ~DICT_PATTERN) | DICT_FIXED;
 	else
@@ -268,6 +312,10 @@ dict_alloc(const char *type, const char *name, int flags, size_t size)
 	d->owner = (uid_t)-1;
 	str_init(&d->err);
 	str_init(&d->fold);
+	d->next = live;
+	if (live)
+		live->prev = d;
+	live = d;
 	return d;
 }
 
@@ -275,6 +323,12 @@ dict_alloc(const char *type, const char *name, int flags, size_t size)
 void
 dict_free(struct dict *d)
 {
+	if (d->prev)
+		d->prev->next = d->next;
+	else if (live == d)
+		live = d->next;
+	if (d->next)
+		d->next->prev = d->prev;
 	free(d->name);
 	free(d->file);
 	str_free(&d->err);

@@ -61,6 +61,11 @@ struct dict {
 	int	(*seq)(struct dict *, int, struct str *, struct str *);
 	void	(*close)(struct dict *);
 	void	*priv;		/* the type's own state */
+	/* the file when opened, for dict_changed(); the live list */
+	dev_t		dev;
+	ino_t		ino;
+	long long	mtime;
+	struct dict	*next, *prev;
 };
 
 /* writer for postmap/postalias: only cdb-backed types */
@@ -71,6 +76,7 @@ int	dict_lookup(struct dict *, const char *, struct str *);
 int	dict_seq(struct dict *, int, struct str *, struct str *);
 void	dict_close(struct dict *);
 const char *dict_types(void);
+const char *dict_changed(void);
 int	dict_split(const char *, char **, char **);
 const char *dict_resolve(const char *, const char *);
 

@@ -60,6 +60,8 @@ struct service {
 	long long throttle_until; /* ms: no new process before */
 	long long next_wake;	/* ms: next 'W' trigger; 0: none */
 	long long limit_said;	/* ms: last "process limit" warning */
+	int	waiting;	/* a client waits, at the limit: not polled
+				 * until a process is free or gone */
 };
 
 /* the settings of this master */
@@ -217,6 +219,18 @@ check_config(void)
 
 /* children --------------------------------------------------------------- */
 
+/* whether fd is one of tmp[0..n] */
+static int
+kept(const int *tmp, int n, int fd)
+{
+	int i;
+
+	for (i = 0; i <= n; i++)
+		if (tmp[i] == fd)
+			return 1;
+	return 0;
+}
+
 static void
 child_exec(struct service *sv)
 {
@@ -254,7 +268,11 @@ child_exec(struct service *sv)
 	if (sv->daemon) {
 		dup2(sv->nfd ? sv->fd[0] : devnull, 0);
 	} else {
-		hi = (m.maxfd > 64 ? m.maxfd : 64) + 1;
+		/* above every descriptor now open and every target */
+		hi = m.maxfd > devnull ? m.maxfd : devnull;
+		hi = (hi > logfd ? hi : logfd) + 1;
+		if (hi < SVC_LISTEN_FD + (int)sv->nfd)
+			hi = SVC_LISTEN_FD + (int)sv->nfd;
 		for (n = 0; n < (int)sv->nfd && n < SVC_LISTEN_MAX; n++)
 			tmp[n + 1] = fcntl(sv->fd[n], F_DUPFD, hi);
 		tmp[0] = fcntl(m.status[1], F_DUPFD, hi);
@@ -267,8 +285,9 @@ child_exec(struct service *sv)
 		dup2(devnull, 2);
 	/* all of master's descriptors are close-on-exec; this is for
 	 * those a library may have opened without */
-	for (i = 3; i < hi || i <= m.maxfd + 2 || i < 64; i++)
-		close(i);
+	for (i = 3; i <= m.maxfd + 2 || i < 64; i++)
+		if (!kept(tmp, sv->daemon ? -1 : n, i))
+			close(i);
 	if (!sv->daemon) {
 		for (i = 0; i <= n; i++) {
 			if (tmp[i] < 0 || dup2(tmp[i], SVC_STATUS_FD + i) < 0)
@@ -386,7 +405,10 @@ wake(struct service *sv)
 	free(path);
 }
 
-/* whether master listens for sv now: its process limit and throttle */
+/*
+ * whether master listens for sv now: none of its processes is free, it
+ * is not throttled, and no client is known to wait at its process limit
+ */
 static int
 wants(struct service *sv, long long now)
 {
@@ -394,18 +416,29 @@ wants(struct service *sv, long long now)
 		return 0;
 	if (sv->throttle_until > now)
 		return 0;
-	if (sv->maxproc > 0 && sv->nproc >= sv->maxproc) {
-		if (now - sv->limit_said > 60000 || sv->limit_said == 0) {
-			warn("service \"%s\" (%s) has reached its process "
-			    "limit \"%d\": new clients may experience "
-			    "noticeable delays", sv->s.name, sv->s.type ==
-			    SVC_INET ? sv->s.port : svc_type_name(sv->s.type),
-			    sv->maxproc);
-			sv->limit_said = now;
-		}
-		return 0;
+	return !sv->waiting;
+}
+
+/*
+ * client - a client waits on a listener of sv: a process for it, or at
+ * the process limit the warning (once a minute), and the listener left
+ * alone until a process is free or gone (the busy ones take it then)
+ */
+static void
+client(struct service *sv, long long now)
+{
+	if (sv->maxproc <= 0 || sv->nproc < sv->maxproc) {
+		master_spawn(sv);
+		return;
 	}
-	return 1;
+	sv->waiting = 1;
+	if (now - sv->limit_said > 60000 || sv->limit_said == 0) {
+		warn("service \"%s\" (%s) has reached its process limit "
+		    "\"%d\": new clients may experience noticeable delays",
+		    sv->s.name, sv->s.type == SVC_INET ? sv->s.port :
+		    svc_type_name(sv->s.type), sv->maxproc);
+		sv->limit_said = now;
+	}
 }
 
 /* not_avail - kid k no longer counts as free */
@@ -455,6 +488,7 @@ status(void)
 			if (st[j].avail && !kids[i].avail) {
 				kids[i].avail = 1;
 				kids[i].svc->avail++;
+				kids[i].svc->waiting = 0;
 			} else if (!st[j].avail) {
 				not_avail(&kids[i]);
 			}
@@ -500,6 +534,7 @@ reap(void)
 		kids[i] = kids[--nkids];
 		sv = c.svc;
 		sv->nproc--;
+		sv->waiting = 0;
 		now = master_now();
 		bad = 0;
 		if (WIFEXITED(st) && WEXITSTATUS(st) != 0) {
@@ -845,7 +880,7 @@ loop(void)
 		for (i = 2; i < n; i++)
 			if ((pfd[i].revents & (POLLIN | POLLERR | POLLHUP)) &&
 			    wants(who[i], now))
-				master_spawn(who[i]);
+				client(who[i], now);
 	}
 }
 

@@ -55,6 +55,21 @@ instance_pids() {
 	done
 }
 
+# reload_wait [QUEUE]: postfix reload, then wait (5 s at most) until the
+# instance's processes of before are gone but master: the service
+# processes then running read the new main.cf (QUEUE: $Q)
+reload_wait() {
+	_m=$(tr -d ' \n' < "${1:-$Q}/pid/master.pid" 2>/dev/null)
+	_old=$(instance_pids | grep -vx "${_m:-0}")
+	"$MTA" postfix reload >/dev/null 2>&1 || return 1
+	for _p in $_old; do
+		_n=0
+		while kill -0 "$_p" 2>/dev/null && [ $_n -lt 50 ]; do
+			sleep 0.1; _n=$((_n + 1))
+		done
+	done
+}
+
 # netns_hosts LINE...: in the test's namespace (tests/netns.sh): loopback
 # up, and /etc/hosts made of localhost and LINEs ("127.0.0.1 srv.test")
 netns_hosts() {

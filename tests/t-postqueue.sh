@@ -305,6 +305,8 @@ nobody "$MTA" mailq > "$T/nobody.mq" 2>&1
 check_same "nobody: mailq (the name) through showq" \
     "$T/root.mq" "$T/nobody.mq"
 echo "authorized_mailq_users = root" >> "$T/etc/main.cf"
+# showq, a long-lived service, reads main.cf again after a reload
+reload_wait
 check_exit "authorized_mailq_users: nobody refused (EX_NOPERM)" 77 \
     nobody "$MTA" postqueue -p
 has "authorized_mailq_users: Postfix's message" \

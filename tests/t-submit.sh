@@ -263,6 +263,8 @@ stop_pid $IDLE
 
 # --- 5. mailq ---------------------------------------------------------------
 echo "authorized_mailq_users = root" >> "$T/etc/main.cf"
+# showq, a long-lived service, reads main.cf again after a reload
+reload_wait
 check_exit "authorized_mailq_users: daemon's postqueue -p refused" 77 \
     other "$MTA" postqueue -p
 other $PY - "$Q/public/showq" > "$T/raw" 2>&1 <<'PY'
@@ -282,6 +284,7 @@ if grep -q 'refused=User daemon(1) is not allowed' "$T/raw" &&
 else fail "showq: daemon's raw connection refused, no listing" \
     "$(head -c 300 "$T/raw")"; fi
 sed -i '/^authorized_mailq_users/d' "$T/etc/main.cf"
+reload_wait
 # with the default (static:anyone): a TCP client is nobody's uid to
 # Linux's SO_PEERCRED, and must not pass for a local user
 $PY - "$SP" > "$T/raw" 2>&1 <<'PY'

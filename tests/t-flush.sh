@@ -73,6 +73,15 @@ waitsent() {
 	done
 	[ "$(sent)" -ge "$1" ]
 }
+# delivered N LABEL: check LABEL, that N deliveries are logged within 30 s
+delivered() {
+	if waitsent "$1"; then
+		ok "$2"
+	else
+		fail "$2" "$(ls "$Q/maildrop" "$Q/incoming" "$Q/active" |
+		    tr '\n' ' ')| $(tail -n 3 "$T/maillog" | tr '\n' '|')"
+	fi
+}
 # smtp N SUBJECT: N messages over one SMTP session, one recipient each
 smtp() {
 	python3 - "$PORT" "$1" "$2" <<'PY'
@@ -231,12 +240,7 @@ check "pickup leaves a maildrop file without g+r (being written) alone" \
     -a "$(count corrupt)" = 0
 chmod 640 "$Q/maildrop/$D"
 mta postqueue -c "$T/etc" -f >/dev/null 2>&1
-if waitsent $((before + 1)); then
-	ok "... and takes it once it is g+r (complete)"
-else
-	fail "... and takes it once it is g+r (complete)" \
-	    "$(ls -l "$Q/maildrop") $(tail -n 3 "$T/maillog" | tr '\n' '|')"
-fi
+delivered $((before + 1)) "... and takes it once it is g+r (complete)"
 
 # the "complete" mode bit ---------------------------------------------------
 smtp 1 "hold me" >/dev/null 2>&1
@@ -278,12 +282,7 @@ I=$(printf '%05X%X' 2 "$(stat -c %i "$Q/incoming/tmp")")
 mv "$Q/incoming/tmp" "$Q/incoming/$I"
 chmod 700 "$Q/incoming/$I"
 mta postqueue -c "$T/etc" -f >/dev/null 2>&1
-if waitsent $((before + 1)); then
-	ok "marked complete (u+x), the file is delivered"
-else
-	fail "marked complete (u+x), the file is delivered" \
-	    "$(tail -n 3 "$T/maillog" | tr '\n' '|')"
-fi
+delivered $((before + 1)) "marked complete (u+x), the file is delivered"
 check "... and removed" sh -c "sleep 0.5; test ! -e '$Q/incoming/$I' \
     -a ! -e '$Q/active/$I' -a ! -e '$Q/deferred/$I'"
 # outside incoming/ the bit is not looked at: an older mta's file (0600)
@@ -294,12 +293,8 @@ mv "$Q/deferred/tmp" "$Q/deferred/$I"
 chmod 600 "$Q/deferred/$I"
 touch -d '1 hour ago' "$Q/deferred/$I"
 mta postqueue -c "$T/etc" -f >/dev/null 2>&1
-if waitsent $((before + 2)); then
-	ok "a 0600 file in deferred/ (an older mta's) is delivered"
-else
-	fail "a 0600 file in deferred/ (an older mta's) is delivered" \
-	    "$(tail -n 3 "$T/maillog" | tr '\n' '|')"
-fi
+delivered $((before + 2)) \
+    "a 0600 file in deferred/ (an older mta's) is delivered"
 check "no file in corrupt/ at the end" test "$(count corrupt)" = 0
 
 mta postfix -c "$T/etc" stop >/dev/null 2>&1
@@ -334,12 +329,8 @@ check "postfix start removes an incomplete file a day old, in incoming/" \
     test ! -e "$Q/incoming/$OLD"
 check "... and one from maildrop/" test ! -e "$Q/maildrop/$D"
 check "... and leaves a young one" test -f "$Q/incoming/$YOUNG"
-if waitsent $((before + 1)); then
-	ok "a 0600 file left in active/ is delivered after a restart"
-else
-	fail "a 0600 file left in active/ is delivered after a restart" \
-	    "$(ls -l "$Q/incoming" "$Q/active" | tr '\n' '|')"
-fi
+delivered $((before + 1)) \
+    "a 0600 file left in active/ is delivered after a restart"
 sleep 1
 check "... and nothing else" test "$(sent)" = $((before + 1))
 mta postfix -c "$T/etc" stop >/dev/null 2>&1

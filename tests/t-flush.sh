@@ -238,6 +238,8 @@ sleep 2
 check "pickup leaves a maildrop file without g+r (being written) alone" \
     test -f "$Q/maildrop/$D" -a "$(sent)" = "$before" \
     -a "$(count corrupt)" = 0
+mta postqueue -c "$T/etc" -p > "$T/mailq" 2>&1
+check "... nor does mailq list it" grep -qx "Mail queue is empty" "$T/mailq"
 chmod 640 "$Q/maildrop/$D"
 mta postqueue -c "$T/etc" -f >/dev/null 2>&1
 delivered $((before + 1)) "... and takes it once it is g+r (complete)"

@@ -73,6 +73,10 @@ waitsent() {
 	done
 	[ "$(sent)" -ge "$1" ]
 }
+# flushes: the flushes in the strace output on stdin
+flushes() {
+	grep -cE '(fsync|fdatasync|sync_file_range|syncfs|msync)\(|sync\(\)'
+}
 # delivered N LABEL: check LABEL, that N deliveries are logged within 30 s
 delivered() {
 	if waitsent "$1"; then
@@ -119,8 +123,7 @@ else
 	fail "$N messages relayed" "$(cat "$T/smtp.out") sent=$(sent)"
 fi
 sleep 0.5
-calls=$(grep -cE '(fsync|fdatasync|sync_file_range|syncfs|msync)\(|sync\(\)' \
-    "$T/strace")
+calls=$(flushes < "$T/strace")
 dirs=$(grep -cE 'fsync\([0-9]+<[^>]*/(incoming|active|deferred|hold|corrupt)>' \
     "$T/strace")
 if [ "$calls" -le "$N" ]; then
@@ -164,9 +167,6 @@ submit() {
 	sub=$(cat "$T"/sm.* | flushes)
 	mdir=$(cat "$T"/sm.* | grep -cE 'fsync\([0-9]+<[^>]*/maildrop>')
 	dmn=$(flushes < "$T/strace")
-}
-flushes() {
-	grep -cE '(fsync|fdatasync|sync_file_range|syncfs|msync)\(|sync\(\)'
 }
 # what the flushes were, for a failure
 whatsync() {

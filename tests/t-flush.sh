@@ -64,7 +64,10 @@ smtp unix - - n - - smtp
 EOF
 chmod -R go+rX "$T/etc"
 count() { set -- "$Q/$1"/*; [ -e "$1" ] && echo $# || echo 0; }
-sent() { grep -c 'status=sent' "$T/maillog" 2>/dev/null || echo 0; }
+sent() {
+	set -- "$(grep -c 'status=sent' "$T/maillog" 2>/dev/null)"
+	echo "${1:-0}"
+}
 # waitsent N: N deliveries logged within 30 s
 waitsent() {
 	i=0

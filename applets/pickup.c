@@ -6,7 +6,8 @@
  * its fifo) that also looks at maildrop every few seconds on its own, so
  * it needs no trigger to work; `pickup -1` makes one pass and exits.
  * Maildrop files are owned by their submitters (mta has no set-gid
- * postdrop), mode 0640, in a directory nobody else can list (3733,
+ * postdrop), mode 0640 once complete (0600 while sendmail writes them:
+ * pickup leaves those alone), in a directory nobody else can list (3733,
  * owned by mail_owner and its group): the set-gid bit gives each file
  * mail_owner's group, so pickup, running as mail_owner like the other
  * daemons, reads them and no other user does, and may remove them (the
@@ -39,7 +40,9 @@
  * exited 0 long ago, so the sender hears of it through a non-delivery
  * notice, as with Postfix's pickup.  What cleanup still refuses (nothing
  * to bounce to) goes to corrupt/.  The file is removed only after
- * cleanup answered that the message is in the queue (DESIGN.md, law 1).
+ * cleanup answered that the message is in the queue (DESIGN.md, law 1),
+ * with no flush of its own, as Postfix's pickup: a crash that keeps the
+ * file duplicates the message, never loses it.
  * Man page: pickup(8).
  */
 #include <dirent.h>
@@ -385,7 +388,12 @@ pick(int dfd, const char *name)
 			warn("maildrop/%s: stat: %s", name, strerror(errno));
 		return 0;
 	}
-	if (was_refused(&st))
+	/*
+	 * Not yet group-readable: sendmail is still writing it, or a crash
+	 * left it before sendmail said 0 (postsuper -p removes it).  In a
+	 * rootless queue pickup could read it all the same: it must not.
+	 */
+	if (queue_incomplete(Q_MAILDROP, &st) || was_refused(&st))
 		return 0;
 	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_NOCTTY | O_CLOEXEC);
@@ -408,6 +416,10 @@ pick(int dfd, const char *name)
 	}
 	if (fstat(fd, &st) < 0) {
 		warn("maildrop/%s: fstat: %s", name, strerror(errno));
+		close(fd);
+		return 0;
+	}
+	if (queue_incomplete(Q_MAILDROP, &st)) {
 		close(fd);
 		return 0;
 	}
@@ -492,7 +504,7 @@ scan(void)
 		rewinddir(dir);
 		n = 0;
 		while (n < SCAN_FILES && (de = readdir(dir)) != NULL)
-			/* dot names are files still being written */
+			/* an older mta's sendmail wrote under a dot name */
 			if (de->d_name[0] != '.' && queue_id_ok(de->d_name))
 				names[n++] = xstrdup(de->d_name);
 		closedir(dir);

@@ -5,7 +5,10 @@
  * Run by the administrator (root, or the user a rootless installation
  * runs as) or by an init script.  It does what Postfix's postfix-script
  * does, without a shell: checks, the queue directories and their modes,
- * data_directory (smtpd's connection limits keep their state there),
+ * postsuper with no options (as postfix-script's check-fatal: queue file
+ * names that do not match their inode fixed, corrupt files to corrupt/,
+ * the files crashes left half written and a day old removed), data_directory
+ * (smtpd's connection limits keep their state there),
  * then master -w (start) or master in the foreground (start-fg), and
  * signals to the running master found through the lock on
  * $queue_directory/pid/master.pid.  Man page: postfix(1).
@@ -398,9 +401,9 @@ forward(int sig)
 		kill(master_pid, sig);
 }
 
-/* master ARGS... as a child; its exit status */
+/* master (or another applet) ARGS... as a child; its exit status */
 static int
-run_master(char **argv, int fg)
+run_self(char **argv, int fg)
 {
 	struct sigaction sa;
 	pid_t pid;
@@ -410,7 +413,7 @@ run_master(char **argv, int fg)
 		die("fork:");
 	if (pid == 0) {
 		svc_exec_self(NULL, argv, environ);
-		die("cannot execute master:");
+		die("cannot execute %s:", argv[0]);
 	}
 	if (fg) {
 		master_pid = pid;
@@ -441,13 +444,19 @@ nap(int ms)
 static int
 start(int fg)
 {
-	char *argv[6];
+	char *argv[6], *postsuper[] = { "postsuper", NULL };
 	long pid;
 	int n = 0;
 
 	if ((pid = running()) > 0)
 		die("the mail system is already running: PID: %ld", pid);
-	if (config_errors(NULL) || queue(1))
+	/*
+	 * Postfix's check-fatal runs postsuper before master: nothing runs
+	 * yet, so what it finds half written was left by a crash.  It reads
+	 * MAIL_CONFIG, as -c set it.
+	 */
+	if (config_errors(NULL) || queue(1) ||
+	    run_self(postsuper, 0) != 0)
 		die("mail system integrity check failed");
 	/* without it smtpd warns and runs without connection limits */
 	(void)datadir(DD_CREATE);
@@ -463,9 +472,9 @@ start(int fg)
 			svc_exec_self(NULL, argv, environ);
 			die("cannot execute master:");
 		}
-		return run_master(argv, 1);
+		return run_self(argv, 1);
 	}
-	if (run_master(argv, 0) != 0)
+	if (run_self(argv, 0) != 0)
 		die("mail system startup failed");
 	return 0;
 }

@@ -456,9 +456,10 @@ super_one(const char *q, int msgq, const char *name, int action)
 	}
 	/*
 	 * A file being written: a dot name until it has its id, then, in
-	 * incoming/, the id without the "complete" mode bit (queue.c).
-	 * One untouched for a day was left by a crash, before any 250:
-	 * Postfix's rule.  -d ALL takes it as any file.
+	 * incoming/, the id without the "complete" mode bit (queue.c); in
+	 * maildrop/, a file not yet group-readable (submit.c).  One
+	 * untouched for a day was left by a crash, before any 250 or
+	 * sendmail's exit 0: Postfix's rule.  -d ALL takes it as any file.
 	 */
 	if (name[0] == '.' ||
 	    (!(action & A_DELETE) && queue_incomplete(q, &st))) {

@@ -646,14 +646,18 @@ queue_patch(struct queue_writer *w, long long off, int type)
 /*
  * queue_incomplete - whether the file of queue qname with status st is
  * not yet committed: in incoming/ (where cleanup writes) without the
- * owner execute bit.  Elsewhere every file was complete before it got
- * there, and the files of an mta before the bit have no bit at all.
+ * owner execute bit, in maildrop/ without the group read bit.
+ * Elsewhere every file was complete before it got there, and the files
+ * of an mta before the bit have no bit at all.
  */
 int
 queue_incomplete(const char *qname, const struct stat *st)
 {
-	return strcmp(qname, Q_INCOMING) == 0 && S_ISREG(st->st_mode) &&
-	    !QUEUE_READY(st);
+	if (!S_ISREG(st->st_mode))
+		return 0;
+	if (strcmp(qname, Q_MAILDROP) == 0)
+		return (st->st_mode & MAILDROP_MODE_READY) == 0;
+	return strcmp(qname, Q_INCOMING) == 0 && !QUEUE_READY(st);
 }
 
 /* queue_abort - forget a queue file being written */

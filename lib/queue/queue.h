@@ -104,6 +104,13 @@ struct io;
  */
 #define QUEUE_MODE_READY	S_IXUSR
 #define QUEUE_READY(st)		(((st)->st_mode & QUEUE_MODE_READY) != 0)
+/*
+ * A maildrop file says it by its group read bit: sendmail creates it
+ * 0600 under its final name and makes it 0640 before its one fsync
+ * (submit.c).  Pickup reads through that bit, so an older mta's files
+ * and those written by hand (0644) count as complete.
+ */
+#define MAILDROP_MODE_READY	S_IRGRP
 #define QUEUE_TEMP_AGE	(60 * 60 * 24)	/* an incomplete file this old is
 					   left by a crash (postsuper -p) */
 

@@ -166,7 +166,9 @@ read_maildrop(const char *path, struct env *e, struct stat *st)
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
 	    O_NONBLOCK)) < 0)
 		return -1;
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+	/* 0600: sendmail is still writing it (queue_incomplete) */
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) ||
+	    queue_incomplete(Q_MAILDROP, st)) {
 		close(fd);
 		return -1;
 	}

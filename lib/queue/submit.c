@@ -25,17 +25,27 @@
  * cannot create the file says "4 X.Y.Z text" instead and exits.  The
  * final answer is one line: "0 QUEUEID", "4 X.Y.Z text" or "5 X.Y.Z text".
  *
- * SUBMIT_MAILDROP writes $queue_directory/maildrop/.NAME (O_EXCL, 0640,
- * NAME 24 random hex digits), and at close fsyncs it, renames it to NAME
- * and fsyncs the directory: pickup, which skips dot names, never sees a
- * file being written.  The file is the submitter's, and its group is
- * maildrop's (mail_owner's, by the directory's set-gid bit): pickup and
- * showq read it through the group, other users not at all, whatever
- * they learn of its name (mailq lists it).  The submitter is the file's
- * owner, which nobody else can make a file have: pickup takes the uid
- * from there.  No set-id program is needed, nor a daemon to be up.
+ * SUBMIT_MAILDROP creates $queue_directory/maildrop/NAME under its final
+ * name (O_EXCL, NAME 24 random hex digits), mode 0600: "being written"
+ * (MAILDROP_MODE_READY, queue_incomplete), which pickup, showq and
+ * postsuper -s leave alone, and postsuper -p (postfix start) removes
+ * when a day old.  At close it makes the file 0640, "complete", and
+ * fsyncs it once, as Postfix's postdrop: on the journaling file systems
+ * law 1 counts on, that one flush commits the name with the content and
+ * the mode, so no rename and no directory fsync (DESIGN.md, law 1).
+ * sendmail exits 0 only after that.  A crash before it leaves a file
+ * that is never picked up (still 0600), or one that is marked but cut
+ * short, which pickup sends to corrupt/ (no end record): either way
+ * sendmail had not said 0.  Pickup removes the file, with no flush,
+ * once cleanup answered that the queue file is on disk: a crash between
+ * the two duplicates the message, never loses it.  The file is the
+ * submitter's, and its group is maildrop's (mail_owner's, by the
+ * directory's set-gid bit): pickup and showq read it through the group,
+ * other users not at all, whatever they learn of its name (mailq lists
+ * it).  The submitter is the file's owner, which nobody else can make a
+ * file have: pickup takes the uid from there.  No set-id program is
+ * needed, nor a daemon to be up.
  */
-#define _GNU_SOURCE	/* syncfs() */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -71,8 +81,7 @@ struct submit {
 	int		fd;
 	pid_t		pid;		/* the cleanup we started, or 0 */
 	struct io	io;
-	char		*tmp;		/* maildrop: the file being written */
-	char		*path;		/* ... and its final name */
+	char		*path;		/* maildrop: the file being written */
 	char		*name;
 	char		*dir;
 	int		mesg;		/* REC_MESG was sent */
@@ -127,22 +136,20 @@ maildrop_group(struct submit *s, struct str *err)
 	struct stat fst, dst;
 
 	if (fstat(s->fd, &fst) < 0 || stat(s->dir, &dst) < 0) {
-		str_addf(err, "%s: %s", s->tmp, strerror(errno));
+		str_addf(err, "%s: %s", s->path, strerror(errno));
 		goto fail;
 	}
 	if (fst.st_uid != dst.st_uid && fst.st_gid != dst.st_gid) {
 		str_addf(err, "%s: group %ld, not the group of %s (%ld): "
 		    "that directory needs mode %04o (postfix set-permissions)",
-		    s->tmp, (long)fst.st_gid, s->dir, (long)dst.st_gid,
+		    s->path, (long)fst.st_gid, s->dir, (long)dst.st_gid,
 		    (unsigned)MAILDROP_MODE);
 		goto fail;
 	}
-	if (fchmod(s->fd, 0640) == 0)
-		return 0;
-	str_addf(err, "%s: chmod: %s", s->tmp, strerror(errno));
+	return 0;
 fail:
 	close(s->fd);
-	unlink(s->tmp);
+	unlink(s->path);
 	s->fd = -1;
 	return -1;
 }
@@ -159,27 +166,24 @@ open_maildrop(struct submit *s, struct str *err)
 			str_addf(err, "/dev/urandom: %s", strerror(errno));
 			return -1;
 		}
-		free(s->tmp);
 		free(s->path);
 		free(s->name);
 		s->name = xstrdup(name);
-		s->tmp = xasprintf("%s/.%s", s->dir, name);
 		s->path = xasprintf("%s/%s", s->dir, name);
 		/*
-		 * 0640: readable by maildrop's group (mail_owner's: pickup,
-		 * showq), by no other user, whoever learns the name.  Nobody
-		 * else can write it, and the sticky bit keeps them from
-		 * removing or renaming it.  fchmod: the umask may have taken
-		 * the group's bit.
+		 * 0600 until complete; then 0640: readable by maildrop's
+		 * group (mail_owner's: pickup, showq), by no other user,
+		 * whoever learns the name.  Nobody else can write it, and
+		 * the sticky bit keeps them from removing or renaming it.
 		 */
-		s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+		s->fd = open(s->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
 		    O_NOFOLLOW, 0600);
 		if (s->fd >= 0)
 			return maildrop_group(s, err);
 		if (errno != EEXIST)
 			break;
 	}
-	str_addf(err, "create file %s: %s", s->tmp, strerror(errno));
+	str_addf(err, "create file %s: %s", s->path, strerror(errno));
 	return -1;
 }
 
@@ -194,7 +198,6 @@ submit_free(struct submit *s)
 		while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
 			;
 	io_free(&s->io);
-	free(s->tmp);
 	free(s->path);
 	free(s->name);
 	free(s->dir);
@@ -364,8 +367,6 @@ answer(struct submit *s, struct str *out)
 	return code;
 }
 
-static int sync_dir(const char *, int);
-
 /*
  * submit_close - finish the message.  Returns 0 with the queue id (or,
  * for maildrop, the file name) in out; 4 or 5 with "X.Y.Z text" in out,
@@ -391,7 +392,7 @@ submit_close(struct submit *s, struct str *out)
 		goto out;
 	}
 	if (io_flush(&s->io) < 0) {
-		warn("%s: %s", s->how == SUBMIT_MAILDROP ? s->tmp :
+		warn("%s: %s", s->how == SUBMIT_MAILDROP ? s->path :
 		    "send to cleanup", strerror(s->io.err));
 		str_set(out, "4.3.0 Queue file write error");
 		goto out;
@@ -400,20 +401,10 @@ submit_close(struct submit *s, struct str *out)
 		code = answer(s, out);
 		goto out;
 	}
-	if (fsync(s->fd) < 0 || rename(s->tmp, s->path) < 0) {
-		warn("%s: %s", s->tmp, strerror(errno));
-		str_set(out, "4.3.0 Queue file write error");
-		goto out;
-	}
-	/*
-	 * The rename must be on disk too.  maildrop (mode 3733) cannot be
-	 * opened for reading by an ordinary user, so when fsync of the
-	 * directory is not possible, the file system is synced through the
-	 * file (Linux syncfs), or everything is (sync).
-	 */
-	if (sync_dir(s->dir, s->fd) < 0) {
-		warn("%s: fsync: %s", s->dir, strerror(errno));
-		unlink(s->path);
+	/* marked complete before the one flush, which makes the mark last */
+	if (fchmod(s->fd, 0600 | MAILDROP_MODE_READY) < 0 ||
+	    fsync(s->fd) < 0) {
+		warn("%s: %s", s->path, strerror(errno));
 		str_set(out, "4.3.0 Queue file write error");
 		goto out;
 	}
@@ -421,31 +412,9 @@ submit_close(struct submit *s, struct str *out)
 	code = 0;
 out:
 	if (code != 0 && s->how == SUBMIT_MAILDROP)
-		unlink(s->tmp);
+		unlink(s->path);
 	submit_free(s);
 	return code;
-}
-
-/* sync_dir - make a rename in dir durable; fd is a file in that dir */
-static int
-sync_dir(const char *dir, int fd)
-{
-	int dfd, r;
-
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		r = fsync(dfd);
-		close(dfd);
-		return r;
-	}
-	if (errno != EACCES)
-		return -1;
-#ifdef __linux__
-	return syncfs(fd);
-#else
-	(void)fd;
-	sync();
-	return 0;
-#endif
 }
 
 /*
@@ -458,7 +427,7 @@ submit_abort(struct submit *s)
 	if (s == NULL)
 		return;
 	if (s->how == SUBMIT_MAILDROP)
-		unlink(s->tmp);
+		unlink(s->path);
 	submit_free(s);
 }
 

@@ -304,6 +304,11 @@ test_submit(void)
 	    strcmp(types.s, "SRMLPLXE") == 0);
 	s = submit_open(SUBMIT_MAILDROP, &err);
 	submit_recs(s, REC_FROM, "u@example.com");
+	/* created under its final name, 0600 until complete */
+	snprintf(path, sizeof(path), "%s/q/maildrop/%s", top, submit_id(s));
+	T_OK("a maildrop file being written is 0600, incomplete",
+	    stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 &&
+	    queue_incomplete(Q_MAILDROP, &st) && count("maildrop") == 2);
 	submit_abort(s);
 	T_OK("submit_abort removes the maildrop file",
 	    count("maildrop") == 1);

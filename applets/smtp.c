@@ -1,12 +1,19 @@
 /* MIT licence: see LICENSE. */
 /*
- * smtp.c - the smtp and lmtp delivery agents: one request from qmgr (the
+ * smtp.c - the smtp and lmtp delivery agents: each request from qmgr (the
  * agent frame of lib/queue/agent.c), the next hop's server addresses
  * (lib/smtp/addr.c), then sessions (lib/smtp/client.c) until every
  * recipient has a result or the addresses run out.
  *
- * Run by master for qmgr, with the request on fd 0 and the results on fd
- * 1, as mail_owner.  Man page: smtp(8).
+ * Run by master for qmgr, as mail_owner, one request after another
+ * (each with the request on fd 0 and the results on fd 1) until max_use
+ * or max_idle.  Between them the process keeps connections for reuse
+ * (lib/smtp/client_cache.c), as Postfix's scache: for the next hops of
+ * smtp_connection_cache_destinations, and, with
+ * smtp_connection_cache_on_demand, when qmgr says more mail is on its
+ * way there (AGENT_F_CONN_CACHE).  A kept connection that fails before
+ * the server could take anything is replaced by a new one for the same
+ * message.  Man page: smtp(8).
  *
  * As Postfix's smtp: a recipient that gets a 4xx reply is tried again at
  * the next server (unless this was the last one to try); a 5xx greeting
@@ -34,6 +41,7 @@
 #include "../lib/queue/agent.h"
 #include "../lib/smtp/addr.h"
 #include "../lib/smtp/client.h"
+#include "../lib/smtp/tlspol.h"
 #include "../lib/str.h"
 #include "../lib/table/match.h"
 #include "../lib/x.h"
@@ -221,7 +229,11 @@ retry_new(const struct dlv *d, const struct smtp_sess *s, int res)
 	return 1;
 }
 
-/* try server a (the k-th of n) for the open recipients; 0 next, -1 stop */
+/*
+ * try server a (last: no other is left) for the open recipients, over a
+ * kept connection when there is one; 0, or -1 when no other server is
+ * to be tried
+ */
 static int
 try_addr(struct dlv *d, const struct smtp_addr *a, int last)
 {
@@ -230,7 +242,7 @@ try_addr(struct dlv *d, const struct smtp_addr *a, int last)
 	struct str user;
 	char *key = NULL;
 	size_t k;
-	int res, final, ret = 0;
+	int res, final;
 
 	if (open_rcpts(d) == 0 || (d->slimit > 0 &&
 	    d->sessions >= d->slimit))
@@ -283,7 +295,7 @@ again:
 	release(d, s, key);
 out:
 	free(key);
-	return ret;
+	return 0;
 }
 
 /* is the request's next hop one of smtp_connection_cache_destinations? */
@@ -291,7 +303,7 @@ static int
 cache_always(const char *nexthop)
 {
 	static struct match_list *ml;
-	const char *p = nexthop, *e;
+	const char *p = nexthop;
 	char *name;
 	int r;
 
@@ -305,14 +317,7 @@ cache_always(const char *nexthop)
 	if (lmtp && (strncmp(p, "unix:", 5) == 0 ||
 	    strncmp(p, "inet:", 5) == 0))
 		p += 5;
-	if (lmtp && *p == '/')
-		name = xstrdup(p);
-	else if (*p == '[' && (e = strchr(p, ']')) != NULL)
-		name = xstrndup(p + 1, (size_t)(e - p - 1));
-	else if ((e = strrchr(p, ':')) != NULL && strchr(p, ':') == e)
-		name = xstrndup(p, (size_t)(e - p));
-	else
-		name = xstrdup(p);
+	name = lmtp && *p == '/' ? xstrdup(p) : smtp_tls_nexthop_name(p);
 	if ((r = match_find(ml, name, NULL)) < 0)
 		warn("%s: %s", lmtp ? "lmtp_connection_cache_destinations" :
 		    "smtp_connection_cache_destinations", ml->err.s);

@@ -168,7 +168,10 @@ srv() {
 }
 
 # setup MAIN.CF-LINES: a fresh instance that relays to the server, its
-# smtp agent one delivery at a time
+# smtp agent one delivery at a time, in one process (the cache is the
+# process's: with more, master may start a second one when qmgr comes
+# back before the first said it is free, and the count of connections
+# would depend on the machine's load)
 setup() {
 	mta postfix -c "$T/etc" stop >/dev/null 2>&1
 	rm -rf "$Q" "$T/data"
@@ -190,8 +193,8 @@ EOF
 pickup fifo n - n 60 1 pickup
 cleanup unix n - n - 0 cleanup
 qmgr fifo n - n 300 1 qmgr
-smtp unix - - n - - smtp
-lmtp unix - - n - - lmtp
+smtp unix - - n - 1 smtp
+lmtp unix - - n - 1 lmtp
 EOF
 	mta postfix -c "$T/etc" start >/dev/null 2>&1
 }

@@ -286,6 +286,18 @@ PARAM(lmtp_body_checks, STR, "", 0, 0,
     "Body patterns applied by lmtp on the way out.")
 PARAM(lmtp_connect_timeout, TIME, "0s", 0, 0,
     "How long lmtp waits for a TCP connection (0: the system limit).")
+PARAM(lmtp_connection_cache_destinations, STR, "", 0, 0,
+    "Destinations whose LMTP connections are always kept open for reuse "
+    "(domain, relay host or socket path, without [] or :port).")
+PARAM(lmtp_connection_cache_on_demand, BOOL, "yes", 0, 0,
+    "Keep LMTP connections open for reuse while qmgr has more mail for "
+    "the destination.")
+PARAM(lmtp_connection_cache_time_limit, TIME, "2s", 1, 0,
+    "How long an unused LMTP connection stays open for reuse.")
+PARAM(lmtp_connection_reuse_count_limit, INT, "0", 0, PMAX,
+    "How many times a LMTP connection may be reused (0: no limit).")
+PARAM(lmtp_connection_reuse_time_limit, TIME, "300s", 1, 0,
+    "How long after it was made a LMTP connection may still be reused.")
 PARAM(lmtp_data_done_timeout, TIME, "600s", 1, 0,
     "How long lmtp waits for the reply to the final dot.")
 PARAM(lmtp_data_init_timeout, TIME, "120s", 1, 0,
@@ -319,6 +331,8 @@ PARAM(lmtp_quit_timeout, TIME, "300s", 1, 0,
     "How long lmtp waits for the reply to QUIT.")
 PARAM(lmtp_rcpt_timeout, TIME, "300s", 1, 0,
     "How long lmtp waits for the reply to RCPT TO.")
+PARAM(lmtp_rset_timeout, TIME, "20s", 1, 0,
+    "How long lmtp waits for the reply to RSET on a reused connection.")
 PARAM(lmtp_sasl_auth_enable, BOOL, "no", 0, 0,
     "Let lmtp authenticate to servers (with lmtp_sasl_password_maps).")
 PARAM(lmtp_sasl_mechanism_filter, STR, "", 0, 0,
@@ -582,6 +596,18 @@ PARAM(smtp_body_checks, STR, "", 0, 0,
     "Body patterns applied by smtp on the way out.")
 PARAM(smtp_connect_timeout, TIME, "30s", 0, 0,
     "How long smtp waits for a TCP connection (0: the system limit).")
+PARAM(smtp_connection_cache_destinations, STR, "", 0, 0,
+    "Destinations whose SMTP connections are always kept open for reuse "
+    "(domain, relay host or socket path, without [] or :port).")
+PARAM(smtp_connection_cache_on_demand, BOOL, "yes", 0, 0,
+    "Keep SMTP connections open for reuse while qmgr has more mail for "
+    "the destination.")
+PARAM(smtp_connection_cache_time_limit, TIME, "2s", 1, 0,
+    "How long an unused SMTP connection stays open for reuse.")
+PARAM(smtp_connection_reuse_count_limit, INT, "0", 0, PMAX,
+    "How many times a SMTP connection may be reused (0: no limit).")
+PARAM(smtp_connection_reuse_time_limit, TIME, "300s", 1, 0,
+    "How long after it was made a SMTP connection may still be reused.")
 PARAM(smtp_data_done_timeout, TIME, "600s", 1, 0,
     "How long smtp waits for the reply to the final dot.")
 PARAM(smtp_data_init_timeout, TIME, "120s", 1, 0,
@@ -615,6 +641,8 @@ PARAM(smtp_quit_timeout, TIME, "300s", 1, 0,
     "How long smtp waits for the reply to QUIT.")
 PARAM(smtp_rcpt_timeout, TIME, "300s", 1, 0,
     "How long smtp waits for the reply to RCPT TO.")
+PARAM(smtp_rset_timeout, TIME, "20s", 1, 0,
+    "How long smtp waits for the reply to RSET on a reused connection.")
 PARAM(smtp_sasl_auth_enable, BOOL, "no", 0, 0,
     "Let smtp authenticate to servers (with smtp_sasl_password_maps).")
 PARAM(smtp_sasl_mechanism_filter, STR, "", 0, 0,

@@ -78,6 +78,7 @@ struct dest {
 	int		busy, window, limit, rcpt_limit;
 	time_t		dead_until;
 	char		*dead_why;
+	time_t		last_done;	/* a delivery ended (conn caching) */
 	struct dent	*head, *tail;
 };
 
@@ -417,6 +418,7 @@ job_end(struct job *j, int ok)
 		}
 	}
 	d->busy--;
+	d->last_done = time(NULL);
 	qmgr_q.pause = 0;	/* a descriptor came free */
 	g.pause_until = 0;
 	if (j->req.dead) {
@@ -510,6 +512,13 @@ job_start(struct dest *d)
 	m->refs++;
 	if (!left)
 		dest_pop(d);
+	/*
+	 * more mail waits for d, is on its way there, or went there a moment
+	 * ago: the agent keeps its connection (Postfix's on-demand caching)
+	 */
+	if (left || d->head != NULL || d->busy > 0 ||
+	    d->last_done + 1 >= time(NULL))
+		j->req.flags |= AGENT_F_CONN_CACHE;
 	j->req.transport = xstrdup(d->transport);
 	j->req.nexthop = xstrdup(d->nexthop);
 	j->req.queue_name = xstrdup(Q_ACTIVE);
@@ -584,8 +593,9 @@ dest_gc(int all)
 	time_t now = time(NULL);
 
 	while ((d = *pp) != NULL) {
-		if (d->busy == 0 && d->head == NULL &&
-		    (all || d->dead_until <= now)) {
+		/* kept a second after its last delivery: back to back */
+		if (d->busy == 0 && d->head == NULL && (all ||
+		    (d->dead_until <= now && d->last_done + 1 < now))) {
 			*pp = d->next;
 			free(d->transport);
 			free(d->nexthop);

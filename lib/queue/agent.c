@@ -302,8 +302,9 @@ tv_diff(const struct timeval *a, const struct timeval *b)
 }
 
 /*
- * agent_log_line - "ID: to=<a>, orig_to=<o>, relay=R, delay=D,
- * delays=a/b/c/d, dsn=X.Y.Z, status=S (reason)", Postfix's line
+ * agent_log_line - "ID: to=<a>, orig_to=<o>, relay=R, conn_use=N,
+ * delay=D, delays=a/b/c/d, dsn=X.Y.Z, status=S (reason)", Postfix's line
+ * (conn_use= only for a reused connection)
  */
 void
 agent_log_line(const struct agent_req *r, const struct agent_rcpt *p,
@@ -319,7 +320,11 @@ agent_log_line(const struct agent_req *r, const struct agent_rcpt *p,
 	str_addf(out, "%s: to=<%s>, ", r->queue_id, p->addr);
 	if (p->orig && strcmp(p->orig, p->addr) != 0)
 		str_addf(out, "orig_to=<%s>, ", p->orig);
-	str_addf(out, "relay=%s, delay=", p->relay ? p->relay : "none");
+	str_addf(out, "relay=%s, ", p->relay ? p->relay : "none");
+	/* a connection from the cache: the how-manieth use, as Postfix */
+	if (r->reuse_count > 0)
+		str_addf(out, "conn_use=%d, ", r->reuse_count + 1);
+	str_adds(out, "delay=");
 	agent_delay(tv_diff(&now, &r->arrival), out);
 	str_adds(out, ", delays=");
 	agent_delay(tv_diff(&r->active, &r->arrival), out);

@@ -55,6 +55,12 @@ struct queue_reader;
 
 /* request flags */
 #define AGENT_F_NONE	0
+/*
+ * more mail waits for the destination, or goes to it back to back: the
+ * smtp and lmtp agents keep the connection open for the next request
+ * (Postfix's DEL_REQ_FLAG_CONN_STORE; smtp_connection_cache_on_demand)
+ */
+#define AGENT_F_CONN_CACHE	1
 
 #define AGENT_DSN_MAX	16	/* "X.YYY.ZZZ" and the NUL */
 
@@ -82,6 +88,8 @@ struct agent_req {
 	struct timeval	start;		/* the agent got the request */
 	struct timeval	conn;		/* the agent was connected (smtp) */
 	int		flags;
+	/* the connection was used this many times before (conn_use=) */
+	int		reuse_count;
 	struct agent_rcpt *rcpt;
 	size_t		nrcpt;
 	char		*dead;		/* the destination is down: why */

@@ -38,6 +38,7 @@
 #include "../log.h"
 #include "../num.h"
 #include "../str.h"
+#include "../svc.h"
 #include "../tls.h"
 #include "../x.h"
 #include "addr.h"
@@ -167,6 +168,10 @@ smtp_connect(struct smtp_sess *s, const struct smtp_addr *a)
 	s->authed = 0;
 	free(s->auth_mechs);
 	s->auth_mechs = NULL;
+	free(s->auth_user);
+	s->auth_user = NULL;
+	s->born = svc_serve_now();
+	s->reuse_count = 0;
 	memset(&ss, 0, sizeof(ss));
 	if (a->family == AF_UNIX) {
 		struct sockaddr_un *sun = (struct sockaddr_un *)&ss;
@@ -544,6 +549,34 @@ out:
 	return ret;
 }
 
+/*
+ * smtp_rset - RSET, as Postfix probes a cached connection before it uses
+ * it again: 0 after a 2xx reply; -1 with the failure when the connection
+ * is gone or the server refused (the caller closes it).
+ */
+int
+smtp_rset(struct smtp_sess *s)
+{
+	int t = (int)conf_time(P_smtp_rset_timeout);
+
+	if (s->fd < 0) {
+		smtp_fail(s, "4.4.2", "lost connection with %s while sending "
+		    "RSET", s->namaddr);
+		return -1;
+	}
+	io_puts(&s->io, "RSET\r\n");
+	if (smtp_flush(s, t, "sending RSET") < 0 ||
+	    smtp_get_reply(s, t, "receiving the RSET response", NULL) < 0)
+		return -1;
+	if (s->reply.code / 100 != 2) {
+		smtp_fail(s, s->reply.code / 100 == 5 ? "5.5.0" : "4.5.0",
+		    "host %s said: %s (in reply to RSET command)",
+		    s->namaddr, s->reply.text.s);
+		return -1;
+	}
+	return 0;
+}
+
 /* smtp_quit - say QUIT (Postfix does not wait for the reply) */
 void
 smtp_quit(struct smtp_sess *s)
@@ -582,7 +615,29 @@ smtp_sess_free(struct smtp_sess *s)
 	free(s->helo_name);
 	free(s->auth_mechs);
 	s->auth_mechs = NULL;
+	free(s->auth_user);
+	s->auth_user = NULL;
 	str_free(&s->reply.text);
 	str_free(&s->why);
 	s->host = s->addr = s->namaddr = s->relay = s->helo_name = NULL;
+}
+
+/* smtp_sess_new - smtp_sess_init() on the heap (sessions the cache keeps) */
+struct smtp_sess *
+smtp_sess_new(int lmtp)
+{
+	struct smtp_sess *s = xmalloc(sizeof(*s));
+
+	smtp_sess_init(s, lmtp);
+	return s;
+}
+
+/* smtp_sess_destroy - smtp_sess_free() and the memory of smtp_sess_new() */
+void
+smtp_sess_destroy(struct smtp_sess *s)
+{
+	if (s == NULL)
+		return;
+	smtp_sess_free(s);
+	free(s);
 }

@@ -15,6 +15,11 @@
  *	smtp_auth(&s, nexthop, sender) == 0	(else s.status/dsn/why)
  *	smtp_xfer(&s, &msg, rcpt, n)		per-recipient results
  *	smtp_quit(&s); smtp_close(&s);
+ *
+ * The delivery agents keep sessions for reuse (client_cache.c): a
+ * session from smtp_sess_new() goes to smtp_cache_put() after a
+ * transaction instead of QUIT, and smtp_cache_get() gives it back, after
+ * an RSET, to a later delivery request with the same smtp_cache_key().
  */
 #ifndef MTA_SMTP_CLIENT_H
 #define MTA_SMTP_CLIENT_H
@@ -112,6 +117,11 @@ struct smtp_sess {
 	int		loop_detect;
 	size_t		line_limit;	/* smtp_line_length_limit; 0: none */
 	size_t		reply_limit;	/* longest reply line kept */
+	/* the connection cache (client_cache.c) */
+	char		*auth_user;	/* who AUTH logged in as, or NULL */
+	long long	born;		/* svc_serve_now() at connect */
+	int		reuse_count;	/* times taken from the cache */
+	int		dot_sent;	/* smtp_xfer() sent the final dot */
 };
 
 void	smtp_sess_init(struct smtp_sess *, int);
@@ -125,6 +135,18 @@ int	smtp_auth(struct smtp_sess *, const char *, const char *);
 void	smtp_quit(struct smtp_sess *);
 void	smtp_close(struct smtp_sess *);
 void	smtp_sess_free(struct smtp_sess *);
+struct smtp_sess *smtp_sess_new(int);
+void	smtp_sess_destroy(struct smtp_sess *);
+int	smtp_rset(struct smtp_sess *);
+int	smtp_sasl_user(const char *, const char *, const char *, struct str *);
+
+/* the connection cache of a delivery agent process (client_cache.c) */
+char	*smtp_cache_key(int, const char *, const struct smtp_addr *,
+	    const char *);
+int	smtp_cache_has(const char *);
+struct smtp_sess *smtp_cache_get(const char *);
+void	smtp_cache_put(struct smtp_sess *, const char *);
+void	smtp_cache_flush(void);
 
 void	smtp_rcpt_init(struct smtp_rcpt *, const char *);
 void	smtp_rcpt_free(struct smtp_rcpt *);

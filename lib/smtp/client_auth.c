@@ -53,7 +53,7 @@ in_list(const char *list, const char *word)
  * -1 table error.
  */
 static int
-sasl_lookup(struct smtp_sess *s, struct maps *m, const char *nexthop,
+sasl_lookup(const char *host, struct maps *m, const char *nexthop,
     const char *sender, const char **val)
 {
 	char *k, *c;
@@ -63,7 +63,7 @@ sasl_lookup(struct smtp_sess *s, struct maps *m, const char *nexthop,
 	    conf_bool(P_smtp_sender_dependent_authentication) &&
 	    (r = maps_addr_find(m, sender, NULL, NULL, NULL, val, NULL)) != 0)
 		return r;
-	if (s->host && (r = maps_find(m, s->host, MAPS_FULL, val)) != 0)
+	if (host && (r = maps_find(m, host, MAPS_FULL, val)) != 0)
 		return r;
 	if (nexthop == NULL || *nexthop == 0)
 		return 0;
@@ -139,6 +139,30 @@ smtp_sasl_open(void)
 	    *conf_str(P_smtp_sasl_password_maps))
 		sasl_maps = maps_open("smtp_sasl_password_maps",
 		    conf_str(P_smtp_sasl_password_maps), DICT_FOLD);
+}
+
+/*
+ * smtp_sasl_user - the login name smtp_auth() would use with server host
+ * for nexthop and sender (the connection cache keeps sessions of
+ * different logins apart): 1 with it in user, 0 when there is none (no
+ * AUTH), -1 on a table error.  The password is not kept.
+ */
+int
+smtp_sasl_user(const char *host, const char *nexthop, const char *sender,
+    struct str *user)
+{
+	const char *val;
+	int r;
+
+	str_reset(user);
+	if (!conf_bool(P_smtp_sasl_auth_enable) ||
+	    *conf_str(P_smtp_sasl_password_maps) == 0)
+		return 0;
+	smtp_sasl_open();
+	if ((r = sasl_lookup(host, sasl_maps, nexthop, sender, &val)) <= 0)
+		return r;
+	str_setmem(user, val, strcspn(val, ":"));
+	return 1;
 }
 
 /* one AUTH exchange step: send line (not logged), read the reply */
@@ -268,6 +292,8 @@ smtp_auth(struct smtp_sess *s, const char *nexthop, const char *sender)
 	int r, ret = -1;
 
 	s->authed = 0;
+	free(s->auth_user);
+	s->auth_user = NULL;
 	if (!conf_bool(P_smtp_sasl_auth_enable) ||
 	    !(s->features & SMTP_F_AUTH) || s->auth_mechs == NULL ||
 	    *conf_str(P_smtp_sasl_password_maps) == 0)
@@ -292,7 +318,7 @@ smtp_auth(struct smtp_sess *s, const char *nexthop, const char *sender)
 		goto out;
 	}
 	smtp_sasl_open();
-	r = sasl_lookup(s, sasl_maps, nexthop, sender, &val);
+	r = sasl_lookup(s->host, sasl_maps, nexthop, sender, &val);
 	if (r > 0) {
 		user = xstrdup(val);
 		ulen = strlen(user);
@@ -336,6 +362,8 @@ smtp_auth(struct smtp_sess *s, const char *nexthop, const char *sender)
 		goto out;
 	if (s->reply.code / 100 == 2) {
 		s->authed = 1;
+		free(s->auth_user);
+		s->auth_user = xstrdup(user);
 		ret = 0;
 		goto out;
 	}

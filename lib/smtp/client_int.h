@@ -6,7 +6,8 @@
  * privileges drop.  The parts: client.c (connect, replies, EHLO,
  * close), client_tls.c (the TLS policy applied: STARTTLS or wrapper
  * mode, handshake, verification), client_auth.c (SMTP AUTH),
- * client_xfer.c (one mail transaction).  Man page: smtp(8).
+ * client_xfer.c (one mail transaction), client_cache.c (the sessions an
+ * agent process keeps for reuse).  Man page: smtp(8).
  */
 #ifndef MTA_SMTP_CLIENT_INT_H
 #define MTA_SMTP_CLIENT_INT_H

@@ -362,6 +362,7 @@ smtp_xfer(struct smtp_sess *s, struct smtp_msg *m, struct smtp_rcpt *r,
 	int c, data_ok = 0, ret = -1, e;
 
 	str_init(&t);
+	s->dot_sent = 0;
 	acc = xcalloc(n ? n : 1, 1);
 	/* the envelope as it leaves: env[0] the sender, env[1..n] */
 	env = xcalloc(n + 1, sizeof(*env));
@@ -482,6 +483,8 @@ smtp_xfer(struct smtp_sess *s, struct smtp_msg *m, struct smtp_rcpt *r,
 		ret = 0;
 		goto out;
 	}
+	/* from here the server may have taken the message: no retry */
+	s->dot_sent = 1;
 	io_puts(&s->io, ".\r\n");
 	if (smtp_flush(s, s->t_data_xfer, "sending message body") < 0)
 		goto out;

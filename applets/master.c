@@ -219,6 +219,20 @@ check_config(void)
 
 /* children --------------------------------------------------------------- */
 
+/* whether the program drops its privileges itself (or keeps root) */
+static int
+self_drops(const char *cmd)
+{
+	static const char *const own[] = { "local", "smtpd", "cleanup",
+	    "smtp", "lmtp" };
+	size_t i;
+
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (strcmp(cmd, own[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* whether fd is one of tmp[0..n] */
 static int
 kept(const int *tmp, int n, int fd)
@@ -303,9 +317,13 @@ child_exec(struct service *sv)
 	}
 	n = 0;
 
-	/* local stays root; smtpd reads its TLS key first (priv_daemon) */
-	if (m.root && strcmp(sv->s.command, "local") != 0 &&
-	    strcmp(sv->s.command, "smtpd") != 0 &&
+	/*
+	 * local stays root; smtpd, cleanup, smtp and lmtp open what may be
+	 * root's alone first (the TLS keys, smtp_sasl_password_maps, the
+	 * tables), then drop to mail_owner themselves (priv_daemon), as
+	 * Postfix's daemons do; the others drop here
+	 */
+	if (m.root && !self_drops(sv->s.command) &&
 	    priv_drop_to(m.uid, m.gid) < 0) {
 		warn("%s: cannot drop privileges: %s", sv->s.command,
 		    strerror(errno));

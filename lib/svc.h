@@ -136,6 +136,13 @@ int	svc_serve(int (*)(void *), void *);
 void	svc_serve_timer(long long, void (*)(void *), void *);
 long long svc_serve_now(void);
 /*
+ * svc_serve_free - tell master now that this process is free for its
+ * next client, before its last words to this one (a delivery agent's
+ * answer, after which qmgr at once sends the next request): else master
+ * may start another process for a client this one is about to take
+ */
+void	svc_serve_free(void);
+/*
  * svc_serve_stale - set by the tables once one is open: the name of one
  * whose file changed since, or NULL.  svc_serve() ends the process
  * before it takes a client then, so that the next one reads the file.

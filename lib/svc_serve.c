@@ -35,6 +35,9 @@
 
 const char *(*svc_serve_stale)(void);
 static volatile sig_atomic_t hup;
+static int under;		/* run by master: the status pipe is there */
+static int said_free;		/* svc_serve_free() told master already */
+static int last_client;		/* the process ends after this client */
 static long long timer_at;		/* svc_serve_timer(): ms, 0 none */
 static void (*timer_fn)(void *);
 static void *timer_ctx;
@@ -192,6 +195,16 @@ wait_client(size_t n, long long idle_ms)
 	}
 }
 
+/* svc_serve_free - see svc.h */
+void
+svc_serve_free(void)
+{
+	if (!under || said_free || last_client || hup)
+		return;
+	if (status(1) == 0)
+		said_free = 1;
+}
+
 /* svc_serve - see svc.h */
 int
 svc_serve(int (*fn)(void *), void *ctx)
@@ -218,6 +231,11 @@ svc_serve(int (*fn)(void *), void *ctx)
 	sa.sa_handler = onhup;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGHUP, &sa, NULL);
+	/* a client gone is an error of its own, not the process's end
+	 * (the programs the services run get SIGPIPE back, see svc_spawn
+	 * and local's commands) */
+	signal(SIGPIPE, SIG_IGN);
+	under = 1;
 	max_use = conf_int(P_max_use);
 	idle_ms = conf_time(P_max_idle) * 1000LL;
 	for (used = 0; max_use <= 0 || used < max_use; used++) {
@@ -227,12 +245,14 @@ svc_serve(int (*fn)(void *), void *ctx)
 		if (status(0) < 0)
 			warn("master status: %s", strerror(errno));
 		client_fds(fd);
+		said_free = 0;
+		last_client = max_use > 0 && used + 1 >= max_use;
 		r = fn(ctx);
 		/* the client sees the end before master hears of it */
 		client_fds(-1);
 		if (r != 0 || hup || stale())
 			break;
-		if (status(1) < 0)
+		if (!said_free && status(1) < 0)
 			break;	/* master is gone */
 	}
 	return r;

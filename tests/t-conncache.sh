@@ -375,8 +375,9 @@ expect "... RSET goes over TLS (after STARTTLS, one EHLO each side)" 2 \
 # --- SASL: logins are never shared ------------------------------------------
 printf '%s\n' "alice@a.test alice:pw1" "bob@b.test bob:pw2" \
     > "$T/etc/sasl_passwd"
-# readable by mail_owner: master runs the agents as mail_owner already
-chmod 644 "$T/etc/sasl_passwd"
+# root's alone, as Postfix's sasl_passwd is: smtp opens it before it
+# drops to mail_owner
+chmod 600 "$T/etc/sasl_passwd"
 srv --auth
 setup "smtp_sasl_auth_enable = yes
 smtp_sasl_password_maps = texthash:$T/etc/sasl_passwd

@@ -686,6 +686,8 @@ agent_job(void *ctx)
 	}
 	agent_done_all(&req, AGENT_DEFER, "4.3.0", "none",
 	    "delivery agent finished without a result");
+	/* qmgr sends its next request as soon as it has the answer */
+	svc_serve_free();
 	agent_reply(&out, &req);
 	str_free(&err);
 	agent_req_free(&req);

@@ -93,6 +93,9 @@ struct cleanup {
 	int		part;		/* the last record was REC_PART */
 	long long	size, body_off, mesg_off;	/* size: as written */
 	long long	insize;		/* as received: the limit */
+	/* message_size_limit, body_checks_size_limit: read once, as the
+	 * content path runs for every line */
+	long long	size_limit, bchecks_limit;
 };
 
 static const char *
@@ -416,8 +419,7 @@ content(struct cleanup *c, int type, struct str *d)
 	 * line break in a mailbox or on the wire.  As Postfix's cleanup.
 	 */
 	msgfix_stray_cr_lf(d->s, d->len);
-	if (conf_int(P_message_size_limit) > 0 &&
-	    c->insize > conf_int(P_message_size_limit))
+	if (c->size_limit > 0 && c->insize > c->size_limit)
 		fail(c, 5, "5.3.4 Message size exceeds fixed limit");
 	if (c->code || c->w == NULL)
 		return;
@@ -428,8 +430,8 @@ content(struct cleanup *c, int type, struct str *d)
 		c->body_off = c->size;	/* after the headers added */
 	if (c->code)
 		return;
-	if (!cont && c->bchecks && (conf_int(P_body_checks_size_limit) == 0 ||
-	    c->size - c->body_off <= conf_int(P_body_checks_size_limit))) {
+	if (!cont && c->bchecks && (c->bchecks_limit == 0 ||
+	    c->size - c->body_off <= c->bchecks_limit)) {
 		r = check(c, c->bchecks, "body", d->s);
 		if (r == 1 || c->code)
 			return;
@@ -779,6 +781,8 @@ client(void *ctx)
 	io_init(&c.in, 0, (int)conf_time(P_ipc_timeout));
 	io_init(&c.out, 1, (int)conf_time(P_ipc_timeout));
 	c.qdir = conf_str(P_queue_directory);
+	c.size_limit = conf_int(P_message_size_limit);
+	c.bchecks_limit = conf_int(P_body_checks_size_limit);
 	c.rw = p->rw;
 	c.hchecks = p->hchecks;
 	c.bchecks = p->bchecks;

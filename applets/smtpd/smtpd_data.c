@@ -244,6 +244,32 @@ getbyte(struct io *io)
 	return io_read(io, &c, 1) == 1 ? c : -1;
 }
 
+/*
+ * span - what add() would do for each of the buffered bytes up to the
+ * next CR or LF, at once: how many it took
+ */
+static size_t
+span(struct rx *rx, struct io *io)
+{
+	size_t lim = rx->s->line_limit, k, avail, room;
+	const char *b = io->rbuf + io->rpos;
+
+	if (lim == 0 || lim > QUEUE_PART_MAX)
+		lim = QUEUE_PART_MAX;
+	avail = io->rlen - io->rpos;
+	room = rx->line->len < lim ? lim - rx->line->len : 0;
+	for (k = 0; k < avail && k < room && b[k] != '\r' && b[k] != '\n';
+	    k++)
+		;
+	if (k == 0)
+		return 0;
+	str_addmem(rx->line, b, k);
+	io->rpos += k;
+	if (rx->line->len >= lim)
+		emit(rx, 0);
+	return k;
+}
+
 /* the time-out and lost-connection ends of a transfer */
 static void
 io_failed(struct smtpd_sess *s, const char *what, long long size)
@@ -367,6 +393,9 @@ smtpd_data_cmd(struct smtpd_sess *s, const char *arg)
 	}
 	s->where = "DATA";
 	for (;;) {
+		/* a run of plain bytes at once: this is every byte of mail */
+		if (!cr && span(&rx, &s->in) > 0)
+			continue;
 		if ((c = getbyte(&s->in)) < 0) {
 			io_failed(s, "DATA", rx.size);
 			goto out;

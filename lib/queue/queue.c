@@ -329,7 +329,16 @@ queue_dirs(const char *qdir, const char *owner, int create, struct str *err)
 void
 queue_rec(struct str *buf, int type, const void *data, size_t len)
 {
-	str_addf(buf, "%c%zu ", type, len);
+	char head[2 + 3 * sizeof(len)], *p = head + sizeof(head);
+	size_t n = len;
+
+	/* by hand, not printf: this runs for every line of every message */
+	*--p = ' ';
+	do
+		*--p = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	*--p = (char)type;
+	str_addmem(buf, p, (size_t)(head + sizeof(head) - p));
 	str_addmem(buf, data, len);
 	str_addc(buf, '\n');
 }
@@ -363,44 +372,66 @@ known_type(int c)
  * (between records), QUEUE_IOERR, or QUEUE_BAD for a malformed or cut
  * record.  *nread (may be NULL) gets the bytes the record took.
  */
+/* the next byte of io: 0-255, -1 at the end, -2 on an error */
+static int
+io_byte(struct io *io)
+{
+	unsigned char c;
+	ssize_t n;
+
+	if (io->rpos < io->rlen)
+		return (unsigned char)io->rbuf[io->rpos++];
+	if ((n = io_read(io, &c, 1)) == 1)
+		return c;
+	return n == 0 ? -1 : -2;
+}
+
 static int
 io_get(struct io *io, int *type, struct str *data, size_t max,
     long long *nread)
 {
-	unsigned char c;
-	char chunk[4096];
-	size_t len = 0, ndig = 0, want;
-	ssize_t n;
+	size_t len = 0, ndig = 0, k;
+	int c;
 
 	*nread = 0;
 	str_reset(data);
-	if ((n = io_read(io, &c, 1)) <= 0)
-		return n == 0 ? QUEUE_EOF : QUEUE_IOERR;
+	if ((c = io_byte(io)) < 0)
+		return c == -1 ? QUEUE_EOF : QUEUE_IOERR;
 	if (!known_type(c))
 		return QUEUE_BAD;
 	*type = c;
 	for (;;) {
-		if ((n = io_read(io, &c, 1)) <= 0)
-			return n == 0 ? QUEUE_BAD : QUEUE_IOERR;
+		if ((c = io_byte(io)) < 0)
+			return c == -1 ? QUEUE_BAD : QUEUE_IOERR;
 		if (c == ' ')
 			break;
 		if (c < '0' || c > '9' || ndig++ > 7 ||
 		    (ndig == 2 && len == 0))
 			return QUEUE_BAD;
-		len = len * 10 + (c - '0');
+		len = len * 10 + (size_t)(c - '0');
 	}
 	if (ndig == 0 || len > max || len > QUEUE_REC_MAX)
 		return QUEUE_BAD;
 	*nread = 1 + (long long)ndig + 1 + (long long)len + 1;
+	/* straight from the stream's buffer: every line of mail comes here */
 	while (len > 0) {
-		want = len < sizeof(chunk) ? len : sizeof(chunk);
-		if ((n = io_read(io, chunk, want)) <= 0)
-			return n == 0 ? QUEUE_BAD : QUEUE_IOERR;
-		str_addmem(data, chunk, (size_t)n);
-		len -= (size_t)n;
+		if (io->rpos == io->rlen) {
+			/* empty: one byte through io_read fills it */
+			if ((c = io_byte(io)) < 0)
+				return c == -1 ? QUEUE_BAD : QUEUE_IOERR;
+			str_addc(data, c);
+			len--;
+			continue;
+		}
+		k = io->rlen - io->rpos;
+		if (k > len)
+			k = len;
+		str_addmem(data, io->rbuf + io->rpos, k);
+		io->rpos += k;
+		len -= k;
 	}
-	if ((n = io_read(io, &c, 1)) <= 0)
-		return n == 0 ? QUEUE_BAD : QUEUE_IOERR;
+	if ((c = io_byte(io)) < 0)
+		return c == -1 ? QUEUE_BAD : QUEUE_IOERR;
 	return c == '\n' ? QUEUE_REC : QUEUE_BAD;
 }
 

@@ -90,6 +90,25 @@ struct submit {
 	submit_sendfn	*send;		/* sink: gets the records at close */
 };
 
+/*
+ * One freed submission is kept for the next: with its stream buffer it
+ * is big enough that musl's malloc maps and unmaps it each time, and a
+ * long-lived smtpd opens one per message
+ */
+static struct submit *spare;
+
+static struct submit *
+submit_alloc(void)
+{
+	struct submit *s = spare;
+
+	if (s == NULL)
+		return xcalloc(1, sizeof(*s));
+	spare = NULL;
+	memset(s, 0, sizeof(*s));
+	return s;
+}
+
 /* writes that cannot kill the caller with SIGPIPE */
 static ssize_t
 sock_write(struct io *io, const void *buf, size_t n)
@@ -202,7 +221,10 @@ submit_free(struct submit *s)
 	free(s->name);
 	free(s->dir);
 	free(s->id);
-	free(s);
+	if (spare == NULL)
+		spare = s;
+	else
+		free(s);
 }
 
 /* cleanup's first line: "I QUEUEID", or a refusal ("4 X.Y.Z text") */
@@ -243,7 +265,7 @@ submit_open(int how, struct str *err)
 {
 	struct submit *s;
 
-	s = xcalloc(1, sizeof(*s));
+	s = submit_alloc();
 	s->how = how;
 	s->fd = -1;
 	io_init(&s->io, -1, 0);
@@ -283,7 +305,7 @@ submit_open_sink(submit_idfn *idfn, submit_sendfn *sendfn)
 	struct submit *s;
 	char id[QUEUE_ID_MAX];
 
-	s = xcalloc(1, sizeof(*s));
+	s = submit_alloc();
 	s->how = SUBMIT_SINK;
 	s->fd = -1;
 	s->send = sendfn;

@@ -111,7 +111,8 @@ log_warnings(void)
 static void
 emit(int pri, const char *level, const char *fmt, va_list ap, int err)
 {
-	char msg[2048], line[2300], stamp[64], host[256];
+	static char host[256];
+	char msg[2048], line[2300], stamp[64];
 	size_t n;
 	time_t now;
 	struct tm tm;
@@ -141,11 +142,14 @@ emit(int pri, const char *level, const char *fmt, va_list ap, int err)
 	now = time(NULL);
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = 0;
-	if (strchr(host, '.'))
-		*strchr(host, '.') = 0;
+	/* once per process: a long-lived one logs lines by the thousand */
+	if (host[0] == 0) {
+		if (gethostname(host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = 0;
+		if (strchr(host, '.'))
+			*strchr(host, '.') = 0;
+	}
 	n = (size_t)snprintf(line, sizeof(line), "%s %s %s[%ld]: %s%s\n",
 	    stamp, host, log_tag, (long)getpid(), level, msg);
 	if (n >= sizeof(line))

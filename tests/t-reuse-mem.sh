@@ -75,7 +75,11 @@ smtpd_tls_received_header = yes
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,
     reject_unauth_destination
 smtpd_client_message_rate_limit = 100000
+header_checks = regexp:$T/hc
 EOF
+# cleanup's actions on the mix's messages ("mix N"): REDIRECT and HOLD
+printf '%s\n' "/^Subject: mix [0-9]*[05]\$/ REDIRECT bob@$H" \
+    "/^Subject: mix [0-9]*[27]\$/ HOLD" > "$T/hc"
 cat > "$T/etc/master.cf" <<EOF
 127.0.0.1:$P inet n - n - 1 smtpd -o max_use=$N -o max_idle=300s
 cleanup unix n - n - 1 cleanup -o max_use=$N -o max_idle=300s
@@ -95,6 +99,7 @@ mix() {
 	    cat "$T/out"
 }
 rss() { sed -n 's/^VmRSS:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null; }
+nfd() { ls "/proc/$1/fd" 2>/dev/null | wc -l | tr -d ' '; }
 
 # wait_port's probe was the process's first session: the mix makes the
 # other N - 1
@@ -104,8 +109,11 @@ pid=$(sed -n 's/.* mta\/smtpd\[\([0-9]*\)\]: connect from.*/\1/p' \
     "$T/maillog" | head -n 1)
 check "smtpd's pid known" test -n "$pid"
 rss10=$(rss "$pid")
+fd10=$(nfd "$pid")
 mix 9 $((N - 2))
 rss999=$(rss "$pid")
+check_out "as many descriptors open after $((N - 1)) sessions as after 10" \
+    "$fd10" nfd "$pid"
 echo "# smtpd pid $pid: VmRSS $rss10 after 10 sessions, $rss999 after" \
     "$((N - 1))"
 mix $((N - 2)) $((N - 1))
@@ -133,6 +141,9 @@ if ls "$T/san" | grep -q .; then
 	for f in "$T/san"/*; do echo "# $f"; sed 's/^/# /' "$f" | head -n 40
 	done
 fi
+check "cleanup: REDIRECT and HOLD done" sh -c \
+    "grep -q 'redirect: header Subject: mix' '$T/maillog' &&
+    grep -q 'hold: header Subject: mix' '$T/maillog'"
 check "no smtpd or cleanup crash" sh -c \
     "! grep -E 'killed by signal|fatal:|panic:' '$T/maillog'"
 exit 0

@@ -2,10 +2,12 @@
 # MIT licence: see LICENSE.
 #
 # reuse_client.py - the SMTP clients of t-reuse.sh and t-reuse-mem.sh:
-# one named session, from a chosen loopback source address, that prints
-# what the server answered, one "WHAT CODE" line per step.
+# one named session, from a chosen loopback source address (to
+# 127.0.0.1, or to $REUSE_DST), that prints what the server answered,
+# one "WHAT CODE" line per step.
 #
 #	reuse_client.py PORT SRC SCENARIO [ARG...]
+#	reuse_client.py auth-server PATH LOG PIDFILE
 #
 # Scenarios (H is the ARG that names the server's domain):
 #   auth-plain H USER PASS   AUTH PLAIN, a relayed RCPT, a message
@@ -20,14 +22,21 @@
 #   bdat-msg H RCPT SUBJECT  BDAT LAST: a whole message
 #   xclient H RCPT SUBJECT   XCLIENT and XFORWARD, then a message
 #   mails N                  N times MAIL, RSET
+#   auth-try USER PASS       EHLO, AUTH PLAIN: its code
+#   auth-server              (not a client) a stand-in for Dovecot's auth
+#                            server on the UNIX socket PATH: the handshake
+#                            (PLAIN), every request logged to LOG, each
+#                            answered FAIL; its pid in PIDFILE
 #   mix FROM TO H PASS       sessions FROM..TO-1 of the memory test's
 #                            mix (plain, AUTH, STARTTLS, errors, BDAT,
 #                            half-done exchanges); prints "mix OK FAILED"
 import base64
+import os
 import smtplib
 import socket
 import ssl
 import sys
+import threading
 
 
 def out(what, code):
@@ -36,8 +45,8 @@ def out(what, code):
 
 
 def connect(port, src, helo="client.example"):
-    s = smtplib.SMTP("127.0.0.1", port, source_address=(src, 0),
-                     timeout=20)
+    s = smtplib.SMTP(os.environ.get("REUSE_DST", "127.0.0.1"), port,
+                     source_address=(src, 0), timeout=20)
     code, _ = s.ehlo(helo)
     out("ehlo", code)
     return s
@@ -79,7 +88,42 @@ def bdat(s, data, last):
     return s.getreply()[0]
 
 
+def auth_conn(c, log):
+    c.sendall(b"VERSION\t1\t1\nMECH\tPLAIN\tplaintext\nSPID\t1\n"
+              b"CUID\t1\nCOOKIE\t00\nDONE\n")
+    buf = b""
+    while True:
+        d = c.recv(4096)
+        if not d:
+            break
+        buf += d
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            f = line.split(b"\t")
+            if f[0] == b"AUTH":
+                with open(log, "ab") as lf:
+                    lf.write(line + b"\n")
+                c.sendall(b"FAIL\t" + f[1] + b"\treason=test\n")
+    c.close()
+
+
+def auth_server(path, log, pidfile):
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(path)
+    os.chmod(path, 0o666)
+    srv.listen(8)
+    with open(pidfile, "w") as f:
+        f.write("%d\n" % os.getpid())
+    while True:
+        c, _ = srv.accept()
+        threading.Thread(target=auth_conn, args=(c, log),
+                         daemon=True).start()
+
+
 def main():
+    if sys.argv[1] == "auth-server":
+        auth_server(*sys.argv[2:5])
+        return
     port, src, what = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     a = sys.argv[4:]
     if what == "auth-plain":
@@ -126,8 +170,8 @@ def main():
         hangup(s)
     elif what == "ehlo":
         s = connect(port, src, "b-helo.example")
-        for k in s.esmtp_features:
-            print("kw " + k.upper())
+        for k, v in s.esmtp_features.items():
+            print(" ".join(["kw", k.upper()] + v.split()))
         s.quit()
     elif what == "errors":
         n, h, rcpt, k = int(a[0]), a[1], a[2], int(a[3])
@@ -170,6 +214,10 @@ def main():
         for i in range(int(a[0])):
             out("mail", s.docmd("MAIL FROM:<m%d@example.net>" % i)[0])
             s.docmd("RSET")
+        s.quit()
+    elif what == "auth-try":
+        s = connect(port, src, "b-helo.example")
+        out("auth", s.docmd("AUTH PLAIN " + plain(a[0], a[1]))[0])
         s.quit()
     elif what == "mix":
         ok = bad = 0

@@ -13,7 +13,9 @@
 # errors and recipients (B has its own hard error limit and recipient
 # limit), A's restriction results (check_client_access REJECT, PREPEND,
 # REDIRECT), A's half-sent BDAT message, A's XCLIENT/XFORWARD attempts,
-# A's exemption from the event rate limits.  cleanup: messages through
+# A's exemption from the event rate limits; the Dovecot back end (a
+# stand-in server) is tried again when it was down for A, and hears the
+# server address each client reached (lip=).  cleanup: messages through
 # one process keep nothing of each other (headers, recipients, HOLD and
 # REDIRECT of header_checks).  local: deliveries through one process
 # (one user's .forward does not apply to the next user).  Clients come
@@ -35,8 +37,11 @@ H=mx.example.com
 K=$T/k
 P=$(free_port)
 P2=$(free_port)
+P3=$(free_port)
+P4=$(free_port)
 finish() {
 	"$MTA" postfix -c "$T/etc" stop >/dev/null 2>&1
+	[ -s "$T/auth.pid" ] && stop_pid "$(cat "$T/auth.pid")"
 	for p in $(instance_pids); do stop_pid "$p"; done
 	rm -rf "$T"
 }
@@ -85,7 +90,7 @@ mail_owner = postfix
 myhostname = $H
 mydomain = example.com
 mydestination = \$myhostname
-inet_interfaces = 127.0.0.1
+inet_interfaces = 127.0.0.1, 127.0.0.2
 inet_protocols = ipv4
 mynetworks = 10.99.0.0/16
 alias_maps =
@@ -115,6 +120,12 @@ cat > "$T/etc/master.cf" <<EOF
   -o syslog_name=mta/rates
   -o smtpd_client_message_rate_limit=1
   -o smtpd_client_event_limit_exceptions=127.0.0.4
+$P3 inet n - n - 1 smtpd -o max_use=1000 -o max_idle=300s
+  -o syslog_name=mta/dove
+  -o smtpd_sasl_type=dovecot -o smtpd_sasl_path=unix:$T/auth
+$P4 inet n - n - 1 smtpd -o max_use=1000 -o max_idle=300s
+  -o syslog_name=mta/dove2
+  -o smtpd_sasl_type=dovecot -o smtpd_sasl_path=unix:$T/auth
 cleanup unix n - n - 1 cleanup -o max_use=1000 -o max_idle=300s
 qmgr unix n - n 300 1 qmgr
 local unix - n n - 1 local -o max_use=1000 -o max_idle=300s
@@ -328,6 +339,34 @@ check_out "rates B (127.0.0.5): the second MAIL is over the limit" "ehlo 250
 mail 250
 mail 450" cat "$T/out"
 
+# --- the SASL back end: Dovecot (a stand-in), one service with two
+# listeners (inet_interfaces 127.0.0.1 and 127.0.0.2) ----------------------
+d() {
+	dst=$1 port=$2; shift 2
+	REUSE_DST=$dst python3 "$TOP/tests/reuse_client.py" "$port" 127.0.0.1 \
+	    "$@" > "$T/out" 2>&1
+}
+# the first session of $P3 finds no server; the next finds it
+d 127.0.0.1 "$P3" ehlo
+check "dovecot A: its session" grep -qx "kw STARTTLS" "$T/out"
+lacks "dovecot A: no auth server yet, no AUTH offered" "^kw AUTH" "$T/out"
+python3 "$TOP/tests/reuse_client.py" auth-server "$T/auth" "$T/auth.log" \
+    "$T/auth.pid" &
+waitfor "$T/auth.pid" . 10
+d 127.0.0.1 "$P3" ehlo
+has "dovecot B: the server is up: AUTH offered (tried again)" \
+    "^kw AUTH PLAIN$"
+# one process of $P4, clients through its two listeners
+d 127.0.0.2 "$P4" auth-try alice pw
+check "dovecot C (to 127.0.0.2): AUTH refused by the server" \
+    grep -qx "auth 535" "$T/out"
+d 127.0.0.1 "$P4" auth-try alice pw
+check "dovecot D (to 127.0.0.1): AUTH refused by the server" \
+    grep -qx "auth 535" "$T/out"
+check_out "dovecot: each request names the address its client reached" \
+    "lip=127.0.0.2
+lip=127.0.0.1" sh -c "grep -o 'lip=[0-9.]*' '$T/auth.log'"
+
 # --- cleanup: header_checks actions and headers are one message's ---------
 c 1 msg "$H" "frank@$H" hold-me "X-One: c1"
 check "cleanup 1: HOLD (queued)" grep -qx "data 250" "$T/out"
@@ -374,14 +413,19 @@ check_out "one smtpd process served all $n clients" 1 npids smtpd \
     'connect from'
 check_out "one rates smtpd process served its 2 clients" 1 npids \
     rates/smtpd 'connect from'
+check_out "one dovecot smtpd process served its 2 clients" 1 npids \
+    dove/smtpd 'connect from'
+check_out "one dovecot smtpd process served its 2 clients (lip)" 1 npids \
+    dove2/smtpd 'connect from'
 check_out "one cleanup process for all messages" 1 npids cleanup \
     '[0-9A-Z]*: message-id='
 check_out "one local process for all deliveries" 1 npids local \
     '.*relay=local'
 # what this test provokes: master's process limit of 1, A's LOGIN left
 # half done, B over the rate limit; anything else is news
-grep -Ev 'has reached its process limit|SASL LOGIN authentication aborted' \
-    "$T/maillog" | grep -v 'Message delivery request rate limit exceeded' \
+grep -Ev 'has reached its process limit|SASL [A-Z]+ authentication (abo|fai)' \
+    "$T/maillog" | grep -v 'Message delivery request rate limit exceeded' |
+    grep -v "SASL: Connect to Dovecot auth socket 'unix:$T/auth' failed" \
     > "$T/ml"
 lacks "no other warning, no crash" "(warning|fatal|panic): " "$T/ml"
 exit 0

@@ -76,6 +76,7 @@ smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,
     reject_unauth_destination
 smtpd_client_message_rate_limit = 100000
 header_checks = regexp:$T/hc
+service_throttle_time = 1s
 EOF
 # cleanup's actions on the mix's messages ("mix N"): REDIRECT and HOLD
 printf '%s\n' "/^Subject: mix [0-9]*[05]\$/ REDIRECT bob@$H" \

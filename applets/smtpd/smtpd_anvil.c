@@ -71,7 +71,7 @@ struct anvil_file {
 /* the session's; smtpd_anvil_disconnect() resets them for the next one */
 static int anvil_fd = -1;
 static int anvil_slot = -1;
-static int anvil_failed;	/* the file cannot be used: warned once */
+static int anvil_failed;	/* the file cannot be used: warned */
 
 static int
 lock(int fd, int type)

@@ -38,7 +38,6 @@
 #include "../../lib/x.h"
 #include "smtpd_sess.h"
 
-
 /* may this process hand mail to cleanup, or only drop it in maildrop? */
 static int
 can_write_queue(void)

@@ -60,7 +60,10 @@ def hangup(s):
 
 def message(s, sender, rcpt, subject, extra=""):
     out("mail", s.docmd("MAIL FROM:<%s>" % sender)[0])
-    out("rcpt", s.docmd("RCPT TO:<%s>" % rcpt)[0])
+    code = s.docmd("RCPT TO:<%s>" % rcpt)[0]
+    out("rcpt", code)
+    if code != 250:
+        return
     body = "Subject: %s\r\n" % subject
     for h in extra.split("\\n"):
         if h:

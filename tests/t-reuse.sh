@@ -77,6 +77,8 @@ cat > "$T/clients" <<EOF
 127.0.0.3 PREPEND X-Client-Tag: from-A3
 127.0.0.6 REDIRECT carol@$H
 EOF
+# the clients A with no name that the restrictions still let in
+printf '127.0.0.3 OK\n127.0.0.6 OK\n' > "$T/known"
 cat > "$T/hc" <<EOF
 /^Subject: hold-me/ HOLD held by header_checks
 /^Subject: redirect-me/ REDIRECT carol@$H
@@ -108,7 +110,8 @@ smtpd_tls_security_level = may
 smtpd_tls_cert_file = $K/srv.crt
 smtpd_tls_key_file = $K/srv.key
 smtpd_tls_received_header = yes
-smtpd_client_restrictions = check_client_access cidr:$T/clients
+smtpd_client_restrictions = check_client_access cidr:$T/clients,
+    check_client_access cidr:$T/known, reject_unknown_reverse_client_hostname
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,
     reject_unauth_destination
 header_checks = regexp:$T/hc
@@ -276,6 +279,9 @@ check "restrictions A (127.0.0.3): PREPEND, queued" grep -qx "data 250" \
 c 6 msg "$H" "alice@$H" from-A6
 check "restrictions A (127.0.0.6): REDIRECT, queued" grep -qx "data 250" \
     "$T/out"
+c 7 msg "$H" "alice@$H" from-A7
+# (550, or 450 where the DNS cannot be asked)
+has "restrictions A (127.0.0.7): no name: reject_unknown_..." "^rcpt [45]50$"
 c 1 msg "$H" "dave@$H" from-B-restr
 check_out "restrictions B: accepted" "ehlo 250
 mail 250

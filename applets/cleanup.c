@@ -259,24 +259,16 @@ put_line(struct cleanup *c, const char *s)
 	queue_put_line(c->w, s, strlen(s));
 }
 
-/* write one recipient, unless it is a duplicate */
+/*
+ * remember a recipient written at offset off: for the duplicate filter,
+ * for bounce(), and so that cleanup_free() frees exactly what is there
+ */
 static void
-put_rcpt(struct cleanup *c, const char *addr, const char *orig,
+written(struct cleanup *c, const char *addr, long long off, const char *orig,
     const struct rcpt *r)
 {
 	long long bits;
-	size_t i;
 
-	for (i = 0; i < c->nout && (long long)i < conf_int(
-	    P_duplicate_filter_limit); i++)
-		if (strcasecmp(c->done[i], addr) == 0)
-			return;
-	if (orig && strcmp(orig, addr) != 0)
-		queue_puts(c->w, REC_ORIG, orig);
-	if (r && r->orcpt)
-		queue_puts(c->w, REC_ORCPT, r->orcpt);
-	if (r && r->notify)
-		queue_puts(c->w, REC_NOTIFY, r->notify);
 	c->done = xreallocarray(c->done, c->nout + 1, sizeof(*c->done));
 	c->out_off = xreallocarray(c->out_off, c->nout + 1,
 	    sizeof(*c->out_off));
@@ -289,8 +281,28 @@ put_rcpt(struct cleanup *c, const char *addr, const char *orig,
 		c->out_dsn[c->nout].orcpt = xstrdup(r->orcpt);
 	if (r && r->notify && num_parse(r->notify, 1, 15, &bits) == 0)
 		c->out_dsn[c->nout].notify = (int)bits;
-	c->out_off[c->nout] = queue_puts(c->w, REC_RCPT, addr);
+	c->out_off[c->nout] = off;
 	c->done[c->nout++] = xstrdup(addr);
+}
+
+/* write one recipient, unless it is a duplicate */
+static void
+put_rcpt(struct cleanup *c, const char *addr, const char *orig,
+    const struct rcpt *r)
+{
+	size_t i;
+
+	for (i = 0; i < c->nout && (long long)i < conf_int(
+	    P_duplicate_filter_limit); i++)
+		if (strcasecmp(c->done[i], addr) == 0)
+			return;
+	if (orig && strcmp(orig, addr) != 0)
+		queue_puts(c->w, REC_ORIG, orig);
+	if (r && r->orcpt)
+		queue_puts(c->w, REC_ORCPT, r->orcpt);
+	if (r && r->notify)
+		queue_puts(c->w, REC_NOTIFY, r->notify);
+	written(c, addr, queue_puts(c->w, REC_RCPT, addr), orig, r);
 }
 
 /* envelope recipient: qualify, canonical, virtual; then write */
@@ -465,8 +477,9 @@ end_content(struct cleanup *c)
 		for (i = 0; i < c->nout; i++)
 			queue_patch(c->w, c->out_off[i], REC_DONE);
 		rewrite_qualify(c->rw, c->redirect, &c->tmp);
-		queue_puts(c->w, REC_RCPT, c->tmp.s);
-		c->nout++;
+		/* counted as the others are: cleanup_free() frees them all */
+		written(c, c->tmp.s, queue_puts(c->w, REC_RCPT, c->tmp.s),
+		    NULL, NULL);
 	}
 	if (c->nout == 0)
 		fail(c, 5, "5.1.0 no recipients specified");

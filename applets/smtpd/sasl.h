@@ -10,7 +10,8 @@
  * smtpd_sasl.c speaks SMTP (RFC 4954) and knows no mechanism: it
  * offers what mechs() lists minus what the security options forbid, and
  * relays base64 lines between the client and start()/step().  One
- * exchange at a time (smtpd serves one session per process).
+ * exchange at a time; an smtpd process serves one session after
+ * another, so what an exchange leaves behind is forgotten by end().
  * Man page: smtpd(8).
  */
 #ifndef MTA_SASL_H
@@ -56,7 +57,10 @@ struct sasl_peer {
  * takes the client's next line.  Both return SASL_*: with SASL_MORE, out
  * is the base64 challenge; with SASL_FAIL or SASL_TEMP the reason for
  * the reply ("" if none), and user the user name if one is known; with
- * SASL_OK user is the authenticated name.
+ * SASL_OK user is the authenticated name.  end() comes at the end of
+ * each session (and at STARTTLS): an exchange left half done (the client
+ * went away between challenges) is forgotten, and what failed for this
+ * session (the server could not be reached) is tried again by the next.
  */
 struct sasl_server {
 	const char	*type;		/* the smtpd_sasl_type value */
@@ -65,6 +69,7 @@ struct sasl_server {
 	int	(*start)(const char *, const char *, const struct sasl_peer *,
 		    struct str *, struct str *);
 	int	(*step)(const char *, struct str *, struct str *);
+	void	(*end)(void);
 };
 
 extern const struct sasl_server sasl_mta_server;

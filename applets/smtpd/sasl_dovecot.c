@@ -16,7 +16,8 @@
  * [user=name]".  Fields are tab-separated; lines end with LF.
  *
  * As in Postfix: the socket is opened when first needed (at EHLO, so
- * with smtpd's lowered privileges) and kept for the session; a request
+ * with smtpd's lowered privileges) and kept for the process's later
+ * sessions (a failed one is tried again by the next session); a request
  * that cannot be sent reconnects once; every read and write has a
  * 10-second limit.  Postfix's warnings ("SASL: Connect to Dovecot auth
  * socket '...' failed: ...") and reply texts ("Connection lost to
@@ -48,7 +49,7 @@
 
 static struct io dc;			/* the connection; fd -1: none */
 static int dc_open;
-static int dc_tried;			/* the first handshake was tried */
+static int dc_tried;			/* the handshake was tried */
 static int dc_ok;			/* ... and it worked */
 static struct sasl_mech *mech;
 static size_t nmech;
@@ -519,6 +520,20 @@ dc_setup(void)
 	return 0;
 }
 
+/*
+ * the session is over: the connection and the mechanisms stay for the
+ * next one (as Postfix's smtpd keeps them), but a server that could not
+ * be reached is tried again, so that one failure does not leave the
+ * process's later clients without AUTH; an exchange left half done
+ * needs nothing: its late answers carry an old id, and are skipped
+ */
+static void
+dc_end(void)
+{
+	if (!dc_ok)
+		dc_tried = 0;
+}
+
 const struct sasl_server sasl_dovecot_server = {
-	"dovecot", dc_setup, dc_mechs, dc_start, dc_step,
+	"dovecot", dc_setup, dc_mechs, dc_start, dc_step, dc_end,
 };

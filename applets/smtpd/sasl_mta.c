@@ -187,6 +187,17 @@ mta_mechs(const struct sasl_mech **m, size_t *n)
 	return 0;
 }
 
+/* the session is over: LOGIN's user name, if the password never came */
+static void
+mta_end(void)
+{
+	struct str none = STR_INIT;
+
+	str_init(&none);
+	forget(&none);
+	login = 0;
+}
+
 static int
 mta_open(void)
 {
@@ -198,5 +209,5 @@ mta_open(void)
 }
 
 const struct sasl_server sasl_mta_server = {
-	"mta", mta_open, mta_mechs, mta_start, mta_step,
+	"mta", mta_open, mta_mechs, mta_start, mta_step, mta_end,
 };

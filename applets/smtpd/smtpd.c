@@ -1,10 +1,16 @@
 /* MIT licence: see LICENSE. */
 /*
- * smtpd.c - the SMTP server: one session on fds 0 and 1.
+ * smtpd.c - the SMTP server: sessions on fds 0 and 1, one client after
+ * another (lib/svc_serve.c).
  *
- * Run by master inetd-style, as mail_owner (or as the user who started
- * master), with the accepted connection on fds 0 and 1 and argv
- * "smtpd -c DIR -o name=value ..."; or by `sendmail -bs` with a pipe or
+ * Run by master with its listeners, as mail_owner (or as the user who
+ * started master), and argv "smtpd -c DIR -o name=value ...": each
+ * accepted connection is put on fds 0 and 1 in turn, and each session
+ * starts from nothing: all it learns (login, TLS, HELO, restriction
+ * results, counters) lives in its struct smtpd_sess, which serve()
+ * clears and frees; only the configuration, the tables, the TLS key and
+ * the SASL back end's connection belong to the process.  Or run by hand
+ * with one connection on fds 0 and 1; or by `sendmail -bs` with a pipe or
  * terminal on stdin/stdout, as the submitting user: then the client is
  * local (localhost[127.0.0.1], no network checks) and the message goes
  * through maildrop unless this process may write the queue.  Never
@@ -209,7 +215,7 @@ smtpd_reset_mail(struct smtpd_sess *s)
 	free(s->rcpt);
 	s->rcpt = NULL;
 	s->nrcpt = s->rcpt_overshoot = 0;
-	smtpd_sasl_reset_mail();
+	smtpd_sasl_reset_mail(s);
 	free(s->sender);
 	free(s->envid);
 	s->sender = s->envid = NULL;
@@ -468,7 +474,6 @@ setup(struct smtpd_sess *s)
 	io_init(&s->out, 1, (int)conf_time(P_smtpd_timeout));
 	str_init(&s->line);
 	str_init(&s->tmp);
-	str_init(&s->bdat_reply);
 	str_init(&s->bdat_line);
 	s->where = "CONNECT";
 	s->proto = "SMTP";
@@ -773,12 +778,11 @@ done:
 	disconnect_log(s);
 	/* nothing of this client's login is left for the next client */
 	smtpd_sasl_reset(s);
-	smtpd_anvil_disconnect();
+	smtpd_anvil_disconnect(s);
 	check_free(&s->ck);
 	str_free(&reply);
 	str_free(&s->line);
 	str_free(&s->tmp);
-	str_free(&s->bdat_reply);
 	str_free(&s->bdat_line);
 	io_free(&s->in);
 	io_free(&s->out);

@@ -68,10 +68,10 @@ struct anvil_file {
 	(size_t)(k) * sizeof(((struct anvil_file *)0)->rate[0]))
 #define CONN_PART	RING_AT(1)
 
+/* the session's; smtpd_anvil_disconnect() resets them for the next one */
 static int anvil_fd = -1;
 static int anvil_slot = -1;
-static int anvil_failed;	/* the file cannot be used: warned once */
-static int anvil_exempt = -1;	/* event_limit_exceptions; -1: not known */
+static int anvil_failed;	/* the file cannot be used: warned */
 
 static int
 lock(int fd, int type)
@@ -175,20 +175,23 @@ fill(struct anvil_slot *s, pid_t pid, uint32_t svc, int family,
 	s->time = now;
 }
 
-/* exempt - 1 when smtpd_client_event_limit_exceptions names the client */
+/*
+ * exempt - 1 when smtpd_client_event_limit_exceptions names the client
+ * (looked up once per session: each client of the process is its own)
+ */
 static int
 exempt(struct smtpd_sess *s)
 {
 	struct match_list *ex;
 
-	if (anvil_exempt < 0) {
+	if (s->anvil_exempt == 0) {
 		ex = match_init("smtpd_client_event_limit_exceptions",
 		    MATCH_NAMADR,
 		    conf_str(P_smtpd_client_event_limit_exceptions));
-		anvil_exempt = match_find(ex, s->name, s->addr) > 0;
+		s->anvil_exempt = match_find(ex, s->name, s->addr) > 0 ? 1 : 2;
 		match_free(ex);
 	}
-	return anvil_exempt;
+	return s->anvil_exempt == 1;
 }
 
 static void
@@ -255,7 +258,13 @@ smtpd_anvil_connect(struct smtpd_sess *s)
 		return 0;
 	}
 	for (i = 0; i < ANVIL_NCONN; i++) {
-		if (f.conn[i].pid != 0 && !alive(f.conn[i].pid))
+		/*
+		 * a slot of this process is an earlier session's that could
+		 * not be cleared (the file failed since): it serves one
+		 * client at a time
+		 */
+		if (f.conn[i].pid != 0 && (!alive(f.conn[i].pid) ||
+		    f.conn[i].pid == (int32_t)getpid()))
 			f.conn[i].pid = 0;
 		if (f.conn[i].pid == 0) {
 			if (free_slot < 0)
@@ -363,15 +372,23 @@ smtpd_anvil_event(struct smtpd_sess *s, int kind)
 	return -1;
 }
 
-/* smtpd_anvil_disconnect - forget this process's session */
+/*
+ * smtpd_anvil_disconnect - forget this process's session; the next
+ * session of the process starts afresh (the file is opened again, a
+ * failure warned about again)
+ */
 void
-smtpd_anvil_disconnect(void)
+smtpd_anvil_disconnect(struct smtpd_sess *s)
 {
 	struct anvil_slot slot;
 	off_t off;
 
-	if (anvil_fd < 0)
+	s->anvil_exempt = 0;
+	anvil_failed = 0;
+	if (anvil_fd < 0) {
+		anvil_slot = -1;
 		return;
+	}
 	if (anvil_slot >= 0 && lock(anvil_fd, F_WRLCK) == 0) {
 		off = (off_t)offsetof(struct anvil_file, conn) +
 		    (off_t)anvil_slot * (off_t)sizeof(slot);

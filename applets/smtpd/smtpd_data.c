@@ -38,17 +38,6 @@
 #include "../../lib/x.h"
 #include "smtpd_sess.h"
 
-/* the content being received */
-struct rx {
-	struct smtpd_sess *s;
-	struct submit	*sub;		/* NULL once the message is lost */
-	struct str	*line;		/* the unfinished line */
-	long long	size;		/* bytes received, CRLF counted */
-	int		toobig;
-	int		part;		/* the line went out in pieces */
-	int		unstuff;	/* DATA: remove the leading dot */
-};
-
 /* may this process hand mail to cleanup, or only drop it in maildrop? */
 static int
 can_write_queue(void)
@@ -102,7 +91,7 @@ open_submit(struct smtpd_sess *s)
 	str_free(&err);
 	/* as Postfix's smtpd, once the queue id exists: before cleanup logs */
 	str_init(&t);
-	smtpd_sasl_log(&t);
+	smtpd_sasl_log(s, &t);
 	info("%s: client=%s%s", submit_id(sub), s->namaddr, t.s ? t.s : "");
 	str_reset(&t);
 	submit_recs(sub, REC_FROM, s->sender);
@@ -122,9 +111,9 @@ open_submit(struct smtpd_sess *s)
 		if (s->helo)
 			attr(sub, "helo_name", s->helo);
 		/* for the Received: header (smtpd_sasl_authenticated_header) */
-		if (smtpd_sasl_username() &&
+		if (s->sasl_username &&
 		    conf_bool(P_smtpd_sasl_authenticated_header))
-			attr(sub, "sasl_auth_header", smtpd_sasl_username());
+			attr(sub, "sasl_auth_header", s->sasl_username);
 	}
 	if (how == SUBMIT_CLEANUP) {
 		/*
@@ -135,7 +124,7 @@ open_submit(struct smtpd_sess *s)
 
 		str_reset(&t);
 		str_addf(&t, "%s%s%s", s->proto, e && s->tls_info ? "S" : "",
-		    e && smtpd_sasl_username() ? "A" : "");
+		    e && s->sasl_username ? "A" : "");
 		attr(sub, "protocol", t.s);
 		str_reset(&t);
 	}
@@ -184,7 +173,7 @@ open_submit(struct smtpd_sess *s)
 }
 
 static void
-lost(struct rx *rx)
+lost(struct smtpd_rx *rx)
 {
 	submit_abort(rx->sub);
 	rx->sub = NULL;
@@ -192,7 +181,7 @@ lost(struct rx *rx)
 
 /* one piece of content: a whole line (last) or a piece of a long one */
 static void
-emit(struct rx *rx, int last)
+emit(struct smtpd_rx *rx, int last)
 {
 	struct str *l = rx->line;
 
@@ -220,7 +209,7 @@ emit(struct rx *rx, int last)
 }
 
 static void
-add(struct rx *rx, int c)
+add(struct smtpd_rx *rx, int c)
 {
 	str_addc(rx->line, c);
 	/* pieces stay within what cleanup reads in one record */
@@ -301,7 +290,7 @@ reply_code(int code, const char *dsn)
  * then cleanup's answer; 0 when queued
  */
 static int
-finish(struct rx *rx)
+finish(struct smtpd_rx *rx)
 {
 	struct smtpd_sess *s = rx->s;
 	struct str reply = STR_INIT, ans = STR_INIT;
@@ -351,7 +340,7 @@ int
 smtpd_data_cmd(struct smtpd_sess *s, const char *arg)
 {
 	struct str reply = STR_INIT, line = STR_INIT;
-	struct rx rx;
+	struct smtpd_rx rx;
 	int cr = 0, prev_crlf = 1, c, r = -1;
 
 	if (s->bdat_active) {
@@ -443,10 +432,6 @@ out:
 	return r;
 }
 
-/* BDAT: one message at a time per process, so its state lives here */
-static struct rx bdat;
-static int bdat_cr;
-
 /* read and forget n bytes of a chunk nobody wants; -1 on I/O failure */
 static int
 skip(struct smtpd_sess *s, long long n)
@@ -466,10 +451,12 @@ skip(struct smtpd_sess *s, long long n)
 	return 0;
 }
 
+/* drop the chunked message: nothing of it is left for the next one */
 static void
 bdat_end(struct smtpd_sess *s)
 {
-	lost(&bdat);
+	lost(&s->bdat);
+	memset(&s->bdat, 0, sizeof(s->bdat));
 	s->bdat_active = 0;
 	str_reset(&s->bdat_line);
 }
@@ -524,7 +511,7 @@ smtpd_data_bdat(struct smtpd_sess *s, const char *arg)
 			    "recipients" : "503 5.5.1 Error: need RCPT command";
 		else if (check_stage(&s->ck, CHECK_DATA, &reply) != CHECK_OK)
 			err = reply.s;
-		else if ((bdat.sub = open_submit(s)) == NULL)
+		else if ((s->bdat.sub = open_submit(s)) == NULL)
 			err = "451 4.3.0 Queue file write error";
 		if (err) {
 			if (skip(s, count) == 0)
@@ -533,11 +520,11 @@ smtpd_data_bdat(struct smtpd_sess *s, const char *arg)
 			return -1;
 		}
 		str_free(&reply);
-		bdat.s = s;
-		bdat.line = &s->bdat_line;
-		bdat.size = 0;
-		bdat.toobig = bdat.part = 0;
-		bdat_cr = 0;
+		s->bdat.s = s;
+		s->bdat.line = &s->bdat_line;
+		s->bdat.size = 0;
+		s->bdat.toobig = s->bdat.part = 0;
+		s->bdat.cr = 0;
 		s->bdat_active = 1;
 	}
 	s->where = "BDAT";
@@ -545,7 +532,7 @@ smtpd_data_bdat(struct smtpd_sess *s, const char *arg)
 		n = io_read(&s->in, buf, left < (long long)sizeof(buf) ?
 		    (size_t)left : sizeof(buf));
 		if (n <= 0) {
-			io_failed(s, "BDAT", bdat.size);
+			io_failed(s, "BDAT", s->bdat.size);
 			bdat_end(s);
 			smtpd_reset_mail(s);
 			return -1;
@@ -554,17 +541,17 @@ smtpd_data_bdat(struct smtpd_sess *s, const char *arg)
 		for (i = 0; i < n; i++) {
 			c = buf[i];
 			if (c == '\n') {
-				emit(&bdat, 1);
-				bdat_cr = 0;
+				emit(&s->bdat, 1);
+				s->bdat.cr = 0;
 				continue;
 			}
-			if (bdat_cr)
-				add(&bdat, '\r');
-			if (!(bdat_cr = c == '\r'))
-				add(&bdat, c);
+			if (s->bdat.cr)
+				add(&s->bdat, '\r');
+			if (!(s->bdat.cr = c == '\r'))
+				add(&s->bdat, c);
 		}
 	}
-	if (bdat.toobig) {
+	if (s->bdat.toobig) {
 		smtpd_reply(s, "552 5.3.4 Chunk exceeds message size limit");
 		bdat_end(s);
 		smtpd_reset_mail(s);
@@ -574,12 +561,12 @@ smtpd_data_bdat(struct smtpd_sess *s, const char *arg)
 		smtpd_reply(s, "250 2.0.0 Ok: %lld bytes", count);
 		return 0;
 	}
-	if (bdat_cr)
-		add(&bdat, '\r');
-	if (s->bdat_line.len > 0 || bdat.part)
-		emit(&bdat, 1);
+	if (s->bdat.cr)
+		add(&s->bdat, '\r');
+	if (s->bdat_line.len > 0 || s->bdat.part)
+		emit(&s->bdat, 1);
 	s->bdat_active = 0;
-	c = finish(&bdat);
+	c = finish(&s->bdat);
 	str_reset(&s->bdat_line);
 	return c;
 }

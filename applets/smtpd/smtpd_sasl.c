@@ -21,7 +21,9 @@
  * broken_sasl_auth_clients adds the "AUTH=mech..." line that old
  * Microsoft clients look for.
  *
- * The state is one session's (smtpd serves one per process).  A failed
+ * The login is the session's (s->sasl_username, s->sasl_method,
+ * s->sasl_sender), never the process's: an smtpd process serves client
+ * after client, and the next one starts unauthenticated.  A failed
  * AUTH counts as an error, as in Postfix: past smtpd_soft_error_limit
  * each reply waits smtpd_error_sleep_time, and smtpd_hard_error_limit
  * errors end the session.  Man page: smtpd(8).
@@ -41,10 +43,6 @@
 #include "../../lib/x.h"
 #include "sasl.h"
 #include "smtpd_sess.h"
-
-static char *username;		/* NULL: not authenticated */
-static char *method;		/* "PLAIN", "CRAM-MD5", ... */
-static char *auth_sender;	/* MAIL AUTH=, decoded; NULL: none */
 
 static const struct sasl_server *const servers[] = {
 	&sasl_mta_server, &sasl_dovecot_server,
@@ -196,34 +194,32 @@ smtpd_sasl_ehlo(struct smtpd_sess *s)
 	str_free(&l);
 }
 
-/* the server's address, for the back end ("" when unknown) */
-static const char *
-server_addr(void)
+/*
+ * the address the client connected to, for the back end ("" when
+ * unknown): asked for each session, since the clients of one process may
+ * reach it through different addresses of a wildcard listener
+ */
+static void
+server_addr(struct str *a)
 {
-	static struct str a = STR_INIT;
-	static int done;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	unsigned char b[INET_ADDR_LEN];
 	int family;
 
-	if (done)
-		return a.s ? a.s : "";
-	done = 1;
-	str_init(&a);
+	str_set(a, "");
 	memset(b, 0, sizeof(b));
 	if (getsockname(0, (struct sockaddr *)&ss, &len) < 0)
-		return "";
+		return;
 	family = ss.ss_family;
 	if (family == AF_INET)
 		memcpy(b, &((struct sockaddr_in *)&ss)->sin_addr, 4);
 	else if (family == AF_INET6)
 		memcpy(b, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
 	else
-		return "";
+		return;
 	(void)inet_addr_unmap(&family, b);
-	inet_addr_format(family, b, &a);
-	return a.s;
+	inet_addr_format(family, b, a);
 }
 
 /* send "334 challenge", read the answer: 0 ok, -1 session over */
@@ -255,6 +251,7 @@ int
 smtpd_sasl_cmd(struct smtpd_sess *s, const char *arg)
 {
 	struct str ans = STR_INIT, out = STR_INIT, user = STR_INIT;
+	struct str lip = STR_INIT;
 	const struct sasl_server *b;
 	struct sasl_peer peer;
 	char *args, *p, *mech, *init, *extra;
@@ -278,7 +275,7 @@ smtpd_sasl_cmd(struct smtpd_sess *s, const char *arg)
 		smtpd_reply(s, "503 5.5.1 Error: MAIL transaction in progress");
 		return -1;
 	}
-	if (username) {
+	if (s->sasl_username) {
 		smtpd_reply(s, "503 5.5.1 Error: already authenticated");
 		return -1;
 	}
@@ -298,6 +295,7 @@ smtpd_sasl_cmd(struct smtpd_sess *s, const char *arg)
 	str_init(&ans);
 	str_init(&out);
 	str_init(&user);
+	str_init(&lip);
 	b = backend();
 	if (!is_offered(s, mech)) {
 		str_set(&out, "Invalid authentication mechanism");
@@ -308,7 +306,8 @@ smtpd_sasl_cmd(struct smtpd_sess *s, const char *arg)
 		goto aborted;
 	peer.service = conf_str(P_smtpd_sasl_service);
 	peer.client_addr = s->addr ? s->addr : "";
-	peer.server_addr = server_addr();
+	server_addr(&lip);
+	peer.server_addr = lip.s;
 	peer.tls = s->ck.tls;
 	x = b->start(mech, init == NULL ? NULL : strcmp(init, "=") == 0 ?
 	    "" : init, &peer, &out, &user);
@@ -321,10 +320,10 @@ smtpd_sasl_cmd(struct smtpd_sess *s, const char *arg)
 	}
 done:
 	if (x == SASL_OK) {
-		username = str_steal(&user);
-		method = xstrdup(mech);
-		s->ck.sasl_username = username;
-		s->ck.sasl_method = method;
+		s->sasl_username = str_steal(&user);
+		s->sasl_method = xstrdup(mech);
+		s->ck.sasl_username = s->sasl_username;
+		s->ck.sasl_method = s->sasl_method;
 		smtpd_reply(s, "235 2.7.0 Authentication successful");
 		r = 0;
 		goto out;
@@ -349,6 +348,7 @@ out:
 	str_free(&ans);
 	str_free(&out);
 	str_free(&user);
+	str_free(&lip);
 	return r;
 }
 
@@ -356,7 +356,7 @@ out:
 int
 smtpd_sasl_mail_param(struct smtpd_sess *s, const char *v)
 {
-	if (auth_sender) {
+	if (s->sasl_sender) {
 		smtpd_reply(s, "503 5.5.4 Error: too many AUTH parameters");
 		return -1;
 	}
@@ -366,50 +366,49 @@ smtpd_sasl_mail_param(struct smtpd_sess *s, const char *v)
 		return -1;
 	}
 	/* RFC 4954 5: without authentication the parameter is ignored */
-	if (username && strcmp(s->tmp.s, "<>") != 0)
-		auth_sender = xstrdup(s->tmp.s);
+	if (s->sasl_username && strcmp(s->tmp.s, "<>") != 0)
+		s->sasl_sender = xstrdup(s->tmp.s);
 	return 0;
 }
 
 /* smtpd_sasl_reset_mail - forget AUTH= at the end of a transaction */
 void
-smtpd_sasl_reset_mail(void)
+smtpd_sasl_reset_mail(struct smtpd_sess *s)
 {
-	free(auth_sender);
-	auth_sender = NULL;
+	free(s->sasl_sender);
+	s->sasl_sender = NULL;
 }
 
 /*
- * smtpd_sasl_reset - forget the login (RFC 3207 4.2: after STARTTLS
- * nothing learned in plaintext counts; a man in the middle must not hand
- * over a session logged in with its own account)
+ * smtpd_sasl_reset - forget the login: at the end of the session, and
+ * after STARTTLS (RFC 3207 4.2: nothing learned in plaintext counts; a
+ * man in the middle must not hand over a session logged in with its own
+ * account).  The back end forgets any exchange left half done.
  */
 void
 smtpd_sasl_reset(struct smtpd_sess *s)
 {
-	smtpd_sasl_reset_mail();
-	free(username);
-	free(method);
-	username = NULL;
-	method = NULL;
+	const struct sasl_server *b = backend();
+
+	smtpd_sasl_reset_mail(s);
+	free(s->sasl_username);
+	free(s->sasl_method);
+	s->sasl_username = NULL;
+	s->sasl_method = NULL;
 	s->ck.sasl_username = NULL;
 	s->ck.sasl_method = NULL;
+	if (b != NULL && conf_bool(P_smtpd_sasl_auth_enable))
+		b->end();
 }
 
 /* smtpd_sasl_log - append ", sasl_method=M, sasl_username=U" for logs */
 void
-smtpd_sasl_log(struct str *l)
+smtpd_sasl_log(struct smtpd_sess *s, struct str *l)
 {
-	if (username == NULL)
+	if (s->sasl_username == NULL)
 		return;
-	str_addf(l, ", sasl_method=%s, sasl_username=%s", method, username);
-	if (auth_sender)
-		str_addf(l, ", sasl_sender=%s", auth_sender);
-}
-
-/* smtpd_sasl_username - the authenticated user, or NULL */
-const char *
-smtpd_sasl_username(void)
-{
-	return username;
+	str_addf(l, ", sasl_method=%s, sasl_username=%s", s->sasl_method,
+	    s->sasl_username);
+	if (s->sasl_sender)
+		str_addf(l, ", sasl_sender=%s", s->sasl_sender);
 }

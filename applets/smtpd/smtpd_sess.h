@@ -41,6 +41,18 @@ enum smtpd_cmd {
 	C_RSET, C_NOOP, C_VRFY, C_ETRN, C_QUIT, C_UNKNOWN, C_NCMD
 };
 
+/* content being received: DATA's, or BDAT's across its chunks */
+struct smtpd_rx {
+	struct smtpd_sess *s;
+	struct submit	*sub;		/* NULL once the message is lost */
+	struct str	*line;		/* the unfinished line */
+	long long	size;		/* bytes received, CRLF counted */
+	int		toobig;
+	int		part;		/* the line went out in pieces */
+	int		unstuff;	/* DATA: remove the leading dot */
+	int		cr;		/* BDAT: the last chunk ended in CR */
+};
+
 struct smtpd_rcpt {
 	char	*addr;
 	char	*orcpt;			/* "rfc822;x@y" or NULL */
@@ -88,13 +100,17 @@ struct smtpd_sess {
 	size_t		rcpt_overshoot;
 
 	/* BDAT */
-	struct submit	*bdat;		/* the message being sent in chunks */
+	struct smtpd_rx	bdat;		/* the message being sent in chunks */
 	int		bdat_active;	/* a BDAT transaction has begun */
-	int		bdat_fail;	/* 0, or 4/5: the message is lost */
-	struct str	bdat_reply;	/* ... and the reply for its LAST */
-	long long	bdat_size;
-	int		bdat_cr;	/* the last chunk ended in CR */
 	struct str	bdat_line;	/* an unfinished content line */
+
+	/* SMTP AUTH (smtpd_sasl.c) */
+	char		*sasl_username;	/* NULL: not authenticated */
+	char		*sasl_method;	/* "PLAIN", "CRAM-MD5", ... */
+	char		*sasl_sender;	/* MAIL AUTH=, decoded; NULL: none */
+
+	/* smtpd_anvil.c */
+	int		anvil_exempt;	/* 0 not known, 1 exempt, 2 not */
 
 	/* counters */
 	int		errors;
@@ -178,10 +194,9 @@ int	smtpd_sasl_active(struct smtpd_sess *);
 void	smtpd_sasl_ehlo(struct smtpd_sess *);
 int	smtpd_sasl_cmd(struct smtpd_sess *, const char *);
 int	smtpd_sasl_mail_param(struct smtpd_sess *, const char *);
-void	smtpd_sasl_reset_mail(void);
+void	smtpd_sasl_reset_mail(struct smtpd_sess *);
 void	smtpd_sasl_reset(struct smtpd_sess *);
-void	smtpd_sasl_log(struct str *);
-const char *smtpd_sasl_username(void);
+void	smtpd_sasl_log(struct smtpd_sess *, struct str *);
 
 /* smtpd_anvil.c */
 #define SMTPD_ANVIL_MAIL	1	/* smtpd_client_message_rate_limit */
@@ -189,6 +204,6 @@ const char *smtpd_sasl_username(void);
 #define SMTPD_ANVIL_AUTH	3	/* smtpd_client_auth_rate_limit */
 int	smtpd_anvil_connect(struct smtpd_sess *);
 int	smtpd_anvil_event(struct smtpd_sess *, int);
-void	smtpd_anvil_disconnect(void);
+void	smtpd_anvil_disconnect(struct smtpd_sess *);
 
 #endif

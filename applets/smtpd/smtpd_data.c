@@ -238,7 +238,7 @@ getbyte(struct io *io)
  * next CR or LF, at once: how many it took
  */
 static size_t
-span(struct rx *rx, struct io *io)
+span(struct smtpd_rx *rx, struct io *io)
 {
 	size_t lim = rx->s->line_limit, k, avail, room;
 	const char *b = io->rbuf + io->rpos;

@@ -88,7 +88,7 @@ def reply():
             return "EOF"
         if l[3:4] != b"-":
             return l.decode().rstrip("\r\n")
-print(reply())
+print(reply(), flush=True)
 def cmd(c):
     s.sendall(c.encode() + b"\r\n")
     return reply()
@@ -103,7 +103,7 @@ for w in what:
         cmd("MAIL FROM:<a@client.test>")
         cmd("RCPT TO:<%s>" % w[5:])
         cmd("DATA")
-        print(cmd("Subject: t\r\n\r\nbody\r\n."))
+        print(cmd("Subject: t\r\n\r\nbody\r\n."), flush=True)
     elif w.startswith("wait="):
         # hold the session until the file exists (bounded: 20 s)
         end = time.time() + 20
@@ -162,7 +162,8 @@ check "max_idle: no warning logged" sh -c \
 # same process serves it; P2 (limit 3) starts a second process for it
 session "$P2" ehlo wait="$T/go1" quit > "$T/h1" &
 HOLD=$!
-sleep 0.5
+# its banner came: its process logged "connect from" before
+waitfor "$T/h1" "^220" 10
 before=$(pids)
 session "$P2" > "$T/h2"
 check_out "a busy process: a second one serves" "220 $HOST ESMTP first" \
@@ -173,7 +174,8 @@ wait "$HOLD"
 HOLD=
 session "$P1" ehlo wait="$T/go2" quit > "$T/h3" &
 HOLD=$!
-sleep 0.5
+# its banner came: its process logged "connect from" before
+waitfor "$T/h3" "^220" 10
 before=$(pids)
 ( sleep 1; : > "$T/go2" ) &
 session "$P1" > "$T/h4"
@@ -186,7 +188,8 @@ HOLD=
 # --- reload: a session in progress finishes, new ones see the new files ---
 session "$P2" ehlo wait="$T/go3" mail=root@$HOST quit > "$T/r1" &
 HOLD=$!
-sleep 0.5
+# its banner came: its process logged "connect from" before
+waitfor "$T/r1" "^220" 10
 P_OLD=$(lastpid)
 main_cf second
 cp "$K/two.crt" "$K/srv.crt"

@@ -147,4 +147,29 @@ check "ulimit -n 8: the malformed file alone is in corrupt/" \
     test "$(count corrupt)" = 1 -a -f "$Q/corrupt/$BAD"
 check "ulimit -n 8: one file was called corrupt" \
     test "$(grep -c 'moved to corrupt' "$T/maillog")" = 1
+
+# a deferred queue larger than qmgr_message_active_limit: taken in parts
+# as the active queue empties, not left until the next queue run
+conf "defer_transports = smtp"
+start
+i=0
+while [ $i -lt 30 ]; do
+	printf 'Subject: m%d\n\nhello %d\n' $i $i |
+	    mta sendmail -C "$T/etc" -f me@here.example "a$i@remote.example"
+	i=$((i + 1))
+done
+waitq 30 30 || fail "a third deferred queue" "$(qstate)"
+stop
+conf "qmgr_message_active_limit = 4
+queue_run_delay = 1000s"
+: > "$T/maillog"
+start
+sleep 0.5
+mta postqueue -c "$T/etc" -f
+if waitq 0 30; then ok "active limit 4: all 30 deferred leave in parts"
+else fail "active limit 4: all 30 deferred leave in parts" "$(qstate)"; fi
+check "active limit 4: all 30 are sent" \
+    test "$(grep -Ec "to=<a[0-9]+@remote.example>, relay=127.0.0.1.*status=sent" \
+    "$T/maillog")" = 30
+stop
 stop_pid "$SINK"

@@ -305,7 +305,9 @@ load(const char *qname, const char *id)
 
 /*
  * scan qname; with due, skip deferred files whose time has not come.
- * -1 when a transient error stopped it: the caller scans again later.
+ * -1 when a transient error stopped it: the caller scans again later;
+ * 1 when the active queue filled up before the end: the caller goes on
+ * once messages have left it (what was taken is no longer in qname).
  */
 static int
 scan(const char *qname, int due)
@@ -339,7 +341,9 @@ scan(const char *qname, int due)
 	}
 	closedir(dp);
 	free(dir);
-	return qmgr_q.pause ? -1 : 0;
+	if (qmgr_q.pause)
+		return -1;
+	return qmgr_q.nmsgs >= g.limit ? 1 : 0;
 }
 
 /* at start: what a crash left active goes back to incoming */
@@ -714,15 +718,19 @@ work(void)
 		g.scan_def = 1;
 		qmgr_q.scan_in = 1;
 	}
-	/* while paused, the scans wait (their flags stay set) */
-	if (qmgr_q.scan_in && !qmgr_q.pause) {
+	/*
+	 * while paused, or while the active queue is full, the scans wait
+	 * (their flags stay set): a queue larger than the active limit is
+	 * taken in parts, as messages leave
+	 */
+	if (qmgr_q.scan_in && !qmgr_q.pause && qmgr_q.nmsgs < g.limit) {
 		qmgr_q.scan_in = 0;
-		if (scan(Q_INCOMING, 0) < 0)
+		if (scan(Q_INCOMING, 0) != 0)
 			qmgr_q.scan_in = 1;
 	}
-	if (g.scan_def && !qmgr_q.pause) {
+	if (g.scan_def && !qmgr_q.pause && qmgr_q.nmsgs < g.limit) {
 		g.scan_def = 0;
-		if (scan(Q_DEFERRED, !g.flush) < 0)
+		if (scan(Q_DEFERRED, !g.flush) != 0)
 			g.scan_def = 1;
 		g.next_deferred = time(NULL) + conf_time(P_queue_run_delay);
 	}
@@ -779,8 +787,8 @@ serve(int trig)
 			timeout = 60;
 		if ((qmgr_q.pause || g.trig.n > 0) && timeout > PAUSE)
 			timeout = PAUSE;
-		if (qmgr_q.scan_in && qmgr_q.nmsgs < g.limit &&
-		    !qmgr_q.pause)
+		if ((qmgr_q.scan_in || g.scan_def) &&
+		    qmgr_q.nmsgs < g.limit && !qmgr_q.pause)
 			timeout = 0;
 		r = poll(pfd, n, timeout * 1000);
 		reap();

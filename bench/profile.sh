@@ -130,6 +130,82 @@ import_environment = MAIL_CONFIG MAIL_LOGTAG TZ LANG=C MTA_APPLET_ARG"
 	done
 	[ -z "$(inst_pids "$1")" ] || die "$1: processes left after stop"
 }
+# PERF=1: the CPU time instead, kernel included, from perf's cpu-clock
+# samples of every process of the instance (perf record follows master
+# started in the foreground and all it starts); the instance runs as root
+# as in production; recording starts after the warm-up message
+if [ "${PERF:-0}" != 0 ]; then
+	command -v perf > /dev/null || die "perf is needed"
+	: "${FREQ:=4000}"
+	case $PROFILE_OUT in
+	*/profile-*) PROFILE_OUT=$(echo "$PROFILE_OUT" |
+	    sed 's|/profile-\([^/]*\)$|/perf-\1|') ;;
+	esac
+	MP=$(port)
+	mta_conf pf "127.0.0.1:$MP inet n - n - - smtpd" \
+	    "relayhost = [127.0.0.1]:$SM"
+	mkfifo "$T/ctl" "$T/ack"
+	perf record -q -D -1 --control "fifo:$T/ctl,$T/ack" -e cpu-clock \
+	    -F "$FREQ" -o "$T/perf.data" -- \
+	    "$MTA" postfix -c "$T/pf/etc" start-fg > "$T/pf.start" 2>&1 &
+	perfpid=$!
+	wait_port "$MP" || die "no smtpd on port $MP: $(cat "$T/pf.start")"
+	b=$(sink_count sink)
+	smtp-source -m 1 -l "$SIZE" -f bench@example.com \
+	    -t sink@example.net "127.0.0.1:$MP" > /dev/null 2>&1
+	progress sink_count sink $((b + 1)) 60 0.1 || die "no warm-up"
+	echo enable > "$T/ctl"; read -r a < "$T/ack"
+	s=$(now)
+	smtp-source -s "$SESSIONS" -m "$N" -l "$SIZE" -f bench@example.com \
+	    -t sink@example.net "127.0.0.1:$MP" > /dev/null 2>&1
+	progress sink_count sink $((b + 1 + N)) 60 0.05 ||
+	    die "the sink did not get $N messages"
+	e=$(now)
+	echo disable > "$T/ctl"; read -r a < "$T/ack"
+	"$MTA" postfix -c "$T/pf/etc" stop > /dev/null 2>&1
+	wait "$perfpid"
+	# comm: the applet's name (mta.c sets it), "mta" before that: a
+	# process between its exec and main (the kernel's exec, page faults)
+	perf report -i "$T/perf.data" --sort comm,dso -n --stdio -q \
+	    2> /dev/null | awk 'NF >= 4' > "$T/bycomm"
+	perf report -i "$T/perf.data" --sort sym -n --stdio -q \
+	    2> /dev/null | awk 'NF >= 3' | head -"$TOP" > "$T/bysym"
+	{
+		echo "# mta perf profile $(date -u +%Y-%m-%dT%H:%M:%SZ)," \
+		    "commit $rev"
+		echo "# perf record -e cpu-clock -F $FREQ, every process of" \
+		    "the instance; $N x $SIZE bytes, $SESSIONS sessions;" \
+		    "$(rate "$s" "$e" "$N" | awk '{ printf "%.0f", $1 }')" \
+		    "msg/s while recorded"
+		echo "# a shared 2-core machine: the shares are meaningful," \
+		    "the times are noisy"
+		echo
+		echo "| process (comm) | where | CPU ms per message | share |"
+		echo "|---|---|---|---|"
+		awk -v f="$FREQ" -v n="$N" '{ s = $2; c = $3; d = $4
+			sub(/^\[/, "", d); sub(/\]$/, "", d)
+			if (d != "kernel.kallsyms") d = "user"; else d = "kernel"
+			k = c " | " d; t[k] += s; all += s }
+		    END { for (k in t) printf "| %s | %.3f | %.1f%% |\n", k,
+			t[k] * 1000 / f / n, 100 * t[k] / all
+			printf "| all | | %.3f | 100%% |\n", all * 1000 / f / n }' \
+		    "$T/bycomm" | sort -t'|' -k4 -gr | sed '1{h;d};$G' 
+		echo
+		echo "top $TOP symbols (kernel and user), share of the samples:"
+		echo
+		echo "| symbol | share |"
+		echo "|---|---|"
+		awk '{ p = $1; $1 = ""; $2 = ""; $3 = ""
+			sub(/^ +/, ""); printf "| %s | %s |\n", $0, p }' \
+		    "$T/bysym"
+	} > "$T/out"
+	mkdir -p "$(dirname "$PROFILE_OUT")"
+	cp "$T/out" "$PROFILE_OUT"
+	cat "$T/out"
+	echo "profile: $PROFILE_OUT" >&2
+	exit 0
+fi
+
 echo "profile: $MTA ($rev), 1 + $N x $SIZE bytes, $SESSIONS sessions" >&2
 run p0 0
 run p1 "$N"

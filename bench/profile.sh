@@ -291,8 +291,8 @@ print("| applet | processes (1 msg / 1+%d) | instructions per message | share |"
 print("|---|---|---|---|")
 for a in apps:
     d = i1.get(a, 0) - i0.get(a, 0)
-    print("| %s | %d / %d | %.0f | %.1f%% |" % (a, p0.get(a, 0), p1.get(a, 0),
-          d / n, 100.0 * d / tot if tot else 0))
+    print("| %s | %d / %d | %d | %.1f%% |" % (a, p0.get(a, 0), p1.get(a, 0),
+          round(d / n), 100.0 * d / tot if tot else 0))
 print("| all | %d / %d | %.0f | 100%% |" % (sum(p0.values()),
       sum(p1.values()), tot / n))
 print()

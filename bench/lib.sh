@@ -97,6 +97,15 @@ cg_comm_kib() {
 		esac
 	done | awk -v f="$3" '$1 == f { s += $2 } END { print s + 0 }'
 }
+# cg_comm_n NAME COMM: how many processes of NAME run as COMM (as above)
+cg_comm_n() {
+	for cg_p in $(cg_pids "$1"); do
+		cg_a=$(tr '\0' ' ' < "/proc/$cg_p/cmdline" 2>/dev/null)
+		case " $cg_a" in
+		" $2 "* | " "*/"$2 "*) echo "$cg_p" ;;
+		esac
+	done | wc -l
+}
 cg_kill() {
 	[ -d "$CG/$1" ] || return 0
 	for cg_p in $(cg_pids "$1"); do kill -9 "$cg_p" 2>/dev/null; done
@@ -125,18 +134,17 @@ disk() {
 	    /proc/diskstats
 }
 
-# wait_port PORT: until something accepts on 127.0.0.1:PORT (10 s)
+# wait_port PORT: until something listens on 127.0.0.1:PORT (10 s).
+# Listening, not a test connection: a connection would start an smtpd
+# that then waits max_idle (Postfix's, and mta's long-lived ones), and
+# the figures after start (idle memory, memory per session) would count it
 wait_port() {
-	python3 - "$1" <<'PY'
-import socket, sys, time
-for i in range(100):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.1)
-sys.exit(1)
-PY
+	wp_i=0
+	while [ $wp_i -lt 100 ]; do
+		[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ] && return 0
+		sleep 0.1; wp_i=$((wp_i + 1))
+	done
+	return 1
 }
 
 # sink_start NAME PORT: an smtp-sink that counts the messages it got in

@@ -11,9 +11,15 @@ awk -v n="$MAPN" 'BEGIN { for (i = 0; i < n; i++)
 	printf "user%d@example%d.com relay:[mx%d.example.net]:25\n",
 	    i, i % 97, i % 13 }' \
 	> "$T/maps/mta/t"
-awk -v n="$MAPN" 'BEGIN { for (i = 0; i < 10000; i++)
-	k = (i * 37) % (2 * n); printf "user%d@example%d.com\n", k, k % 97 }' \
+awk -v n="$MAPN" 'BEGIN { for (i = 0; i < 10000; i++) {
+	k = (i * 37) % (2 * n); printf "user%d@example%d.com\n", k, k % 97 } }' \
 	> "$T/maps/keys"
+# 10000 keys, not one (the loop once held only its first statement);
+# postmap -q - exits 1 when a key is missing: the found ones are counted
+[ "$(wc -l < "$T/maps/keys")" = 10000 ] || loud "maps: not 10000 keys"
+found=$(awk -v n="$MAPN" 'BEGIN { for (i = 0; i < 10000; i++)
+	if ((i * 37) % (2 * n) < n) f++; print f }')
+counted="| awk 'END { exit NR != $found }'"
 cp "$T/maps/mta/t" "$T/maps/pf/t"
 
 # maps_time NAME MTA-CMD POSTFIX-CMD: seconds per command, alternating
@@ -36,8 +42,9 @@ maps_time "postmap build ($MAPN entries)" \
     "/usr/sbin/postmap -c $T/maps/pf cdb:$T/maps/pf/t"
 M=$T/maps/mta
 maps_time "postmap -q - (10000 keys)" \
-    "MAIL_CONFIG=$M $MTA postmap -q - cdb:$M/t < $T/maps/keys" \
-    "/usr/sbin/postmap -c $T/maps/pf -q - cdb:$T/maps/pf/t < $T/maps/keys"
+    "MAIL_CONFIG=$M $MTA postmap -q - cdb:$M/t < $T/maps/keys $counted" \
+    "/usr/sbin/postmap -c $T/maps/pf -q - cdb:$T/maps/pf/t < $T/maps/keys \
+    $counted"
 maps_time "postmap -q one key" \
     "MAIL_CONFIG=$M $MTA postmap -q user5@example5.com cdb:$M/t" \
     "/usr/sbin/postmap -c $T/maps/pf -q user5@example5.com cdb:$T/maps/pf/t"

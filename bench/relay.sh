@@ -17,7 +17,9 @@
 #		message.  The device is shared: whatever else writes
 #		meanwhile is counted too.
 # Then the PSS of every process of each instance (smaps_rollup, summed),
-# idle after start and after the relay runs; and sendmail.sh.
+# idle after start and after the relay runs, and how many processes
+# there are then (long-lived service processes wait max_idle); and
+# sendmail.sh.
 SP=$(port); SM=$(port); PP=$(port); MP=$(port)
 sink_start rl-pf.sink "$SP"
 sink_start rl-mta.sink "$SM"
@@ -29,6 +31,8 @@ start mta rl-mta "$MP"
 sleep 2
 echo "$(cg_pss rl-mta)" > "$T/pss0.mta"
 echo "$(cg_pss rl-pf)" > "$T/pss0.pf"
+cg_pids rl-mta | wc -l > "$T/np0.mta"
+cg_pids rl-pf | wc -l > "$T/np0.pf"
 
 # relay_run NAME PORT COUNT SIZE SESSIONS: one run; appends to $T/NAME.*
 relay_run() {
@@ -89,5 +93,11 @@ cp "$T/pss0.mta" "$T/a"; cp "$T/pss0.pf" "$T/b"
 row "idle PSS of the process tree, after start" KiB lower
 echo "$(cg_pss rl-mta)" > "$T/a"; echo "$(cg_pss rl-pf)" > "$T/b"
 row "idle PSS of the process tree, after relay" KiB lower
+# the idle service processes (max_idle) make the tree after the runs:
+# how many there are, to read the PSS above by
+cp "$T/np0.mta" "$T/a"; cp "$T/np0.pf" "$T/b"
+row "processes of the tree, after start" processes lower
+cg_pids rl-mta | wc -l > "$T/a"; cg_pids rl-pf | wc -l > "$T/b"
+row "processes of the tree, after relay" processes lower
 stop rl-mta; stop rl-pf
 sink_stop rl-mta.sink; sink_stop rl-pf.sink

@@ -120,8 +120,15 @@ time.sleep(1)
 open(ready, "w").close()
 time.sleep(60)
 PY
-# hold NAME PORT: PSS growth per held session, KiB
+# hold NAME PORT: PSS growth per held session, KiB.  An smtpd process
+# serves one client at a time, long-lived or not, so $HOLD sessions are
+# $HOLD new smtpd processes when none ran before: the figure is what one
+# more concurrent session costs, and it is checked to be so (an idle
+# long-lived smtpd would take a session for nothing)
 hold() {
+	h=$(cg_comm_n "$1" smtpd)
+	[ "$h" = 0 ] || { loud "hold $1: $h smtpd before the sessions"; echo 0
+		return; }
 	h0=$(cg_pss "$1")
 	rm -f "$T/ready"
 	python3 "$T/hold.py" "$2" "$HOLD" "$T/ready" &
@@ -132,6 +139,9 @@ hold() {
 	done
 	if [ -f "$T/ready" ]; then
 		h1=$(cg_pss "$1")
+		h=$(cg_comm_n "$1" smtpd)
+		[ "$h" = "$HOLD" ] ||
+		    loud "hold $1: $h smtpd processes for $HOLD sessions"
 		awk -v a="$h0" -v b="$h1" -v n="$HOLD" \
 		    'BEGIN { print (b - a) / n }'
 	else

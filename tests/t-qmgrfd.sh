@@ -51,6 +51,16 @@ waitq() {
 	done
 	return 1
 }
+# fill N PREFIX: N messages to PREFIXi@remote.example through sendmail
+fill() {
+	i=0
+	while [ $i -lt "$1" ]; do
+		printf 'Subject: m%d\n\nhello %d\n' $i $i |
+		    mta sendmail -C "$T/etc" -f me@here.example \
+		    "$2$i@remote.example"
+		i=$((i + 1))
+	done
+}
 qstate() {
 	echo "deferred=$(count deferred) active=$(count active)" \
 	    "incoming=$(count incoming) corrupt=$(count corrupt)" \
@@ -60,12 +70,7 @@ qstate() {
 # the queue: N messages held back by defer_transports
 conf "defer_transports = smtp"
 start
-i=0
-while [ $i -lt $N ]; do
-	printf 'Subject: m%d\n\nhello %d\n' $i $i |
-	    mta sendmail -C "$T/etc" -f me@here.example "r$i@remote.example"
-	i=$((i + 1))
-done
+fill $N r
 if waitq $N 60; then ok "a deferred queue of $N messages"
 else fail "a deferred queue of $N messages" "$(qstate)"; fi
 stop
@@ -92,12 +97,7 @@ stop
 # spare for a queue file: every load fails, and none may go to corrupt/
 conf "defer_transports = smtp"
 start
-i=0
-while [ $i -lt 40 ]; do
-	printf 'Subject: m%d\n\nhello %d\n' $i $i |
-	    mta sendmail -C "$T/etc" -f me@here.example "s$i@remote.example"
-	i=$((i + 1))
-done
+fill 40 s
 waitq 40 30 || fail "a second deferred queue" "$(qstate)"
 stop
 # one file whose format is bad: that one alone belongs in corrupt/
@@ -152,12 +152,7 @@ check "ulimit -n 8: one file was called corrupt" \
 # as the active queue empties, not left until the next queue run
 conf "defer_transports = smtp"
 start
-i=0
-while [ $i -lt 30 ]; do
-	printf 'Subject: m%d\n\nhello %d\n' $i $i |
-	    mta sendmail -C "$T/etc" -f me@here.example "a$i@remote.example"
-	i=$((i + 1))
-done
+fill 30 a
 waitq 30 30 || fail "a third deferred queue" "$(qstate)"
 stop
 conf "qmgr_message_active_limit = 4

@@ -49,14 +49,6 @@ onhup(int sig)
 	hup = 1;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* svc_serve_timer - see svc.h */
 void
@@ -67,11 +59,14 @@ svc_serve_timer(long long at, void (*fn)(void *), void *ctx)
 	timer_ctx = ctx;
 }
 
-/* svc_serve_now - the clock svc_serve_timer() takes, in milliseconds */
+/* svc_serve_now - the clock svc_serve_timer() takes: monotonic ms */
 long long
 svc_serve_now(void)
 {
-	return now_ms();
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* tell master whether this process is free for a client */
@@ -132,9 +127,9 @@ wait_client(size_t n, long long idle_ms)
 
 	sigemptyset(&hupset);
 	sigaddset(&hupset, SIGHUP);
-	until = now_ms() + idle_ms;
+	until = svc_serve_now() + idle_ms;
 	for (;;) {
-		now = now_ms();
+		now = svc_serve_now();
 		if (timer_at && now >= timer_at) {
 			timer_at = 0;
 			timer_fn(timer_ctx);

@@ -55,6 +55,15 @@ instance_pids() {
 	done
 }
 
+# gone PID [SECONDS]: the process ends within SECONDS (5)
+gone() {
+	_g=0
+	while kill -0 "$1" 2>/dev/null && [ $_g -lt $(( ${2:-5} * 10 )) ]; do
+		sleep 0.1; _g=$((_g + 1))
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+
 # reload_wait [QUEUE]: postfix reload, then wait (5 s at most) until the
 # instance's processes of before are gone but master: the service
 # processes then running read the new main.cf (QUEUE: $Q)
@@ -63,10 +72,7 @@ reload_wait() {
 	_old=$(instance_pids | grep -vx "${_m:-0}")
 	"$MTA" postfix reload >/dev/null 2>&1 || return 1
 	for _p in $_old; do
-		_n=0
-		while kill -0 "$_p" 2>/dev/null && [ $_n -lt 50 ]; do
-			sleep 0.1; _n=$((_n + 1))
-		done
+		gone "$_p"
 	done
 }
 

@@ -67,14 +67,6 @@ PY
 }
 
 # waitfor FILE PATTERN: FILE matches PATTERN within 5 s
-# gone PID: the process ends within 5 s
-gone() {
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
-	! kill -0 "$1" 2>/dev/null
-}
 
 MPID=
 cleanup_master() {

@@ -149,11 +149,7 @@ check_out "max_use=3: seven sessions, three processes (3, 3, 1)" "1 3 3" \
      sed 's/ \$//'"
 P_IDLE=$(lastpid)
 check "max_idle=2: idle process still up at once" kill -0 "${P_IDLE:-0}"
-i=0
-while kill -0 "$P_IDLE" 2>/dev/null && [ $i -lt 60 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-check "max_idle=2: the idle process exits" sh -c "! kill -0 $P_IDLE"
+check "max_idle=2: the idle process exits" gone "$P_IDLE" 6
 check "max_idle: no warning logged" sh -c \
     "! grep -E 'process smtpd pid $P_IDLE (exit|killed)' '$T/maillog'"
 
@@ -211,11 +207,7 @@ HOLD=
 check "the old session's message, after the reload: accepted" \
     grep -q '^250 2.0.0 Ok: queued' "$T/r1"
 check "the old session kept its banner" grep -q "ESMTP first" "$T/r1"
-i=0
-while kill -0 "$P_OLD" 2>/dev/null && [ $i -lt 50 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-check "then the old process exits" sh -c "! kill -0 $P_OLD"
+check "then the old process exits" gone "$P_OLD" 5
 check "without a warning" sh -c \
     "! grep -E 'process smtpd pid $P_OLD (exit|killed)' '$T/maillog'"
 
@@ -264,10 +256,6 @@ session "$P1" > /dev/null
 P_LAST=$(lastpid)
 check "a process waits for clients" kill -0 "${P_LAST:-0}"
 kill -9 "$MPID"
-i=0
-while kill -0 "$P_LAST" 2>/dev/null && [ $i -lt 50 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-check "master killed: its service processes exit" sh -c "! kill -0 $P_LAST"
+check "master killed: its service processes exit" gone "$P_LAST" 5
 MPID=
 rm -f "$Q/pid/master.pid"
